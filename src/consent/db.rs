@@ -1,0 +1,123 @@
+//! The consent ledger's rows and its recorded head.
+
+use rusqlite::{params, Connection, Row};
+
+use super::ledger::{Head, StoredEntry};
+use super::{ConsentAction, ConsentSource, LedgerEntry};
+use crate::error::{PrivacyError, Result};
+use crate::store::meta;
+
+const HEAD_KEY: &str = "ledger_head";
+
+/// Appends one chained entry and moves the recorded head to it.
+pub(crate) fn append(
+    conn: &Connection,
+    entry: &LedgerEntry,
+    prev_hash: &[u8; 32],
+    hash: &[u8; 32],
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO consent_ledger
+             (seq, time_ms, policy_version, action, purpose, category, source, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            entry.seq as i64,
+            entry.time_ms,
+            entry.policy_version,
+            entry.action.as_str(),
+            entry.purpose,
+            entry.category,
+            entry.source.as_str(),
+            prev_hash.as_slice(),
+            hash.as_slice(),
+        ],
+    )?;
+    let mut head = Vec::with_capacity(40);
+    head.extend_from_slice(&entry.seq.to_be_bytes());
+    head.extend_from_slice(hash);
+    meta::set(conn, HEAD_KEY, &head)
+}
+
+/// The head recorded beside the rows; an empty ledger has none.
+pub(crate) fn recorded_head(conn: &Connection) -> Result<Head> {
+    match meta::get(conn, HEAD_KEY)? {
+        None => Ok(Head::default()),
+        Some(bytes) if bytes.len() == 40 => {
+            let mut seq = [0u8; 8];
+            seq.copy_from_slice(&bytes[..8]);
+            let mut hash = [0u8; 32];
+            hash.copy_from_slice(&bytes[8..]);
+            Ok(Head {
+                seq: u64::from_be_bytes(seq),
+                hash,
+            })
+        }
+        Some(_) => Err(PrivacyError::LedgerTampered {
+            seq: 0,
+            reason: "the recorded ledger head is malformed".into(),
+        }),
+    }
+}
+
+/// Calls `visit` with every row in storage order.
+pub(crate) fn for_each(
+    conn: &Connection,
+    after_seq: u64,
+    limit: u32,
+    mut visit: impl FnMut(Result<StoredEntry>) -> Result<()>,
+) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, time_ms, policy_version, action, purpose, category, source, prev_hash, hash
+         FROM consent_ledger WHERE seq > ?1 ORDER BY rowid LIMIT ?2",
+    )?;
+    let mut rows = stmt.query(params![after_seq as i64, limit])?;
+    while let Some(row) = rows.next()? {
+        visit(read_row(row))?;
+    }
+    Ok(())
+}
+
+fn read_row(row: &Row<'_>) -> Result<StoredEntry> {
+    let seq: i64 = row.get(0)?;
+    let unreadable = |what: &str| PrivacyError::LedgerTampered {
+        seq: seq as u64,
+        reason: format!("the stored {what} is not one PrivacyKit writes"),
+    };
+    let action: String = row.get(3)?;
+    let source: String = row.get(6)?;
+    let hash: Vec<u8> = row.get(8)?;
+    let entry = LedgerEntry {
+        seq: seq as u64,
+        time_ms: row.get(1)?,
+        policy_version: row.get(2)?,
+        action: ConsentAction::from_str(&action).ok_or_else(|| unreadable("action"))?,
+        purpose: row.get(4)?,
+        category: row.get(5)?,
+        source: ConsentSource::from_str(&source).ok_or_else(|| unreadable("source"))?,
+        hash: super::ledger::to_hex(&hash),
+    };
+    Ok(StoredEntry {
+        entry,
+        prev_hash: row.get(7)?,
+        hash,
+    })
+}
+
+/// Replays the whole ledger into the state it implies.
+pub(crate) fn load_book(conn: &Connection) -> Result<super::ConsentBook> {
+    let mut book = super::ConsentBook::default();
+    for_each(conn, 0, u32::MAX, |row| {
+        let row = row?;
+        let hash: [u8; 32] =
+            row.hash
+                .as_slice()
+                .try_into()
+                .map_err(|_| PrivacyError::LedgerTampered {
+                    seq: row.entry.seq,
+                    reason: "a stored hash has the wrong length".into(),
+                })?;
+        book.apply(&row.entry, hash);
+        Ok(())
+    })?;
+    Ok(book)
+}

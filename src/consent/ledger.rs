@@ -1,0 +1,187 @@
+//! The hash chain over consent ledger entries.
+//!
+//! Each entry's hash covers its own fields and the previous entry's hash, and the store keeps
+//! the newest (seq, hash) as the head. Editing a row breaks its hash, deleting or reordering
+//! rows breaks the sequence or the chain, and cutting rows off the end no longer reaches the
+//! head. Someone able to rewrite the whole file can recompute everything; the chain is an
+//! integrity check against bugs, partial restores and casual edits, not a signature.
+
+use sha2::{Digest, Sha256};
+
+use super::LedgerEntry;
+use crate::error::{PrivacyError, Result};
+
+/// The newest entry's sequence number and hash; seq 0 and zero hash for an empty ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Head {
+    pub seq: u64,
+    pub hash: [u8; 32],
+}
+
+const DOMAIN: &[u8] = b"privacykit/consent-ledger/v1";
+
+/// The hash of `entry` chained to `previous`. `entry.hash` itself is not an input.
+pub(crate) fn chain(previous: &[u8; 32], entry: &LedgerEntry) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(DOMAIN);
+    h.update(previous);
+    h.update(entry.seq.to_be_bytes());
+    h.update(entry.time_ms.to_be_bytes());
+    h.update(entry.policy_version.to_be_bytes());
+    field(&mut h, Some(entry.action.as_str()));
+    field(&mut h, entry.purpose.as_deref());
+    field(&mut h, entry.category.as_deref());
+    field(&mut h, Some(entry.source.as_str()));
+    h.finalize().into()
+}
+
+/// Length-prefixed, with absence distinct from the empty string, so no two different entries
+/// encode to the same bytes.
+fn field(h: &mut Sha256, value: Option<&str>) {
+    match value {
+        None => h.update([0u8]),
+        Some(text) => {
+            h.update([1u8]);
+            h.update((text.len() as u64).to_be_bytes());
+            h.update(text.as_bytes());
+        }
+    }
+}
+
+pub(crate) fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A ledger row as stored: the entry and the chain links written beside it.
+pub(crate) struct StoredEntry {
+    pub entry: LedgerEntry,
+    pub prev_hash: Vec<u8>,
+    pub hash: Vec<u8>,
+}
+
+/// Checks the whole chain, rows in the order of their row ids, against the recorded head.
+/// Returns the number of entries verified.
+pub(crate) fn verify(
+    rows: impl IntoIterator<Item = Result<StoredEntry>>,
+    head: Head,
+) -> Result<u64> {
+    let tampered = |seq: u64, reason: &str| PrivacyError::LedgerTampered {
+        seq,
+        reason: reason.to_owned(),
+    };
+    let mut previous = [0u8; 32];
+    let mut expected_seq = 1u64;
+    for row in rows {
+        let row = row?;
+        let seq = row.entry.seq;
+        if seq != expected_seq {
+            return Err(tampered(
+                expected_seq,
+                "an entry is missing or out of order",
+            ));
+        }
+        if row.prev_hash != previous {
+            return Err(tampered(seq, "the link to the previous entry is broken"));
+        }
+        if row.hash != chain(&previous, &row.entry) {
+            return Err(tampered(seq, "the entry's content does not match its hash"));
+        }
+        previous.copy_from_slice(&row.hash);
+        expected_seq += 1;
+    }
+    let verified = expected_seq - 1;
+    if verified != head.seq || previous != head.hash {
+        return Err(tampered(
+            verified + 1,
+            "entries are missing from the end of the ledger",
+        ));
+    }
+    Ok(verified)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::consent::{ConsentAction, ConsentSource};
+
+    fn entries(n: u64) -> (Vec<StoredEntry>, Head) {
+        let mut previous = [0u8; 32];
+        let rows: Vec<StoredEntry> = (1..=n)
+            .map(|seq| {
+                let entry = LedgerEntry {
+                    seq,
+                    time_ms: seq as i64 * 1000,
+                    policy_version: 1,
+                    action: ConsentAction::Grant,
+                    purpose: Some("analytics".into()),
+                    category: None,
+                    source: ConsentSource::User,
+                    hash: String::new(),
+                };
+                let hash = chain(&previous, &entry);
+                let row = StoredEntry {
+                    entry,
+                    prev_hash: previous.to_vec(),
+                    hash: hash.to_vec(),
+                };
+                previous = hash;
+                row
+            })
+            .collect();
+        (
+            rows,
+            Head {
+                seq: n,
+                hash: previous,
+            },
+        )
+    }
+
+    fn check(rows: Vec<StoredEntry>, head: Head) -> Result<u64> {
+        verify(rows.into_iter().map(Ok), head)
+    }
+
+    #[test]
+    fn an_intact_chain_verifies() {
+        let (rows, head) = entries(5);
+        assert_eq!(check(rows, head), Ok(5));
+        assert_eq!(check(Vec::new(), Head::default()), Ok(0));
+    }
+
+    #[test]
+    fn every_kind_of_tampering_is_found() {
+        let (mut rows, head) = entries(5);
+        rows[2].entry.purpose = Some("marketing".into());
+        assert!(matches!(
+            check(rows, head),
+            Err(PrivacyError::LedgerTampered { seq: 3, .. })
+        ));
+
+        let (mut rows, head) = entries(5);
+        rows.remove(1);
+        assert!(matches!(
+            check(rows, head),
+            Err(PrivacyError::LedgerTampered { seq: 2, .. })
+        ));
+
+        let (mut rows, head) = entries(5);
+        rows.swap(1, 2);
+        assert!(check(rows, head).is_err());
+
+        let (mut rows, head) = entries(5);
+        rows.pop();
+        assert!(matches!(
+            check(rows, head),
+            Err(PrivacyError::LedgerTampered { seq: 5, .. })
+        ));
+    }
+
+    #[test]
+    fn absent_and_empty_fields_hash_differently() {
+        let (rows, _) = entries(1);
+        let mut entry = rows[0].entry.clone();
+        let with_none = chain(&[0; 32], &entry);
+        entry.category = Some(String::new());
+        assert_ne!(with_none, chain(&[0; 32], &entry));
+    }
+}

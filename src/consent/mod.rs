@@ -1,0 +1,402 @@
+//! Consent: the append-only ledger of the user's choices, and the state derived from it.
+
+pub(crate) mod db;
+pub(crate) mod ledger;
+
+use std::collections::HashMap;
+
+use crate::error::{PrivacyError, Result};
+use crate::policy::Policy;
+
+/// What one ledger entry records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum ConsentAction {
+    Grant,
+    Deny,
+    Withdraw,
+    /// Objects to legitimate-interest processing (switching such a use off).
+    Object,
+    WithdrawObjection,
+    /// Restricts all processing that is not essential (GDPR art. 18).
+    Restrict,
+    LiftRestriction,
+    /// Accepts the current policy version.
+    AcceptPolicy,
+}
+
+impl ConsentAction {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            ConsentAction::Grant => "grant",
+            ConsentAction::Deny => "deny",
+            ConsentAction::Withdraw => "withdraw",
+            ConsentAction::Object => "object",
+            ConsentAction::WithdrawObjection => "withdraw_objection",
+            ConsentAction::Restrict => "restrict",
+            ConsentAction::LiftRestriction => "lift_restriction",
+            ConsentAction::AcceptPolicy => "accept_policy",
+        }
+    }
+
+    pub(crate) fn from_str(text: &str) -> Option<Self> {
+        use ConsentAction::*;
+        [
+            Grant,
+            Deny,
+            Withdraw,
+            Object,
+            WithdrawObjection,
+            Restrict,
+            LiftRestriction,
+            AcceptPolicy,
+        ]
+        .into_iter()
+        .find(|a| a.as_str() == text)
+    }
+
+    /// Actions about one purpose (optionally one category) rather than the whole policy.
+    fn is_scoped(self) -> bool {
+        !matches!(
+            self,
+            ConsentAction::Restrict | ConsentAction::LiftRestriction | ConsentAction::AcceptPolicy
+        )
+    }
+}
+
+/// Who made a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum ConsentSource {
+    User,
+    /// A parent or guardian, for a child's account.
+    Guardian,
+    /// A default the app applied.
+    Default,
+    /// Carried over from an earlier system.
+    Migration,
+}
+
+impl ConsentSource {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            ConsentSource::User => "user",
+            ConsentSource::Guardian => "guardian",
+            ConsentSource::Default => "default",
+            ConsentSource::Migration => "migration",
+        }
+    }
+
+    pub(crate) fn from_str(text: &str) -> Option<Self> {
+        use ConsentSource::*;
+        [User, Guardian, Default, Migration]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+}
+
+/// A change the app asks PrivacyKit to record.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ConsentChange {
+    pub action: ConsentAction,
+    /// Required for grant, deny, withdraw, object and withdraw_objection; absent otherwise.
+    pub purpose: Option<String>,
+    /// Narrows the change to one category; absent means every category of the purpose.
+    pub category: Option<String>,
+    pub source: ConsentSource,
+}
+
+/// One row of the consent ledger.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct LedgerEntry {
+    /// 1, 2, 3, ... with no gaps.
+    pub seq: u64,
+    pub time_ms: i64,
+    pub policy_version: u32,
+    pub action: ConsentAction,
+    pub purpose: Option<String>,
+    pub category: Option<String>,
+    pub source: ConsentSource,
+    /// SHA-256 over this entry and the previous entry's hash, in hex.
+    pub hash: String,
+}
+
+/// The user's answer for one scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum ConsentChoice {
+    Granted,
+    Denied,
+    Withdrawn,
+}
+
+/// One scope's current choice, for a "Your choices" screen.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ScopedChoice {
+    pub purpose: String,
+    pub category: Option<String>,
+    pub choice: ConsentChoice,
+    /// The ledger entry that made it.
+    pub seq: u64,
+}
+
+/// One scope the user objected to.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ScopedObjection {
+    pub purpose: String,
+    pub category: Option<String>,
+    pub seq: u64,
+}
+
+/// Everything the ledger currently says.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ConsentState {
+    pub choices: Vec<ScopedChoice>,
+    pub objections: Vec<ScopedObjection>,
+    pub restricted: bool,
+    pub accepted_policy_version: Option<u32>,
+    pub ledger_length: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Scope {
+    purpose: String,
+    category: Option<String>,
+}
+
+/// The state derived from the ledger, updated entry by entry.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ConsentBook {
+    choices: HashMap<Scope, (u64, ConsentChoice)>,
+    objections: HashMap<Scope, (u64, bool)>,
+    restricted: bool,
+    accepted_policy_version: Option<u32>,
+    head: ledger::Head,
+}
+
+impl ConsentBook {
+    pub fn head(&self) -> &ledger::Head {
+        &self.head
+    }
+
+    pub fn restricted(&self) -> bool {
+        self.restricted
+    }
+
+    pub fn accepted_policy_version(&self) -> Option<u32> {
+        self.accepted_policy_version
+    }
+
+    /// Folds one entry (already chained by `ledger::chain`) into the state.
+    pub fn apply(&mut self, entry: &LedgerEntry, hash: [u8; 32]) {
+        let scope = || Scope {
+            purpose: entry.purpose.clone().unwrap_or_default(),
+            category: entry.category.clone(),
+        };
+        match entry.action {
+            ConsentAction::Grant => {
+                self.choices
+                    .insert(scope(), (entry.seq, ConsentChoice::Granted));
+            }
+            ConsentAction::Deny => {
+                self.choices
+                    .insert(scope(), (entry.seq, ConsentChoice::Denied));
+            }
+            ConsentAction::Withdraw => {
+                self.choices
+                    .insert(scope(), (entry.seq, ConsentChoice::Withdrawn));
+            }
+            ConsentAction::Object => {
+                self.objections.insert(scope(), (entry.seq, true));
+            }
+            ConsentAction::WithdrawObjection => {
+                self.objections.insert(scope(), (entry.seq, false));
+            }
+            ConsentAction::Restrict => self.restricted = true,
+            ConsentAction::LiftRestriction => self.restricted = false,
+            ConsentAction::AcceptPolicy => {
+                self.accepted_policy_version = Some(entry.policy_version)
+            }
+        }
+        self.head = ledger::Head {
+            seq: entry.seq,
+            hash,
+        };
+    }
+
+    /// The choice that covers (category, purpose): the newer of the category's own entry and
+    /// the purpose-wide one, so "withdraw marketing" also ends an earlier narrower grant.
+    pub fn choice(&self, category: &str, purpose: &str) -> Option<ConsentChoice> {
+        newest(&self.choices, category, purpose)
+    }
+
+    /// Whether the user objects to (category, purpose), by the same newest-wins rule.
+    pub fn objects(&self, category: &str, purpose: &str) -> bool {
+        newest(&self.objections, category, purpose).unwrap_or(false)
+    }
+
+    pub fn public_state(&self) -> ConsentState {
+        let mut choices: Vec<ScopedChoice> = self
+            .choices
+            .iter()
+            .map(|(scope, (seq, choice))| ScopedChoice {
+                purpose: scope.purpose.clone(),
+                category: scope.category.clone(),
+                choice: *choice,
+                seq: *seq,
+            })
+            .collect();
+        choices.sort_by_key(|c| c.seq);
+        let mut objections: Vec<ScopedObjection> = self
+            .objections
+            .iter()
+            .filter(|(_, (_, active))| *active)
+            .map(|(scope, (seq, _))| ScopedObjection {
+                purpose: scope.purpose.clone(),
+                category: scope.category.clone(),
+                seq: *seq,
+            })
+            .collect();
+        objections.sort_by_key(|o| o.seq);
+        ConsentState {
+            choices,
+            objections,
+            restricted: self.restricted,
+            accepted_policy_version: self.accepted_policy_version,
+            ledger_length: self.head.seq,
+        }
+    }
+}
+
+fn newest<T: Copy>(map: &HashMap<Scope, (u64, T)>, category: &str, purpose: &str) -> Option<T> {
+    // Allocation-free lookups would need a borrowed key type; these run only when the guard's
+    // table is rebuilt after a change, never on the check() path.
+    let narrow = map.get(&Scope {
+        purpose: purpose.to_owned(),
+        category: Some(category.to_owned()),
+    });
+    let wide = map.get(&Scope {
+        purpose: purpose.to_owned(),
+        category: None,
+    });
+    match (narrow, wide) {
+        (Some(n), Some(w)) => Some(if n.0 > w.0 { n.1 } else { w.1 }),
+        (Some(n), None) => Some(n.1),
+        (None, Some(w)) => Some(w.1),
+        (None, None) => None,
+    }
+}
+
+/// Checks a requested change against the policy before anything is written.
+pub(crate) fn validate_change(change: &ConsentChange, policy: &Policy) -> Result<()> {
+    if !change.action.is_scoped() {
+        if change.purpose.is_some() || change.category.is_some() {
+            return Err(PrivacyError::invalid_argument(
+                "purpose",
+                format!(
+                    "`{}` applies to the whole policy and takes no purpose or category",
+                    change.action.as_str()
+                ),
+            ));
+        }
+        return Ok(());
+    }
+    let purpose = change.purpose.as_deref().ok_or_else(|| {
+        PrivacyError::invalid_argument(
+            "purpose",
+            format!("`{}` needs a purpose", change.action.as_str()),
+        )
+    })?;
+    let p = policy.purpose_position(purpose).ok_or_else(|| {
+        PrivacyError::invalid_argument(
+            "purpose",
+            format!("the policy declares no purpose `{}`", printable(purpose)),
+        )
+    })?;
+    if let Some(category) = change.category.as_deref() {
+        let c = policy.category_position(category).ok_or_else(|| {
+            PrivacyError::invalid_argument(
+                "category",
+                format!("the policy declares no category `{}`", printable(category)),
+            )
+        })?;
+        if policy.processing_at(policy.pair_index(c, p)).is_none() {
+            return Err(PrivacyError::invalid_argument(
+                "category",
+                format!("the policy does not process `{category}` for `{purpose}`"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// An identifier the app passed that the policy does not know: echo it only if it looks like
+/// an identifier, never arbitrary text that might be personal data.
+fn printable(id: &str) -> &str {
+    let looks_like_id = id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if looks_like_id {
+        id
+    } else {
+        "<not an identifier>"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(seq: u64, action: ConsentAction, category: Option<&str>) -> LedgerEntry {
+        LedgerEntry {
+            seq,
+            time_ms: 0,
+            policy_version: 1,
+            action,
+            purpose: Some("marketing".into()),
+            category: category.map(str::to_owned),
+            source: ConsentSource::User,
+            hash: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_newest_covering_entry_wins() {
+        let mut book = ConsentBook::default();
+        book.apply(&entry(1, ConsentAction::Grant, None), [0; 32]);
+        book.apply(&entry(2, ConsentAction::Deny, Some("location")), [0; 32]);
+        assert_eq!(
+            book.choice("location", "marketing"),
+            Some(ConsentChoice::Denied)
+        );
+        assert_eq!(
+            book.choice("contacts", "marketing"),
+            Some(ConsentChoice::Granted)
+        );
+        book.apply(&entry(3, ConsentAction::Withdraw, None), [0; 32]);
+        assert_eq!(
+            book.choice("location", "marketing"),
+            Some(ConsentChoice::Withdrawn)
+        );
+        assert_eq!(book.choice("location", "analytics"), None);
+        assert_eq!(book.head().seq, 3);
+    }
+
+    #[test]
+    fn objections_can_be_withdrawn() {
+        let mut book = ConsentBook::default();
+        book.apply(&entry(1, ConsentAction::Object, None), [0; 32]);
+        assert!(book.objects("location", "marketing"));
+        book.apply(
+            &entry(2, ConsentAction::WithdrawObjection, Some("location")),
+            [0; 32],
+        );
+        assert!(!book.objects("location", "marketing"));
+        assert!(book.objects("contacts", "marketing"));
+        assert_eq!(book.public_state().objections.len(), 1);
+    }
+
+    #[test]
+    fn unknown_text_is_not_echoed() {
+        assert_eq!(printable("marketing"), "marketing");
+        assert_eq!(printable("Anna +7 912"), "<not an identifier>");
+    }
+}

@@ -1,0 +1,129 @@
+//! The one public error type, and the single place internal errors map into it.
+//!
+//! Messages name fields, identifiers declared in the policy and counts; they never carry a
+//! value the user typed or any personal data, so they are safe to log and to show.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// Everything that can go wrong in a PrivacyKit call.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+pub enum PrivacyError {
+    /// The policy document is malformed or breaks a rule; `field` is a JSON path such as
+    /// `processing[3].legal_basis`. Nothing stored was changed.
+    #[error("invalid policy: {field}: {reason}")]
+    InvalidPolicy { field: String, reason: String },
+
+    /// The policy's version conflicts with what the store already holds (same version with
+    /// other content, or an older version than the stored one).
+    #[error("policy version conflict: {reason}")]
+    PolicyVersionConflict { reason: String },
+
+    /// An argument is out of range or names nothing the policy declares.
+    #[error("invalid argument {field}: {reason}")]
+    InvalidArgument { field: String, reason: String },
+
+    /// The database file is damaged. Nothing was reset; the app decides what to do.
+    #[error("the database is corrupted: {reason}")]
+    CorruptDatabase { reason: String },
+
+    /// The file exists but belongs to another program; PrivacyKit will not touch it.
+    #[error("the file is not a PrivacyKit database")]
+    ForeignDatabase,
+
+    /// The store was written by a newer PrivacyKit than this one.
+    #[error(
+        "the database schema version {found} is newer than this library supports ({supported})"
+    )]
+    SchemaTooNew { found: u32, supported: u32 },
+
+    /// The database file is already open in this process through another `PrivacyKit`.
+    #[error("the database is already open in this process")]
+    AlreadyOpen,
+
+    /// Another connection held the database lock past the busy timeout. Retrying may succeed.
+    #[error("the database is busy; try again")]
+    Busy,
+
+    /// Reading or writing the store failed (disk full, permissions, I/O error).
+    #[error("storage error: {reason}")]
+    Storage { reason: String },
+
+    /// `verify_ledger` found a row that was edited, deleted or moved.
+    #[error("the consent ledger was tampered with at entry {seq}: {reason}")]
+    LedgerTampered { seq: u64, reason: String },
+
+    /// The `PrivacyKit` was closed; open a new one.
+    #[error("PrivacyKit is closed")]
+    Closed,
+
+    /// A bug inside PrivacyKit, caught before it could cross into the app.
+    #[error("internal error: {reason}")]
+    Internal { reason: String },
+}
+
+pub type Result<T, E = PrivacyError> = std::result::Result<T, E>;
+
+impl PrivacyError {
+    pub(crate) fn invalid_argument(field: &str, reason: impl Into<String>) -> Self {
+        PrivacyError::InvalidArgument {
+            field: field.to_owned(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// SQLite errors become typed errors here and nowhere else. SQLite's own messages name
+/// tables and SQL keywords, never bound values, and every statement binds its values.
+impl From<rusqlite::Error> for PrivacyError {
+    fn from(err: rusqlite::Error) -> Self {
+        use rusqlite::ffi::ErrorCode;
+        match err.sqlite_error_code() {
+            Some(ErrorCode::NotADatabase) => PrivacyError::CorruptDatabase {
+                reason: "the file header is not SQLite's".into(),
+            },
+            Some(ErrorCode::DatabaseCorrupt) => PrivacyError::CorruptDatabase {
+                reason: "SQLite reported a malformed database".into(),
+            },
+            Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => PrivacyError::Busy,
+            _ => PrivacyError::Storage {
+                reason: err.to_string(),
+            },
+        }
+    }
+}
+
+/// Runs one public call so that a panic inside it becomes `PrivacyError::Internal` instead of
+/// unwinding into the app. The panic message is dropped: it may quote data.
+pub(crate) fn guarded<T>(call: impl FnOnce() -> Result<T>) -> Result<T> {
+    catch_unwind(AssertUnwindSafe(call)).unwrap_or_else(|_| {
+        log::error!("a PrivacyKit call panicked; reported as an internal error");
+        Err(PrivacyError::Internal {
+            reason: "unexpected failure inside PrivacyKit".into(),
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_an_internal_error() {
+        let result: Result<()> = guarded(|| panic!("secret +79123456789"));
+        let err = result.unwrap_err();
+        assert!(matches!(err, PrivacyError::Internal { .. }));
+        assert!(!err.to_string().contains("+7912"));
+    }
+
+    #[test]
+    fn sqlite_not_a_database_is_corruption() {
+        let err = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_NOTADB),
+            None,
+        );
+        assert!(matches!(
+            PrivacyError::from(err),
+            PrivacyError::CorruptDatabase { .. }
+        ));
+    }
+}

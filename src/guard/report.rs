@@ -1,0 +1,46 @@
+//! The access report: allowed uses per day, like the platforms' privacy reports.
+
+use rusqlite::{params, Connection};
+
+use super::access_log::AccessCount;
+use crate::error::Result;
+use crate::time::format_day;
+
+/// Allowed uses of one (category, purpose) on one local day.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AccessReportRow {
+    /// `YYYY-MM-DD` in the time zone the app configured.
+    pub day: String,
+    pub category: String,
+    pub purpose: String,
+    pub count: u64,
+}
+
+/// Adds counts to the stored ones.
+pub(crate) fn store(conn: &Connection, counts: &[AccessCount]) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO access_count (day, category, purpose, count) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (day, category, purpose) DO UPDATE SET count = count + excluded.count",
+    )?;
+    for c in counts {
+        stmt.execute(params![c.day, c.category, c.purpose, c.count as i64])?;
+    }
+    Ok(())
+}
+
+/// Stored rows for days `from..=to`, by day, then category, then purpose.
+pub(crate) fn load(conn: &Connection, from: i64, to: i64) -> Result<Vec<AccessReportRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT day, category, purpose, count FROM access_count
+         WHERE day BETWEEN ?1 AND ?2 ORDER BY day, category, purpose",
+    )?;
+    let rows = stmt.query_map(params![from, to], |r| {
+        Ok(AccessReportRow {
+            day: format_day(r.get(0)?),
+            category: r.get(1)?,
+            purpose: r.get(2)?,
+            count: r.get::<_, i64>(3)? as u64,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

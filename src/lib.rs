@@ -1,0 +1,49 @@
+//! PrivacyKit: an on-device data-permission SDK.
+//!
+//! The app declares its privacy policy, reports what the OS says about permissions and what
+//! the user chose, and asks one question wherever it touches personal data:
+//! [`PrivacyKit::check`] — may I use this category of data for this purpose, right now?
+//! The same API reaches Kotlin and Swift through UniFFI.
+
+uniffi::setup_scaffolding!();
+
+mod consent;
+mod error;
+mod guard;
+mod listeners;
+mod permissions;
+mod policy;
+mod sdk;
+mod store;
+mod time;
+
+pub use consent::{
+    ConsentAction, ConsentChange, ConsentChoice, ConsentSource, ConsentState, LedgerEntry,
+    ScopedChoice, ScopedObjection,
+};
+pub use error::PrivacyError;
+pub use guard::report::AccessReportRow;
+pub use guard::{Decision, DecisionReason};
+pub use listeners::{ListenerError, PrivacyChange, PrivacyListener};
+pub use permissions::{
+    LocationAccuracy, OsPermission, PermissionEvent, PermissionEventKind, PermissionState,
+    PermissionStatus, Platform,
+};
+pub use policy::{
+    Category, LegalBasis, PolicyInfo, Processing, Purpose, Recipient, RecipientKind, RetentionRule,
+    BUILT_IN_CATEGORIES, BUILT_IN_PURPOSES,
+};
+pub use sdk::{PrivacyKit, PrivacyKitConfig};
+pub use time::Clock;
+
+/// The JSON Schema of the policy document, for editors and tooling.
+#[uniffi::export]
+pub fn policy_json_schema() -> String {
+    policy::POLICY_JSON_SCHEMA.to_owned()
+}
+
+/// Validates a policy document without opening a store, e.g. in the app's own tests.
+#[uniffi::export]
+pub fn validate_policy(policy_json: String) -> Result<PolicyInfo, PrivacyError> {
+    error::guarded(|| Ok(policy::parse_policy(&policy_json)?.info))
+}

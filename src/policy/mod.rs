@@ -1,0 +1,231 @@
+//! The app's declared privacy policy: its public shape, and the validated, indexed form the
+//! guard reads. Parsing and validation of the JSON document live in `document.rs`.
+
+pub(crate) mod db;
+mod document;
+
+use std::collections::HashMap;
+
+use crate::permissions::{LocationAccuracy, OsPermission};
+
+pub(crate) use document::parse_policy;
+
+/// The JSON Schema of the policy document, for editors and tooling.
+pub const POLICY_JSON_SCHEMA: &str = include_str!("policy.schema.json");
+
+/// Categories every policy may use without describing them, with the OS permission each
+/// needs. Any other id is the app's own category.
+pub const BUILT_IN_CATEGORIES: [(&str, Option<OsPermission>); 8] = [
+    ("contacts", Some(OsPermission::Contacts)),
+    ("location", Some(OsPermission::Location)),
+    ("social_accounts", None),
+    ("advertising_id", Some(OsPermission::Tracking)),
+    ("device_info", None),
+    ("call_history", Some(OsPermission::CallLog)),
+    ("call_recording", Some(OsPermission::Microphone)),
+    ("diagnostics", None),
+];
+
+/// Purposes every policy may use without describing them.
+pub const BUILT_IN_PURPOSES: [&str; 7] = [
+    "service",
+    "support",
+    "analytics",
+    "marketing",
+    "advertising",
+    "fraud_prevention",
+    "legal_compliance",
+];
+
+/// Why processing is lawful (GDPR art. 6(1)); it decides what the guard asks of the user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize, uniffi::Enum)]
+#[serde(rename_all = "snake_case")]
+pub enum LegalBasis {
+    /// Needs an explicit grant; never on by default.
+    Consent,
+    /// Needed to provide the service the user asked for.
+    Contract,
+    /// Required by law.
+    LegalObligation,
+    /// Allowed until the user objects.
+    LegitimateInterest,
+    /// Protects someone's life.
+    VitalInterest,
+    /// A task in the public interest.
+    PublicTask,
+}
+
+impl LegalBasis {
+    /// Processing that a user's restriction does not stop: the service itself, the law,
+    /// someone's life.
+    pub(crate) fn is_essential(self) -> bool {
+        matches!(
+            self,
+            LegalBasis::Contract | LegalBasis::LegalObligation | LegalBasis::VitalInterest
+        )
+    }
+
+    /// Processing that runs even before the user accepted the policy.
+    pub(crate) fn needs_no_acceptance(self) -> bool {
+        matches!(
+            self,
+            LegalBasis::LegalObligation | LegalBasis::VitalInterest
+        )
+    }
+}
+
+/// Who receives data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, uniffi::Enum)]
+#[serde(rename_all = "snake_case")]
+pub enum RecipientKind {
+    Processor,
+    ThirdParty,
+    PublicAuthority,
+}
+
+/// A kind of personal data the app processes.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Category {
+    pub id: String,
+    pub description: Option<String>,
+    /// The OS permission the data sits behind, if any.
+    pub os_permission: Option<OsPermission>,
+    pub built_in: bool,
+}
+
+/// Why the app uses data.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Purpose {
+    pub id: String,
+    pub description: Option<String>,
+    pub built_in: bool,
+}
+
+/// One (category, purpose) pair the app declares, with its legal basis.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Processing {
+    pub category: String,
+    pub purpose: String,
+    pub legal_basis: LegalBasis,
+    /// The accuracy this use needs; `Precise` is refused when the OS granted approximate.
+    pub location_accuracy: Option<LocationAccuracy>,
+    pub recipients: Vec<String>,
+    pub description: Option<String>,
+}
+
+/// How long one kind of data is kept.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct RetentionRule {
+    pub data: String,
+    pub days: u32,
+    pub description: Option<String>,
+}
+
+/// Someone the app shares data with.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Recipient {
+    pub id: String,
+    pub name: String,
+    pub kind: RecipientKind,
+    pub country: Option<String>,
+    pub description: Option<String>,
+}
+
+/// The policy as the app declared it, after validation; what a "Your choices" screen shows.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct PolicyInfo {
+    pub policy_id: String,
+    pub version: u32,
+    pub effective_date: String,
+    pub last_revised: Option<String>,
+    pub controller_name: String,
+    pub controller_contact: Option<String>,
+    pub requires_acceptance: bool,
+    pub minimum_age: u8,
+    pub digital_consent_age: u8,
+    pub categories: Vec<Category>,
+    pub purposes: Vec<Purpose>,
+    pub processing: Vec<Processing>,
+    pub retention: Vec<RetentionRule>,
+    pub recipients: Vec<Recipient>,
+}
+
+/// A validated policy with the indexes the guard needs.
+#[derive(Debug)]
+pub(crate) struct Policy {
+    pub info: PolicyInfo,
+    /// The document re-serialized with sorted keys and no white space: two documents that
+    /// differ only in layout have the same canonical form.
+    pub canonical_json: String,
+    pub canonical_sha256: [u8; 32],
+    category_index: HashMap<String, usize>,
+    purpose_index: HashMap<String, usize>,
+    /// `pair_index(c, p)` -> index into `info.processing`.
+    processing_by_pair: Vec<Option<usize>>,
+}
+
+impl Policy {
+    fn new(info: PolicyInfo, canonical_json: String) -> Self {
+        use sha2::Digest;
+        let category_index: HashMap<String, usize> = info
+            .categories
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.clone(), i))
+            .collect();
+        let purpose_index: HashMap<String, usize> = info
+            .purposes
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.id.clone(), i))
+            .collect();
+        let mut processing_by_pair = vec![None; info.categories.len() * info.purposes.len()];
+        for (i, processing) in info.processing.iter().enumerate() {
+            let c = category_index[&processing.category];
+            let p = purpose_index[&processing.purpose];
+            processing_by_pair[c * info.purposes.len() + p] = Some(i);
+        }
+        let canonical_sha256 = sha2::Sha256::digest(canonical_json.as_bytes()).into();
+        Policy {
+            info,
+            canonical_json,
+            canonical_sha256,
+            category_index,
+            purpose_index,
+            processing_by_pair,
+        }
+    }
+
+    pub fn version(&self) -> u32 {
+        self.info.version
+    }
+
+    pub fn category_position(&self, id: &str) -> Option<usize> {
+        self.category_index.get(id).copied()
+    }
+
+    pub fn purpose_position(&self, id: &str) -> Option<usize> {
+        self.purpose_index.get(id).copied()
+    }
+
+    /// Number of (category, purpose) slots in the dense tables the guard keeps.
+    pub fn pair_count(&self) -> usize {
+        self.info.categories.len() * self.info.purposes.len()
+    }
+
+    pub fn pair_index(&self, category: usize, purpose: usize) -> usize {
+        category * self.info.purposes.len() + purpose
+    }
+
+    /// The (category, purpose) positions of a dense slot.
+    pub fn pair_of(&self, pair: usize) -> (usize, usize) {
+        (
+            pair / self.info.purposes.len(),
+            pair % self.info.purposes.len(),
+        )
+    }
+
+    pub fn processing_at(&self, pair: usize) -> Option<&Processing> {
+        self.processing_by_pair[pair].map(|i| &self.info.processing[i])
+    }
+}

@@ -1,0 +1,130 @@
+//! Wall-clock time and calendar days, without a date-time dependency.
+//!
+//! PrivacyKit needs only milliseconds since the Unix epoch (ledger and history rows), the
+//! local calendar day (the access report's buckets) and `YYYY-MM-DD` dates (policy fields).
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+const MS_PER_DAY: i64 = 86_400_000;
+
+/// Where PrivacyKit reads the time. The system clock in apps; a fixed or stepping clock in
+/// tests and benchmarks.
+pub trait Clock: Send + Sync {
+    /// Milliseconds since 1970-01-01T00:00:00Z.
+    fn now_ms(&self) -> i64;
+}
+
+pub(crate) struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_ms(&self) -> i64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0)
+    }
+}
+
+/// Days since 1970-01-01 in the time zone `utc_offset_minutes` east of UTC.
+pub(crate) fn local_day(now_ms: i64, utc_offset_minutes: i32) -> i64 {
+    (now_ms + i64::from(utc_offset_minutes) * 60_000).div_euclid(MS_PER_DAY)
+}
+
+/// `YYYY-MM-DD` for a day number (proleptic Gregorian calendar).
+pub(crate) fn format_day(day: i64) -> String {
+    let (y, m, d) = civil_from_days(day);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// The day number of a `YYYY-MM-DD` date, or `None` when it is not a real date.
+pub(crate) fn parse_day(text: &str) -> Option<i64> {
+    let bytes = text.as_bytes();
+    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| -> Option<i64> {
+        let part = &text[range];
+        part.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| part.parse().ok())
+            .flatten()
+    };
+    let (y, m, d) = (number(0..4)?, number(5..7)?, number(8..10)?);
+    if !(1..=12).contains(&m) || d < 1 || d > days_in_month(y, m) {
+        return None;
+    }
+    Some(days_from_civil(y, m, d))
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+// Howard Hinnant's civil-date algorithms (public domain), shifted so March is month 0.
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_round_trip() {
+        for day in [-719_528, -1, 0, 1, 11_016, 19_782, 20_000, 2_932_896] {
+            assert_eq!(parse_day(&format_day(day)), Some(day), "day {day}");
+        }
+        assert_eq!(parse_day("1970-01-01"), Some(0));
+        assert_eq!(parse_day("2024-02-29"), Some(19_782));
+        assert_eq!(format_day(19_782), "2024-02-29");
+    }
+
+    #[test]
+    fn impossible_dates_are_rejected() {
+        for text in [
+            "2023-02-29",
+            "2024-13-01",
+            "2024-00-10",
+            "2024-04-31",
+            "24-01-01",
+            "2024/01/01",
+            "2024-1-01",
+            "+024-01-01",
+            "",
+        ] {
+            assert_eq!(parse_day(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn local_day_follows_the_offset() {
+        let just_before_midnight_utc = MS_PER_DAY - 1;
+        assert_eq!(local_day(just_before_midnight_utc, 0), 0);
+        assert_eq!(local_day(just_before_midnight_utc, 180), 1); // Moscow is already on day 1
+        assert_eq!(local_day(0, -300), -1); // New York is still on 1969-12-31
+    }
+}
