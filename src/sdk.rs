@@ -82,7 +82,10 @@ impl PrivacyKit {
     /// `Closed` and `check` answers `Closed`. Closing twice is fine.
     pub fn close(&self) -> Result<()> {
         guarded(|| {
-            self.flush()?;
+            match self.flush() {
+                Err(PrivacyError::Closed) => return Ok(()),
+                other => other?,
+            }
             let closed = self.lock_core().take();
             self.guard.close();
             self.listeners.clear();

@@ -1,0 +1,340 @@
+//! The guard's decisions and reasons, through the public API.
+
+mod common;
+
+use common::*;
+use privacykit::{
+    Decision, DecisionReason::*, LegalBasis, LocationAccuracy, OsPermission, PermissionStatus,
+    Platform, PrivacyKit,
+};
+
+fn allowed(basis: LegalBasis) -> Decision {
+    Decision {
+        allowed: true,
+        reason: Permitted { basis },
+    }
+}
+
+fn denied(reason: privacykit::DecisionReason) -> Decision {
+    Decision {
+        allowed: false,
+        reason,
+    }
+}
+
+#[test]
+fn nothing_runs_before_the_policy_is_accepted_except_what_the_law_requires() {
+    let kit = in_memory();
+    assert_eq!(
+        kit.check("diagnostics", "analytics"),
+        denied(PolicyNotAccepted)
+    );
+    assert_eq!(
+        kit.check("diagnostics", "legal_compliance"),
+        allowed(LegalBasis::LegalObligation)
+    );
+    kit.accept_policy().unwrap();
+    assert_eq!(
+        kit.check("diagnostics", "analytics"),
+        allowed(LegalBasis::LegitimateInterest)
+    );
+}
+
+#[test]
+fn consent_is_needed_granted_denied_and_withdrawn_in_one_call_each() {
+    let kit = in_memory();
+    kit.accept_policy().unwrap();
+    kit.report_permission(
+        OsPermission::Contacts,
+        PermissionStatus::Granted,
+        None,
+        None,
+    )
+    .unwrap();
+    assert_eq!(kit.check("contacts", "analytics"), denied(NeedsConsent));
+    kit.grant_consent("analytics".into(), None).unwrap();
+    assert_eq!(
+        kit.check("contacts", "analytics"),
+        allowed(LegalBasis::Consent)
+    );
+    kit.deny_consent("analytics".into(), Some("contacts".into()))
+        .unwrap();
+    assert_eq!(kit.check("contacts", "analytics"), denied(ConsentDenied));
+    kit.grant_consent("analytics".into(), Some("contacts".into()))
+        .unwrap();
+    kit.withdraw_consent("analytics".into(), None).unwrap();
+    // The purpose-wide withdrawal is newer than the narrower grant, so it wins.
+    assert_eq!(kit.check("contacts", "analytics"), denied(ConsentWithdrawn));
+    // Contract-based use of the same data is unaffected.
+    assert_eq!(
+        kit.check("contacts", "service"),
+        allowed(LegalBasis::Contract)
+    );
+}
+
+#[test]
+fn objection_and_restriction_switch_uses_off() {
+    let kit = in_memory();
+    kit.accept_policy().unwrap();
+    kit.object("service".into(), Some("read_receipts".into()))
+        .unwrap();
+    assert_eq!(
+        kit.check("read_receipts", "service"),
+        denied(ObjectedByUser)
+    );
+    kit.withdraw_objection("service".into(), Some("read_receipts".into()))
+        .unwrap();
+    assert_eq!(
+        kit.check("read_receipts", "service"),
+        allowed(LegalBasis::LegitimateInterest)
+    );
+
+    kit.restrict_processing().unwrap();
+    assert_eq!(
+        kit.check("read_receipts", "service"),
+        denied(RestrictedByUser)
+    );
+    assert_eq!(
+        kit.check("diagnostics", "analytics"),
+        denied(RestrictedByUser)
+    );
+    // Essential processing carries on under a restriction.
+    kit.report_permission(
+        OsPermission::Contacts,
+        PermissionStatus::Granted,
+        None,
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        kit.check("contacts", "service"),
+        allowed(LegalBasis::Contract)
+    );
+    kit.lift_restriction().unwrap();
+    assert_eq!(
+        kit.check("diagnostics", "analytics"),
+        allowed(LegalBasis::LegitimateInterest)
+    );
+}
+
+#[test]
+fn os_permission_reasons_follow_the_request_history() {
+    let kit = in_memory(); // Android
+    kit.accept_policy().unwrap();
+    let contacts = OsPermission::Contacts;
+    assert_eq!(
+        kit.check("contacts", "service"),
+        denied(OsPermissionNotRequested {
+            permission: contacts
+        })
+    );
+    kit.record_permission_request(contacts, PermissionStatus::Denied, None, None)
+        .unwrap();
+    assert_eq!(
+        kit.check("contacts", "service"),
+        denied(OsPermissionDenied {
+            permission: contacts
+        })
+    );
+    assert!(kit.should_show_rationale(contacts).unwrap());
+    kit.record_permission_request(contacts, PermissionStatus::Denied, None, None)
+        .unwrap();
+    assert_eq!(
+        kit.check("contacts", "service"),
+        denied(BlockedInSettings {
+            permission: contacts
+        })
+    );
+    assert!(!kit.can_request(contacts).unwrap());
+    kit.report_permission(contacts, PermissionStatus::Limited, None, None)
+        .unwrap();
+    assert_eq!(
+        kit.check("contacts", "service"),
+        Decision {
+            allowed: true,
+            reason: PermittedWithLimitedAccess {
+                basis: LegalBasis::Contract
+            }
+        }
+    );
+    kit.report_permission(contacts, PermissionStatus::Restricted, None, None)
+        .unwrap();
+    assert_eq!(
+        kit.check("contacts", "service"),
+        denied(OsPermissionRestricted {
+            permission: contacts
+        })
+    );
+}
+
+#[test]
+fn ios_denial_is_final_at_once() {
+    let kit = PrivacyKit::open(config(None, Platform::Ios)).unwrap();
+    kit.accept_policy().unwrap();
+    assert!(kit.can_request(OsPermission::Contacts).unwrap());
+    let state = kit
+        .record_permission_request(OsPermission::Contacts, PermissionStatus::Denied, None, None)
+        .unwrap();
+    assert!(state.blocked_in_settings && !state.can_request && !state.should_show_rationale);
+    assert_eq!(
+        kit.check("contacts", "service"),
+        denied(BlockedInSettings {
+            permission: OsPermission::Contacts
+        })
+    );
+}
+
+#[test]
+fn precise_location_uses_refuse_approximate_access() {
+    let kit = in_memory();
+    kit.accept_policy().unwrap();
+    kit.grant_consent("analytics".into(), None).unwrap();
+    kit.record_permission_request(
+        OsPermission::Location,
+        PermissionStatus::Granted,
+        Some(LocationAccuracy::Approximate),
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        kit.check("location", "service"),
+        denied(ApproximateLocationOnly)
+    );
+    // A use that does not need precision is fine with approximate location.
+    assert_eq!(
+        kit.check("location", "analytics"),
+        allowed(LegalBasis::Consent)
+    );
+    kit.report_permission(
+        OsPermission::Location,
+        PermissionStatus::Granted,
+        Some(LocationAccuracy::Precise),
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        kit.check("location", "service"),
+        allowed(LegalBasis::Contract)
+    );
+}
+
+#[test]
+fn undeclared_uses_are_refused_whatever_the_input() {
+    let kit = in_memory();
+    kit.accept_policy().unwrap();
+    for (category, purpose) in [
+        ("contacts", "advertising"), // both declared, the pair is not
+        ("microphone", "service"),   // unknown category
+        ("contacts", "selling"),     // unknown purpose
+        ("", ""),
+        ("Контакты", "service"),
+        ("contacts\0", "service"),
+    ] {
+        assert_eq!(kit.check(category, purpose), denied(NotDeclaredInPolicy));
+    }
+}
+
+#[test]
+fn the_guard_refuses_after_close() {
+    let kit = in_memory();
+    kit.accept_policy().unwrap();
+    kit.close().unwrap();
+    assert_eq!(kit.check("diagnostics", "analytics"), denied(Closed));
+    assert_eq!(kit.accept_policy(), Err(privacykit::PrivacyError::Closed));
+    kit.close().expect("closing twice is fine");
+}
+
+#[test]
+fn access_report_counts_allowed_checks_per_day() {
+    let clock = ManualClock::at(MAY_1_NOON);
+    let kit = PrivacyKit::open_with_clock(config(None, Platform::Android), clock.clone()).unwrap();
+    kit.accept_policy().unwrap();
+    for _ in 0..3 {
+        kit.check("diagnostics", "analytics");
+    }
+    kit.check("contacts", "analytics"); // refused: not counted
+    kit.explain("diagnostics", "analytics"); // a preview: not counted
+    clock.advance_days(1);
+    kit.check("diagnostics", "analytics");
+    kit.check("diagnostics", "legal_compliance");
+
+    let report = kit
+        .access_report("2024-05-01".into(), "2024-05-02".into())
+        .unwrap();
+    let rows: Vec<(&str, &str, &str, u64)> = report
+        .iter()
+        .map(|r| {
+            (
+                r.day.as_str(),
+                r.category.as_str(),
+                r.purpose.as_str(),
+                r.count,
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            ("2024-05-01", "diagnostics", "analytics", 3),
+            ("2024-05-02", "diagnostics", "analytics", 1),
+            ("2024-05-02", "diagnostics", "legal_compliance", 1),
+        ]
+    );
+    // Counting continues after a report, and reports add up.
+    kit.check("diagnostics", "analytics");
+    let day2 = kit
+        .access_report("2024-05-02".into(), "2024-05-02".into())
+        .unwrap();
+    assert_eq!(day2[0].count, 2);
+    assert!(kit
+        .access_report("2024-05-03".into(), "2024-05-01".into())
+        .is_err());
+    assert!(kit
+        .access_report("yesterday".into(), "2024-05-01".into())
+        .is_err());
+}
+
+#[test]
+fn check_is_consistent_while_another_thread_writes() {
+    let kit = in_memory();
+    kit.accept_policy().unwrap();
+    kit.report_permission(
+        OsPermission::Contacts,
+        PermissionStatus::Granted,
+        None,
+        None,
+    )
+    .unwrap();
+    std::thread::scope(|scope| {
+        let readers: Vec<_> = (0..3)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut seen_allowed = 0;
+                    for _ in 0..20_000 {
+                        let d = kit.check("contacts", "analytics");
+                        match d.reason {
+                            Permitted {
+                                basis: LegalBasis::Consent,
+                            } => seen_allowed += 1,
+                            NeedsConsent | ConsentWithdrawn => {}
+                            other => panic!("unexpected reason {other:?}"),
+                        }
+                    }
+                    seen_allowed
+                })
+            })
+            .collect();
+        for _ in 0..20 {
+            kit.grant_consent("analytics".into(), None).unwrap();
+            kit.withdraw_consent("analytics".into(), None).unwrap();
+        }
+        kit.grant_consent("analytics".into(), None).unwrap();
+        for reader in readers {
+            reader.join().unwrap();
+        }
+    });
+    assert_eq!(
+        kit.check("contacts", "analytics"),
+        allowed(LegalBasis::Consent)
+    );
+}
