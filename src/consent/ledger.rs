@@ -49,7 +49,13 @@ fn field(h: &mut Sha256, value: Option<&str>) {
 }
 
 pub(crate) fn to_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        hex.push(DIGITS[usize::from(b >> 4)] as char);
+        hex.push(DIGITS[usize::from(b & 0xf)] as char);
+    }
+    hex
 }
 
 /// A ledger row as stored: the entry and the chain links written beside it.
@@ -174,6 +180,11 @@ mod tests {
             check(rows, head),
             Err(PrivacyError::LedgerTampered { seq: 5, .. })
         ));
+    }
+
+    #[test]
+    fn hex_is_lowercase_two_digits_a_byte() {
+        assert_eq!(to_hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
     }
 
     #[test]
