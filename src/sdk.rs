@@ -116,10 +116,7 @@ impl PrivacyKit {
     pub fn update_policy(&self, policy_json: String) -> Result<PolicyInfo> {
         let policy = Arc::new(parse_policy(&policy_json)?);
         self.commit(
-            |core, conn, now| {
-                let changed = stage_policy(conn, &core.policy, &policy, now)?;
-                Ok(changed)
-            },
+            |core, conn, now| stage_policy(conn, &core.policy, &policy, now),
             |core, changed| {
                 if changed {
                     core.policy = policy.clone();

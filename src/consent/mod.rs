@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use crate::error::{PrivacyError, Result};
 use crate::policy::Policy;
+use crate::store::stored_as_text;
 
 /// What one ledger entry records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
@@ -25,35 +26,6 @@ pub enum ConsentAction {
 }
 
 impl ConsentAction {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            ConsentAction::Grant => "grant",
-            ConsentAction::Deny => "deny",
-            ConsentAction::Withdraw => "withdraw",
-            ConsentAction::Object => "object",
-            ConsentAction::WithdrawObjection => "withdraw_objection",
-            ConsentAction::Restrict => "restrict",
-            ConsentAction::LiftRestriction => "lift_restriction",
-            ConsentAction::AcceptPolicy => "accept_policy",
-        }
-    }
-
-    pub(crate) fn from_str(text: &str) -> Option<Self> {
-        use ConsentAction::*;
-        [
-            Grant,
-            Deny,
-            Withdraw,
-            Object,
-            WithdrawObjection,
-            Restrict,
-            LiftRestriction,
-            AcceptPolicy,
-        ]
-        .into_iter()
-        .find(|a| a.as_str() == text)
-    }
-
     /// Actions about one purpose (optionally one category) rather than the whole policy.
     fn is_scoped(self) -> bool {
         !matches!(
@@ -62,6 +34,17 @@ impl ConsentAction {
         )
     }
 }
+
+stored_as_text!(ConsentAction {
+    Grant => "grant",
+    Deny => "deny",
+    Withdraw => "withdraw",
+    Object => "object",
+    WithdrawObjection => "withdraw_objection",
+    Restrict => "restrict",
+    LiftRestriction => "lift_restriction",
+    AcceptPolicy => "accept_policy",
+});
 
 /// Who made a change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -75,23 +58,12 @@ pub enum ConsentSource {
     Migration,
 }
 
-impl ConsentSource {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            ConsentSource::User => "user",
-            ConsentSource::Guardian => "guardian",
-            ConsentSource::Default => "default",
-            ConsentSource::Migration => "migration",
-        }
-    }
-
-    pub(crate) fn from_str(text: &str) -> Option<Self> {
-        use ConsentSource::*;
-        [User, Guardian, Default, Migration]
-            .into_iter()
-            .find(|s| s.as_str() == text)
-    }
-}
+stored_as_text!(ConsentSource {
+    User => "user",
+    Guardian => "guardian",
+    Default => "default",
+    Migration => "migration",
+});
 
 /// A change the app asks PrivacyKit to record.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]

@@ -7,6 +7,8 @@
 
 pub(crate) mod db;
 
+use crate::store::stored_as_text;
+
 /// The app's platform; the rules for asking again differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum Platform {
@@ -38,20 +40,6 @@ impl OsPermission {
     pub(crate) fn position(self) -> usize {
         self as usize
     }
-
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            OsPermission::Contacts => "contacts",
-            OsPermission::Location => "location",
-            OsPermission::CallLog => "call_log",
-            OsPermission::Microphone => "microphone",
-            OsPermission::Tracking => "tracking",
-        }
-    }
-
-    pub(crate) fn from_str(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|p| p.as_str() == text)
-    }
 }
 
 /// What the OS says about one permission.
@@ -68,56 +56,17 @@ pub enum PermissionStatus {
 }
 
 impl PermissionStatus {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            PermissionStatus::NotDetermined => "not_determined",
-            PermissionStatus::Granted => "granted",
-            PermissionStatus::Denied => "denied",
-            PermissionStatus::Limited => "limited",
-            PermissionStatus::Restricted => "restricted",
-        }
-    }
-
-    pub(crate) fn from_str(text: &str) -> Option<Self> {
-        [
-            PermissionStatus::NotDetermined,
-            PermissionStatus::Granted,
-            PermissionStatus::Denied,
-            PermissionStatus::Limited,
-            PermissionStatus::Restricted,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == text)
-    }
-
     fn gives_access(self) -> bool {
         matches!(self, PermissionStatus::Granted | PermissionStatus::Limited)
     }
 }
 
 /// Location accuracy the OS granted (or a use requires).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize, uniffi::Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, uniffi::Enum)]
 #[serde(rename_all = "snake_case")]
 pub enum LocationAccuracy {
     Approximate,
     Precise,
-}
-
-impl LocationAccuracy {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            LocationAccuracy::Approximate => "approximate",
-            LocationAccuracy::Precise => "precise",
-        }
-    }
-
-    pub(crate) fn from_str(text: &str) -> Option<Self> {
-        match text {
-            "approximate" => Some(LocationAccuracy::Approximate),
-            "precise" => Some(LocationAccuracy::Precise),
-            _ => None,
-        }
-    }
 }
 
 /// How a permission event reached PrivacyKit.
@@ -128,23 +77,6 @@ pub enum PermissionEventKind {
     Observed,
     /// The app showed the system prompt and this was its result.
     Requested,
-}
-
-impl PermissionEventKind {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            PermissionEventKind::Observed => "observed",
-            PermissionEventKind::Requested => "requested",
-        }
-    }
-
-    pub(crate) fn from_str(text: &str) -> Option<Self> {
-        match text {
-            "observed" => Some(PermissionEventKind::Observed),
-            "requested" => Some(PermissionEventKind::Requested),
-            _ => None,
-        }
-    }
 }
 
 /// One recorded permission observation or request result.
@@ -265,6 +197,32 @@ impl PermissionTracker {
     }
 }
 
+stored_as_text!(OsPermission {
+    Contacts => "contacts",
+    Location => "location",
+    CallLog => "call_log",
+    Microphone => "microphone",
+    Tracking => "tracking",
+});
+
+stored_as_text!(PermissionStatus {
+    NotDetermined => "not_determined",
+    Granted => "granted",
+    Denied => "denied",
+    Limited => "limited",
+    Restricted => "restricted",
+});
+
+stored_as_text!(LocationAccuracy {
+    Approximate => "approximate",
+    Precise => "precise",
+});
+
+stored_as_text!(PermissionEventKind {
+    Observed => "observed",
+    Requested => "requested",
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -361,6 +319,17 @@ mod tests {
             let state = after(platform, &[event(Observed, Restricted)]);
             assert!(!state.can_request && !state.blocked_in_settings);
         }
+    }
+
+    #[test]
+    fn stored_names_read_back_as_the_same_value() {
+        for permission in OsPermission::ALL {
+            assert_eq!(OsPermission::from_str(permission.as_str()), Some(permission));
+        }
+        for status in [NotDetermined, Granted, Denied, Limited, Restricted] {
+            assert_eq!(PermissionStatus::from_str(status.as_str()), Some(status));
+        }
+        assert_eq!(PermissionStatus::from_str("Granted"), None);
     }
 
     #[test]
