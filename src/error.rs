@@ -5,6 +5,8 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use crate::guard::DecisionReason;
+
 /// Everything that can go wrong in a PrivacyKit call.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
 pub enum PrivacyError {
@@ -51,6 +53,32 @@ pub enum PrivacyError {
     /// `verify_ledger` found a row that was edited, deleted or moved.
     #[error("the consent ledger was tampered with at entry {seq}: {reason}")]
     LedgerTampered { seq: u64, reason: String },
+
+    /// The guard refuses the use this call needs; `reason` says why, as `check` would.
+    #[error("not permitted: {reason:?}")]
+    NotPermitted { reason: DecisionReason },
+
+    /// The platform keystore cannot be used right now (device locked before its first
+    /// unlock, keystore busy). Retry later; nothing was deleted.
+    #[error("the vault is locked: the platform keystore is unavailable")]
+    VaultLocked,
+
+    /// The vault's key is gone or wrong (a backup restored onto another device, a keystore
+    /// wiped by the OS): stored tokens cannot be read. `reset_vault` starts again.
+    #[error("the vault key is lost; stored tokens cannot be read")]
+    VaultKeyLost,
+
+    /// The app's key provider failed in a way it did not classify.
+    #[error("the key provider failed: {reason}")]
+    KeyProviderFailed { reason: String },
+
+    /// One stored record failed its integrity check; other records are unaffected.
+    #[error("a stored record is corrupt")]
+    CorruptRecord,
+
+    /// No account is linked for that provider and account id.
+    #[error("no such linked account")]
+    AccountNotLinked,
 
     /// The `PrivacyKit` was closed; open a new one.
     #[error("PrivacyKit is closed")]

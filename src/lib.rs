@@ -16,6 +16,7 @@ mod policy;
 mod sdk;
 mod store;
 mod time;
+mod vault;
 
 pub use consent::{
     ConsentAction, ConsentChange, ConsentChoice, ConsentSource, ConsentState, LedgerEntry,
@@ -35,6 +36,9 @@ pub use policy::{
 };
 pub use sdk::{PrivacyKit, PrivacyKitConfig};
 pub use time::Clock;
+pub use vault::{
+    AccountLink, AccountTokens, KeyProvider, KeyProviderError, LinkedAccount, Secret, TokenVault,
+};
 
 /// The JSON Schema of the policy document, for editors and tooling.
 #[uniffi::export]

@@ -25,6 +25,7 @@ use crate::permissions::{
 use crate::policy::{self, parse_policy, Policy, PolicyInfo};
 use crate::store::{FileClaim, Store};
 use crate::time::{parse_day, Clock, SystemClock};
+use crate::vault::{self, KeyProvider, TokenVault, VaultKeys};
 
 /// How to open PrivacyKit.
 #[derive(Clone, uniffi::Record)]
@@ -43,17 +44,21 @@ pub struct PrivacyKitConfig {
 const MAX_UTC_OFFSET_MINUTES: i32 = 14 * 60;
 
 /// What the store says, and what memory derives from it.
-struct Core {
-    store: Store,
-    policy: Arc<Policy>,
-    consent: ConsentBook,
-    permissions: [PermissionTracker; OsPermission::ALL.len()],
+pub(crate) struct Core {
+    pub store: Store,
+    pub platform: Platform,
+    pub policy: Arc<Policy>,
+    pub consent: ConsentBook,
+    pub permissions: [PermissionTracker; OsPermission::ALL.len()],
     _claim: Option<FileClaim>,
 }
 
 impl Core {
-    fn permission_states(&self, platform: Platform) -> Vec<PermissionState> {
-        self.permissions.iter().map(|t| t.state(platform)).collect()
+    pub fn permission_states(&self) -> Vec<PermissionState> {
+        self.permissions
+            .iter()
+            .map(|t| t.state(self.platform))
+            .collect()
     }
 }
 
@@ -61,11 +66,11 @@ impl Core {
 /// Safe to share between threads. Close it when the app no longer needs it.
 #[derive(uniffi::Object)]
 pub struct PrivacyKit {
-    platform: Platform,
     clock: Arc<dyn Clock>,
     guard: Guard,
     core: Mutex<Option<Core>>,
     listeners: Listeners,
+    pub(crate) vault_keys: VaultKeys,
 }
 
 #[uniffi::export]
@@ -201,10 +206,16 @@ impl PrivacyKit {
                 let hash = ledger::chain(&head.hash, &entry);
                 entry.hash = ledger::to_hex(&hash);
                 consent::db::append(conn, &entry, &head.hash, &hash)?;
-                Ok((entry, hash))
+                // Withdrawing consent for linked accounts destroys their tokens in the same
+                // transaction: there is no moment at which consent is gone and tokens remain.
+                let shredded = vault::withdrawn_by(core, &entry, hash) && vault::shred(conn)?;
+                Ok((entry, hash, shredded))
             },
-            |core, (entry, hash)| {
+            |core, (entry, hash, shredded)| {
                 core.consent.apply(&entry, hash);
+                if shredded {
+                    self.vault_keys.after_shred(&core.store);
+                }
                 let change = PrivacyChange::Consent {
                     entry: entry.clone(),
                 };
@@ -286,7 +297,7 @@ impl PrivacyKit {
 
     /// The current state of one permission.
     pub fn permission_state(&self, permission: OsPermission) -> Result<PermissionState> {
-        self.read(|core| Ok(core.permissions[permission.position()].state(self.platform)))
+        self.read(|core| Ok(core.permissions[permission.position()].state(core.platform)))
     }
 
     /// Would a request show the system prompt?
@@ -333,6 +344,14 @@ impl PrivacyKit {
         check_utc_offset(minutes)?;
         self.guard.set_utc_offset_minutes(minutes);
         Ok(())
+    }
+
+    /// The vault of linked accounts' tokens, keyed by the platform keystore through
+    /// `key_provider`. The key is unwrapped on first use and kept for the life of this
+    /// `PrivacyKit`; a later call replaces the provider.
+    pub fn vault(self: Arc<Self>, key_provider: Arc<dyn KeyProvider>) -> Arc<TokenVault> {
+        self.vault_keys.set_provider(key_provider);
+        Arc::new(TokenVault::new(self))
     }
 
     /// Registers a listener; returns the id to remove it with.
@@ -383,23 +402,20 @@ impl PrivacyKit {
             }
             let core = Core {
                 store,
+                platform: config.platform,
                 policy: Arc::new(current),
                 consent,
                 permissions,
                 _claim: claim,
             };
             let guard = Guard::new(clock.clone(), config.utc_offset_minutes);
-            guard.install(
-                &core.policy,
-                &core.consent,
-                &core.permission_states(config.platform),
-            );
+            guard.install(&core.policy, &core.consent, &core.permission_states());
             Ok(Arc::new(PrivacyKit {
-                platform: config.platform,
                 clock,
                 guard,
                 core: Mutex::new(Some(core)),
                 listeners: Listeners::default(),
+                vault_keys: VaultKeys::default(),
             }))
         })
     }
@@ -453,9 +469,9 @@ impl PrivacyKit {
                 "applies only when location access is granted",
             ));
         }
-        let platform = self.platform;
         self.commit(
             |core, conn, now| {
+                let platform = core.platform;
                 let tracker = &core.permissions[permission.position()];
                 let event = PermissionEvent {
                     time_ms: now,
@@ -475,6 +491,7 @@ impl PrivacyKit {
                 Ok(Some(next))
             },
             |core, next| {
+                let platform = core.platform;
                 let slot = &mut core.permissions[permission.position()];
                 let change = next.map(|next| {
                     *slot = next;
@@ -514,11 +531,8 @@ impl PrivacyKit {
                 };
                 let (result, change) = apply(core, staged);
                 if change.is_some() {
-                    self.guard.install(
-                        &core.policy,
-                        &core.consent,
-                        &core.permission_states(self.platform),
-                    );
+                    self.guard
+                        .install(&core.policy, &core.consent, &core.permission_states());
                 }
                 (result, change)
             };
@@ -531,6 +545,16 @@ impl PrivacyKit {
 
     fn read<T>(&self, read: impl FnOnce(&Core) -> Result<T>) -> Result<T> {
         guarded(|| read(self.lock_core().as_ref().ok_or(PrivacyError::Closed)?))
+    }
+
+    /// Runs `work` alone with the store, for capabilities that manage their own
+    /// transactions (the vault). No listener is told and the guard's table is not rebuilt.
+    pub(crate) fn exclusive<T>(&self, work: impl FnOnce(&mut Core, i64) -> Result<T>) -> Result<T> {
+        guarded(|| {
+            let mut slot = self.lock_core();
+            let core = slot.as_mut().ok_or(PrivacyError::Closed)?;
+            work(core, self.clock.now_ms())
+        })
     }
 
     fn lock_core(&self) -> MutexGuard<'_, Option<Core>> {

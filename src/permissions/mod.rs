@@ -324,7 +324,10 @@ mod tests {
     #[test]
     fn stored_names_read_back_as_the_same_value() {
         for permission in OsPermission::ALL {
-            assert_eq!(OsPermission::from_str(permission.as_str()), Some(permission));
+            assert_eq!(
+                OsPermission::from_str(permission.as_str()),
+                Some(permission)
+            );
         }
         for status in [NotDetermined, Granted, Denied, Limited, Restricted] {
             assert_eq!(PermissionStatus::from_str(status.as_str()), Some(status));

@@ -17,7 +17,10 @@ use crate::error::{PrivacyError, Result};
 const APPLICATION_ID: i32 = 0x504B_4954;
 
 /// One entry per schema version, applied in order; entry `i` brings `user_version` to `i + 1`.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/v001_core.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/v001_core.sql"),
+    include_str!("migrations/v002_vault.sql"),
+];
 
 /// The schema version this library writes.
 pub(crate) const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -50,7 +53,11 @@ impl Store {
                 });
             }
         }
-        conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
+        // secure_delete overwrites deleted content, so a deleted token's ciphertext does not
+        // linger in free pages.
+        conn.execute_batch(
+            "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
+        )?;
         let store = Store { conn };
         store.migrate_from(found)?;
         Ok(store)

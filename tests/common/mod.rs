@@ -1,5 +1,8 @@
-//! Shared set-up for the integration tests: a small policy, a controllable clock.
+//! Shared set-up for the integration tests: a small policy, a controllable clock, key
+//! providers.
 #![allow(dead_code)] // each test file uses its own subset
+
+pub mod keys;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -21,7 +24,8 @@ pub const POLICY: &str = r#"{
     { "id": "location" },
     { "id": "advertising_id" },
     { "id": "diagnostics" },
-    { "id": "read_receipts", "description": "Whether others see that you read their messages" }
+    { "id": "read_receipts", "description": "Whether others see that you read their messages" },
+    { "id": "social_accounts" }
   ],
   "purposes": [
     { "id": "service" }, { "id": "analytics" }, { "id": "advertising" }, { "id": "legal_compliance" }
@@ -34,7 +38,8 @@ pub const POLICY: &str = r#"{
     { "category": "advertising_id", "purpose": "advertising", "legal_basis": "consent" },
     { "category": "diagnostics", "purpose": "analytics", "legal_basis": "legitimate_interest" },
     { "category": "diagnostics", "purpose": "legal_compliance", "legal_basis": "legal_obligation" },
-    { "category": "read_receipts", "purpose": "service", "legal_basis": "legitimate_interest" }
+    { "category": "read_receipts", "purpose": "service", "legal_basis": "legitimate_interest" },
+    { "category": "social_accounts", "purpose": "service", "legal_basis": "consent" }
   ],
   "retention": [ { "data": "access_log", "days": 30 } ]
 }"#;

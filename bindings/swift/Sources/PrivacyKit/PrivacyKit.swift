@@ -618,6 +618,335 @@ fileprivate struct FfiConverterString: FfiConverter {
     }
 }
 
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterData: FfiConverterRustBuffer {
+    typealias SwiftType = Data
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Data {
+        let len: Int32 = try readInt(&buf)
+        return Data(try readBytes(&buf, count: Int(len)))
+    }
+
+    public static func write(_ value: Data, into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        writeBytes(&buf, value)
+    }
+}
+
+
+
+
+/**
+ * The platform keystore, implemented by the app: Android Keystore (an AES-256-GCM key) or
+ * the iOS Keychain (`kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly`, not synchronizable).
+ * PrivacyKit hands it the vault key to wrap and asks for it back once per process.
+ *
+ * Called while PrivacyKit holds its lock: never call back into PrivacyKit from here.
+ */
+public protocol KeyProvider: AnyObject, Sendable {
+    
+    /**
+     * Encrypts `key` under the platform key named `alias`, creating that key if needed.
+     */
+    func wrap(alias: String, key: Data) throws  -> Data
+    
+    /**
+     * Decrypts what `wrap` returned for `alias`.
+     */
+    func unwrap(alias: String, wrapped: Data) throws  -> Data
+    
+    /**
+     * Deletes the platform key named `alias`; deleting a missing key is not an error.
+     */
+    func delete(alias: String) throws 
+    
+}
+/**
+ * The platform keystore, implemented by the app: Android Keystore (an AES-256-GCM key) or
+ * the iOS Keychain (`kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly`, not synchronizable).
+ * PrivacyKit hands it the vault key to wrap and asks for it back once per process.
+ *
+ * Called while PrivacyKit holds its lock: never call back into PrivacyKit from here.
+ */
+open class KeyProviderImpl: KeyProvider, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_privacykit_fn_clone_keyprovider(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_privacykit_fn_free_keyprovider(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Encrypts `key` under the platform key named `alias`, creating that key if needed.
+     */
+open func wrap(alias: String, key: Data)throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeKeyProviderError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_keyprovider_wrap(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(alias),
+        FfiConverterData.lower(key),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Decrypts what `wrap` returned for `alias`.
+     */
+open func unwrap(alias: String, wrapped: Data)throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeKeyProviderError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_keyprovider_unwrap(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(alias),
+        FfiConverterData.lower(wrapped),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Deletes the platform key named `alias`; deleting a missing key is not an error.
+     */
+open func delete(alias: String)throws   {try rustCallWithError(FfiConverterTypeKeyProviderError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_keyprovider_delete(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(alias),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceKeyProvider {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceKeyProvider = UniffiVTableCallbackInterfaceKeyProvider(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeKeyProvider.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface KeyProvider: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeKeyProvider.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface KeyProvider: handle missing in uniffiClone")
+            }
+        },
+        wrap: { (
+            uniffiHandle: UInt64,
+            alias: RustBuffer,
+            key: RustBuffer,
+            uniffiOutReturn: UnsafeMutablePointer<RustBuffer>,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> Data in
+                guard let uniffiObj = try? FfiConverterTypeKeyProvider.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.wrap(
+                     alias: try FfiConverterString.lift(alias),
+                     key: try FfiConverterData.lift(key)
+                )
+            }
+
+            
+            let writeReturn = { uniffiOutReturn.pointee = FfiConverterData.lower($0) }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeKeyProviderError_lower
+            )
+        },
+        unwrap: { (
+            uniffiHandle: UInt64,
+            alias: RustBuffer,
+            wrapped: RustBuffer,
+            uniffiOutReturn: UnsafeMutablePointer<RustBuffer>,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> Data in
+                guard let uniffiObj = try? FfiConverterTypeKeyProvider.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.unwrap(
+                     alias: try FfiConverterString.lift(alias),
+                     wrapped: try FfiConverterData.lift(wrapped)
+                )
+            }
+
+            
+            let writeReturn = { uniffiOutReturn.pointee = FfiConverterData.lower($0) }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeKeyProviderError_lower
+            )
+        },
+        delete: { (
+            uniffiHandle: UInt64,
+            alias: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypeKeyProvider.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.delete(
+                     alias: try FfiConverterString.lift(alias)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeKeyProviderError_lower
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceKeyProvider> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceKeyProvider>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitKeyProvider() {
+    uniffi_privacykit_fn_init_callback_vtable_keyprovider(UniffiCallbackInterfaceKeyProvider.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeKeyProvider: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<KeyProvider>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = KeyProvider
+
+    public static func lift(_ handle: UInt64) throws -> KeyProvider {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return KeyProviderImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: KeyProvider) -> UInt64 {
+         if let rustImpl = value as? KeyProviderImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> KeyProvider {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: KeyProvider, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeKeyProvider_lift(_ handle: UInt64) throws -> KeyProvider {
+    return try FfiConverterTypeKeyProvider.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeKeyProvider_lower(_ value: KeyProvider) -> UInt64 {
+    return FfiConverterTypeKeyProvider.lower(value)
+}
+
+
+
 
 
 
@@ -759,6 +1088,13 @@ public protocol PrivacyKitProtocol: AnyObject, Sendable {
      * nothing; an older version, or the same version with other content, is refused.
      */
     func updatePolicy(policyJson: String) throws  -> PolicyInfo
+    
+    /**
+     * The vault of linked accounts' tokens, keyed by the platform keystore through
+     * `key_provider`. The key is unwrapped on first use and kept for the life of this
+     * `PrivacyKit`; a later call replaces the provider.
+     */
+    func vault(keyProvider: KeyProvider)  -> TokenVault
     
     /**
      * Recomputes the ledger's hash chain; `LedgerTampered` names the first bad entry.
@@ -1185,6 +1521,21 @@ open func updatePolicy(policyJson: String)throws  -> PolicyInfo  {
 }
     
     /**
+     * The vault of linked accounts' tokens, keyed by the platform keystore through
+     * `key_provider`. The key is unwrapped on first use and kept for the life of this
+     * `PrivacyKit`; a later call replaces the provider.
+     */
+open func vault(keyProvider: KeyProvider) -> TokenVault  {
+    return try!  FfiConverterTypeTokenVault_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_privacykit_vault(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeKeyProvider_lower(keyProvider),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Recomputes the ledger's hash chain; `LedgerTampered` names the first bad entry.
      * Returns how many entries were verified.
      */
@@ -1486,6 +1837,398 @@ public func FfiConverterTypePrivacyListener_lower(_ value: PrivacyListener) -> U
 
 
 
+
+
+/**
+ * A secret string, such as a token. Debug and Display never show it; PrivacyKit's copy is
+ * zeroized when dropped (copies the app makes with `expose` are the app's to clear).
+ */
+public protocol SecretProtocol: AnyObject, Sendable {
+    
+    /**
+     * The secret itself.
+     */
+    func expose()  -> String
+    
+}
+/**
+ * A secret string, such as a token. Debug and Display never show it; PrivacyKit's copy is
+ * zeroized when dropped (copies the app makes with `expose` are the app's to clear).
+ */
+open class Secret: SecretProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_privacykit_fn_clone_secret(self.handle, $0) }
+    }
+public convenience init(value: String) {
+    let handle =
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_constructor_secret_new(
+        FfiConverterString.lower(value),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_privacykit_fn_free_secret(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The secret itself.
+     */
+open func expose() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_secret_expose(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSecret: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = Secret
+
+    public static func lift(_ handle: UInt64) throws -> Secret {
+        return Secret(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: Secret) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Secret {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: Secret, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSecret_lift(_ handle: UInt64) throws -> Secret {
+    return try FfiConverterTypeSecret.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSecret_lower(_ value: Secret) -> UInt64 {
+    return FfiConverterTypeSecret.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Linked accounts' tokens. Get it with `PrivacyKit::vault`.
+ */
+public protocol TokenVaultProtocol: AnyObject, Sendable {
+    
+    /**
+     * Links an account, or replaces the tokens of one already linked. Refused with the
+     * guard's reason unless `social_accounts` may be used for `service`.
+     */
+    func linkAccount(link: AccountLink) throws  -> LinkedAccount
+    
+    /**
+     * Every linked account, without secrets, oldest first.
+     */
+    func linkedAccounts() throws  -> [LinkedAccount]
+    
+    /**
+     * Deletes every linked account and the vault key: the way out when the key is lost
+     * (`VaultKeyLost`). Returns how many accounts were deleted. The next link starts a new
+     * vault.
+     */
+    func resetVault() throws  -> UInt32
+    
+    /**
+     * Wraps the vault key under a new platform key and deletes the old platform key.
+     * Cheap: no token is re-encrypted.
+     */
+    func rewrapKey() throws 
+    
+    /**
+     * Re-encrypts every account under a new vault key (new record keys too) in one
+     * transaction, then deletes the old key. A crash at any point leaves every token
+     * readable under exactly one active key. Refused with `CorruptRecord`, changing
+     * nothing, if a record cannot be read.
+     */
+    func rotateKey() throws 
+    
+    /**
+     * The tokens of a linked account. Counted as a use of `social_accounts` for `service`,
+     * and refused with the guard's reason when that use is not allowed.
+     */
+    func tokens(provider: String, accountId: String) throws  -> AccountTokens
+    
+    /**
+     * Unlinks an account: its row and its record key are deleted, and the deleted bytes are
+     * overwritten in the database file and pushed out of the WAL. False if it was not linked.
+     */
+    func unlinkAccount(provider: String, accountId: String) throws  -> Bool
+    
+}
+/**
+ * Linked accounts' tokens. Get it with `PrivacyKit::vault`.
+ */
+open class TokenVault: TokenVaultProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_privacykit_fn_clone_tokenvault(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_privacykit_fn_free_tokenvault(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Links an account, or replaces the tokens of one already linked. Refused with the
+     * guard's reason unless `social_accounts` may be used for `service`.
+     */
+open func linkAccount(link: AccountLink)throws  -> LinkedAccount  {
+    return try  FfiConverterTypeLinkedAccount_lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_tokenvault_link_account(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeAccountLink_lower(link),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Every linked account, without secrets, oldest first.
+     */
+open func linkedAccounts()throws  -> [LinkedAccount]  {
+    return try  FfiConverterSequenceTypeLinkedAccount.lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_tokenvault_linked_accounts(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Deletes every linked account and the vault key: the way out when the key is lost
+     * (`VaultKeyLost`). Returns how many accounts were deleted. The next link starts a new
+     * vault.
+     */
+open func resetVault()throws  -> UInt32  {
+    return try  FfiConverterUInt32.lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_tokenvault_reset_vault(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Wraps the vault key under a new platform key and deletes the old platform key.
+     * Cheap: no token is re-encrypted.
+     */
+open func rewrapKey()throws   {try rustCallWithError(FfiConverterTypePrivacyError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_tokenvault_rewrap_key(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Re-encrypts every account under a new vault key (new record keys too) in one
+     * transaction, then deletes the old key. A crash at any point leaves every token
+     * readable under exactly one active key. Refused with `CorruptRecord`, changing
+     * nothing, if a record cannot be read.
+     */
+open func rotateKey()throws   {try rustCallWithError(FfiConverterTypePrivacyError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_tokenvault_rotate_key(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * The tokens of a linked account. Counted as a use of `social_accounts` for `service`,
+     * and refused with the guard's reason when that use is not allowed.
+     */
+open func tokens(provider: String, accountId: String)throws  -> AccountTokens  {
+    return try  FfiConverterTypeAccountTokens_lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_tokenvault_tokens(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(provider),
+        FfiConverterString.lower(accountId),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Unlinks an account: its row and its record key are deleted, and the deleted bytes are
+     * overwritten in the database file and pushed out of the WAL. False if it was not linked.
+     */
+open func unlinkAccount(provider: String, accountId: String)throws  -> Bool  {
+    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_tokenvault_unlink_account(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(provider),
+        FfiConverterString.lower(accountId),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTokenVault: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = TokenVault
+
+    public static func lift(_ handle: UInt64) throws -> TokenVault {
+        return TokenVault(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: TokenVault) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TokenVault {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: TokenVault, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTokenVault_lift(_ handle: UInt64) throws -> TokenVault {
+    return try FfiConverterTypeTokenVault.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTokenVault_lower(_ value: TokenVault) -> UInt64 {
+    return FfiConverterTypeTokenVault.lower(value)
+}
+
+
+
+
 /**
  * Allowed uses of one (category, purpose) on one local day.
  */
@@ -1554,6 +2297,164 @@ public func FfiConverterTypeAccessReportRow_lift(_ buf: RustBuffer) throws -> Ac
 #endif
 public func FfiConverterTypeAccessReportRow_lower(_ value: AccessReportRow) -> RustBuffer {
     return FfiConverterTypeAccessReportRow.lower(value)
+}
+
+
+/**
+ * An account to link, with its tokens.
+ */
+public struct AccountLink {
+    /**
+     * The identity provider, e.g. "facebook", "vk", "x": lowercase letters, digits, '.',
+     * '_' or '-'.
+     */
+    public var provider: String
+    /**
+     * The user's id at the provider. Stored sealed; lookups use a keyed hash of it.
+     */
+    public var accountId: String
+    public var accessToken: Secret
+    public var refreshToken: Secret?
+    /**
+     * When the access token expires, in milliseconds since the Unix epoch.
+     */
+    public var expiresAtMs: Int64?
+    public var scopes: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The identity provider, e.g. "facebook", "vk", "x": lowercase letters, digits, '.',
+         * '_' or '-'.
+         */provider: String, 
+        /**
+         * The user's id at the provider. Stored sealed; lookups use a keyed hash of it.
+         */accountId: String, accessToken: Secret, refreshToken: Secret?, 
+        /**
+         * When the access token expires, in milliseconds since the Unix epoch.
+         */expiresAtMs: Int64?, scopes: [String]) {
+        self.provider = provider
+        self.accountId = accountId
+        self.accessToken = accessToken
+        self.refreshToken = refreshToken
+        self.expiresAtMs = expiresAtMs
+        self.scopes = scopes
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension AccountLink: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAccountLink: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AccountLink {
+        return
+            try AccountLink(
+                provider: FfiConverterString.read(from: &buf), 
+                accountId: FfiConverterString.read(from: &buf), 
+                accessToken: FfiConverterTypeSecret.read(from: &buf), 
+                refreshToken: FfiConverterOptionTypeSecret.read(from: &buf), 
+                expiresAtMs: FfiConverterOptionInt64.read(from: &buf), 
+                scopes: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AccountLink, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.provider, into: &buf)
+        FfiConverterString.write(value.accountId, into: &buf)
+        FfiConverterTypeSecret.write(value.accessToken, into: &buf)
+        FfiConverterOptionTypeSecret.write(value.refreshToken, into: &buf)
+        FfiConverterOptionInt64.write(value.expiresAtMs, into: &buf)
+        FfiConverterSequenceString.write(value.scopes, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAccountLink_lift(_ buf: RustBuffer) throws -> AccountLink {
+    return try FfiConverterTypeAccountLink.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAccountLink_lower(_ value: AccountLink) -> RustBuffer {
+    return FfiConverterTypeAccountLink.lower(value)
+}
+
+
+/**
+ * A linked account's tokens.
+ */
+public struct AccountTokens {
+    public var accessToken: Secret
+    public var refreshToken: Secret?
+    public var expiresAtMs: Int64?
+    public var scopes: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(accessToken: Secret, refreshToken: Secret?, expiresAtMs: Int64?, scopes: [String]) {
+        self.accessToken = accessToken
+        self.refreshToken = refreshToken
+        self.expiresAtMs = expiresAtMs
+        self.scopes = scopes
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension AccountTokens: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAccountTokens: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AccountTokens {
+        return
+            try AccountTokens(
+                accessToken: FfiConverterTypeSecret.read(from: &buf), 
+                refreshToken: FfiConverterOptionTypeSecret.read(from: &buf), 
+                expiresAtMs: FfiConverterOptionInt64.read(from: &buf), 
+                scopes: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AccountTokens, into buf: inout [UInt8]) {
+        FfiConverterTypeSecret.write(value.accessToken, into: &buf)
+        FfiConverterOptionTypeSecret.write(value.refreshToken, into: &buf)
+        FfiConverterOptionInt64.write(value.expiresAtMs, into: &buf)
+        FfiConverterSequenceString.write(value.scopes, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAccountTokens_lift(_ buf: RustBuffer) throws -> AccountTokens {
+    return try FfiConverterTypeAccountTokens.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAccountTokens_lower(_ value: AccountTokens) -> RustBuffer {
+    return FfiConverterTypeAccountTokens.lower(value)
 }
 
 
@@ -1921,6 +2822,85 @@ public func FfiConverterTypeLedgerEntry_lift(_ buf: RustBuffer) throws -> Ledger
 #endif
 public func FfiConverterTypeLedgerEntry_lower(_ value: LedgerEntry) -> RustBuffer {
     return FfiConverterTypeLedgerEntry.lower(value)
+}
+
+
+/**
+ * A linked account without its secrets.
+ */
+public struct LinkedAccount: Equatable, Hashable {
+    public var provider: String
+    /**
+     * `None` when this record failed its integrity check; the others are unaffected.
+     */
+    public var accountId: String?
+    public var expiresAtMs: Int64?
+    public var scopes: [String]
+    public var linkedAtMs: Int64
+    public var updatedAtMs: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(provider: String, 
+        /**
+         * `None` when this record failed its integrity check; the others are unaffected.
+         */accountId: String?, expiresAtMs: Int64?, scopes: [String], linkedAtMs: Int64, updatedAtMs: Int64) {
+        self.provider = provider
+        self.accountId = accountId
+        self.expiresAtMs = expiresAtMs
+        self.scopes = scopes
+        self.linkedAtMs = linkedAtMs
+        self.updatedAtMs = updatedAtMs
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension LinkedAccount: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLinkedAccount: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> LinkedAccount {
+        return
+            try LinkedAccount(
+                provider: FfiConverterString.read(from: &buf), 
+                accountId: FfiConverterOptionString.read(from: &buf), 
+                expiresAtMs: FfiConverterOptionInt64.read(from: &buf), 
+                scopes: FfiConverterSequenceString.read(from: &buf), 
+                linkedAtMs: FfiConverterInt64.read(from: &buf), 
+                updatedAtMs: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: LinkedAccount, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.provider, into: &buf)
+        FfiConverterOptionString.write(value.accountId, into: &buf)
+        FfiConverterOptionInt64.write(value.expiresAtMs, into: &buf)
+        FfiConverterSequenceString.write(value.scopes, into: &buf)
+        FfiConverterInt64.write(value.linkedAtMs, into: &buf)
+        FfiConverterInt64.write(value.updatedAtMs, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLinkedAccount_lift(_ buf: RustBuffer) throws -> LinkedAccount {
+    return try FfiConverterTypeLinkedAccount.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLinkedAccount_lower(_ value: LinkedAccount) -> RustBuffer {
+    return FfiConverterTypeLinkedAccount.lower(value)
 }
 
 
@@ -3226,6 +4206,106 @@ public func FfiConverterTypeDecisionReason_lower(_ value: DecisionReason) -> Rus
 
 
 /**
+ * What a key provider reports when it cannot do what was asked.
+ */
+public 
+enum KeyProviderError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
+
+    
+    
+    /**
+     * The keystore cannot be used now (device locked before first unlock, keystore busy).
+     */
+    case Unavailable
+    /**
+     * The platform key is gone or can no longer decrypt (restored onto another device,
+     * wiped by the OS, invalidated).
+     */
+    case KeyLost
+    /**
+     * Anything else.
+     */
+    case Failed(reason: String
+    )
+
+    
+
+    
+
+    
+    public var errorDescription: String? {
+        String(reflecting: self)
+    }
+    
+}
+
+#if compiler(>=6)
+extension KeyProviderError: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeKeyProviderError: FfiConverterRustBuffer {
+    typealias SwiftType = KeyProviderError
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> KeyProviderError {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+
+        
+
+        
+        case 1: return .Unavailable
+        case 2: return .KeyLost
+        case 3: return .Failed(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+
+         default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: KeyProviderError, into buf: inout [UInt8]) {
+        switch value {
+
+        
+
+        
+        
+        case .Unavailable:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .KeyLost:
+            writeInt(&buf, Int32(2))
+        
+        
+        case let .Failed(reason):
+            writeInt(&buf, Int32(3))
+            FfiConverterString.write(reason, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeKeyProviderError_lift(_ buf: RustBuffer) throws -> KeyProviderError {
+    return try FfiConverterTypeKeyProviderError.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeKeyProviderError_lower(_ value: KeyProviderError) -> RustBuffer {
+    return FfiConverterTypeKeyProviderError.lower(value)
+}
+
+
+/**
  * Why processing is lawful (GDPR art. 6(1)); it decides what the guard asks of the user.
  */
 
@@ -3975,6 +5055,34 @@ enum PrivacyError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case LedgerTampered(seq: UInt64, reason: String
     )
     /**
+     * The guard refuses the use this call needs; `reason` says why, as `check` would.
+     */
+    case NotPermitted(reason: DecisionReason
+    )
+    /**
+     * The platform keystore cannot be used right now (device locked before its first
+     * unlock, keystore busy). Retry later; nothing was deleted.
+     */
+    case VaultLocked
+    /**
+     * The vault's key is gone or wrong (a backup restored onto another device, a keystore
+     * wiped by the OS): stored tokens cannot be read. `reset_vault` starts again.
+     */
+    case VaultKeyLost
+    /**
+     * The app's key provider failed in a way it did not classify.
+     */
+    case KeyProviderFailed(reason: String
+    )
+    /**
+     * One stored record failed its integrity check; other records are unaffected.
+     */
+    case CorruptRecord
+    /**
+     * No account is linked for that provider and account id.
+     */
+    case AccountNotLinked
+    /**
      * The `PrivacyKit` was closed; open a new one.
      */
     case Closed
@@ -4040,8 +5148,18 @@ public struct FfiConverterTypePrivacyError: FfiConverterRustBuffer {
             seq: try FfiConverterUInt64.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 11: return .Closed
-        case 12: return .Internal(
+        case 11: return .NotPermitted(
+            reason: try FfiConverterTypeDecisionReason.read(from: &buf)
+            )
+        case 12: return .VaultLocked
+        case 13: return .VaultKeyLost
+        case 14: return .KeyProviderFailed(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 15: return .CorruptRecord
+        case 16: return .AccountNotLinked
+        case 17: return .Closed
+        case 18: return .Internal(
             reason: try FfiConverterString.read(from: &buf)
             )
 
@@ -4107,12 +5225,38 @@ public struct FfiConverterTypePrivacyError: FfiConverterRustBuffer {
             FfiConverterString.write(reason, into: &buf)
             
         
-        case .Closed:
+        case let .NotPermitted(reason):
             writeInt(&buf, Int32(11))
+            FfiConverterTypeDecisionReason.write(reason, into: &buf)
+            
+        
+        case .VaultLocked:
+            writeInt(&buf, Int32(12))
+        
+        
+        case .VaultKeyLost:
+            writeInt(&buf, Int32(13))
+        
+        
+        case let .KeyProviderFailed(reason):
+            writeInt(&buf, Int32(14))
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case .CorruptRecord:
+            writeInt(&buf, Int32(15))
+        
+        
+        case .AccountNotLinked:
+            writeInt(&buf, Int32(16))
+        
+        
+        case .Closed:
+            writeInt(&buf, Int32(17))
         
         
         case let .Internal(reason):
-            writeInt(&buf, Int32(12))
+            writeInt(&buf, Int32(18))
             FfiConverterString.write(reason, into: &buf)
             
         }
@@ -4237,6 +5381,30 @@ fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionInt64: FfiConverterRustBuffer {
+    typealias SwiftType = Int64?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterInt64.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterInt64.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionBool: FfiConverterRustBuffer {
     typealias SwiftType = Bool?
 
@@ -4277,6 +5445,30 @@ fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterString.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeSecret: FfiConverterRustBuffer {
+    typealias SwiftType = Secret?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeSecret.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeSecret.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -4425,6 +5617,31 @@ fileprivate struct FfiConverterSequenceTypeLedgerEntry: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeLedgerEntry.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeLinkedAccount: FfiConverterRustBuffer {
+    typealias SwiftType = [LinkedAccount]
+
+    public static func write(_ value: [LinkedAccount], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeLinkedAccount.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [LinkedAccount] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [LinkedAccount]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeLinkedAccount.read(from: &buf))
         }
         return seq
     }
@@ -4725,6 +5942,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_privacykit_checksum_method_privacykit_update_policy() != 57443) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_privacykit_checksum_method_privacykit_vault() != 51687) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_privacykit_checksum_method_privacykit_verify_ledger() != 56729) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -4734,10 +5954,47 @@ private let initializationResult: InitializationResult = {
     if (uniffi_privacykit_checksum_method_privacykit_withdraw_objection() != 61435) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_privacykit_checksum_method_keyprovider_wrap() != 62204) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_privacykit_checksum_method_keyprovider_unwrap() != 60005) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_privacykit_checksum_method_keyprovider_delete() != 17444) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_privacykit_checksum_method_secret_expose() != 48354) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_privacykit_checksum_method_tokenvault_link_account() != 50806) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_privacykit_checksum_method_tokenvault_linked_accounts() != 22090) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_privacykit_checksum_method_tokenvault_reset_vault() != 7141) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_privacykit_checksum_method_tokenvault_rewrap_key() != 40828) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_privacykit_checksum_method_tokenvault_rotate_key() != 20105) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_privacykit_checksum_method_tokenvault_tokens() != 9926) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_privacykit_checksum_method_tokenvault_unlink_account() != 37057) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_privacykit_checksum_constructor_privacykit_open() != 47012) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_privacykit_checksum_constructor_secret_new() != 7) {
+        return InitializationResult.apiChecksumMismatch
+    }
 
+    uniffiCallbackInitKeyProvider()
     uniffiCallbackInitPrivacyListener()
     return InitializationResult.ok
 }()

@@ -250,6 +250,27 @@ typedef void (*UniffiCallbackInterfacePrivacyListenerMethod0)(uint64_t, RustBuff
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_KEY_PROVIDER_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_KEY_PROVIDER_METHOD0
+typedef void (*UniffiCallbackInterfaceKeyProviderMethod0)(uint64_t, RustBuffer, RustBuffer, RustBuffer* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_KEY_PROVIDER_METHOD1
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_KEY_PROVIDER_METHOD1
+typedef void (*UniffiCallbackInterfaceKeyProviderMethod1)(uint64_t, RustBuffer, RustBuffer, RustBuffer* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_KEY_PROVIDER_METHOD2
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_KEY_PROVIDER_METHOD2
+typedef void (*UniffiCallbackInterfaceKeyProviderMethod2)(uint64_t, RustBuffer, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_PRIVACY_LISTENER
 #define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_PRIVACY_LISTENER
 typedef struct UniffiVTableCallbackInterfacePrivacyListener {
@@ -257,6 +278,17 @@ typedef struct UniffiVTableCallbackInterfacePrivacyListener {
     UniffiCallbackInterfaceClone _Nonnull uniffiClone;
     UniffiCallbackInterfacePrivacyListenerMethod0 _Nonnull onChange;
 } UniffiVTableCallbackInterfacePrivacyListener;
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_KEY_PROVIDER
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_KEY_PROVIDER
+typedef struct UniffiVTableCallbackInterfaceKeyProvider {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceKeyProviderMethod0 _Nonnull wrap;
+    UniffiCallbackInterfaceKeyProviderMethod1 _Nonnull unwrap;
+    UniffiCallbackInterfaceKeyProviderMethod2 _Nonnull delete;
+} UniffiVTableCallbackInterfaceKeyProvider;
 
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_PRIVACYLISTENER
@@ -419,6 +451,11 @@ int8_t uniffi_privacykit_fn_method_privacykit_should_show_rationale(uint64_t ptr
 RustBuffer uniffi_privacykit_fn_method_privacykit_update_policy(uint64_t ptr, RustBuffer policy_json, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_VAULT
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_VAULT
+uint64_t uniffi_privacykit_fn_method_privacykit_vault(uint64_t ptr, uint64_t key_provider, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_VERIFY_LEDGER
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_VERIFY_LEDGER
 uint64_t uniffi_privacykit_fn_method_privacykit_verify_ledger(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -432,6 +469,101 @@ RustBuffer uniffi_privacykit_fn_method_privacykit_withdraw_consent(uint64_t ptr,
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_WITHDRAW_OBJECTION
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_WITHDRAW_OBJECTION
 RustBuffer uniffi_privacykit_fn_method_privacykit_withdraw_objection(uint64_t ptr, RustBuffer purpose, RustBuffer category, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_KEYPROVIDER
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_KEYPROVIDER
+uint64_t uniffi_privacykit_fn_clone_keyprovider(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_FREE_KEYPROVIDER
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_FREE_KEYPROVIDER
+void uniffi_privacykit_fn_free_keyprovider(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_INIT_CALLBACK_VTABLE_KEYPROVIDER
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_INIT_CALLBACK_VTABLE_KEYPROVIDER
+void uniffi_privacykit_fn_init_callback_vtable_keyprovider(const UniffiVTableCallbackInterfaceKeyProvider* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_KEYPROVIDER_WRAP
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_KEYPROVIDER_WRAP
+RustBuffer uniffi_privacykit_fn_method_keyprovider_wrap(uint64_t ptr, RustBuffer alias, RustBuffer key, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_KEYPROVIDER_UNWRAP
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_KEYPROVIDER_UNWRAP
+RustBuffer uniffi_privacykit_fn_method_keyprovider_unwrap(uint64_t ptr, RustBuffer alias, RustBuffer wrapped, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_KEYPROVIDER_DELETE
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_KEYPROVIDER_DELETE
+void uniffi_privacykit_fn_method_keyprovider_delete(uint64_t ptr, RustBuffer alias, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_SECRET
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_SECRET
+uint64_t uniffi_privacykit_fn_clone_secret(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_FREE_SECRET
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_FREE_SECRET
+void uniffi_privacykit_fn_free_secret(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CONSTRUCTOR_SECRET_NEW
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CONSTRUCTOR_SECRET_NEW
+uint64_t uniffi_privacykit_fn_constructor_secret_new(RustBuffer value, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_SECRET_EXPOSE
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_SECRET_EXPOSE
+RustBuffer uniffi_privacykit_fn_method_secret_expose(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_TOKENVAULT
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_TOKENVAULT
+uint64_t uniffi_privacykit_fn_clone_tokenvault(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_FREE_TOKENVAULT
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_FREE_TOKENVAULT
+void uniffi_privacykit_fn_free_tokenvault(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_TOKENVAULT_LINK_ACCOUNT
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_TOKENVAULT_LINK_ACCOUNT
+RustBuffer uniffi_privacykit_fn_method_tokenvault_link_account(uint64_t ptr, RustBuffer link, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_TOKENVAULT_LINKED_ACCOUNTS
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_TOKENVAULT_LINKED_ACCOUNTS
+RustBuffer uniffi_privacykit_fn_method_tokenvault_linked_accounts(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_TOKENVAULT_RESET_VAULT
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_TOKENVAULT_RESET_VAULT
+uint32_t uniffi_privacykit_fn_method_tokenvault_reset_vault(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_TOKENVAULT_REWRAP_KEY
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_TOKENVAULT_REWRAP_KEY
+void uniffi_privacykit_fn_method_tokenvault_rewrap_key(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_TOKENVAULT_ROTATE_KEY
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_TOKENVAULT_ROTATE_KEY
+void uniffi_privacykit_fn_method_tokenvault_rotate_key(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_TOKENVAULT_TOKENS
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_TOKENVAULT_TOKENS
+RustBuffer uniffi_privacykit_fn_method_tokenvault_tokens(uint64_t ptr, RustBuffer provider, RustBuffer account_id, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_TOKENVAULT_UNLINK_ACCOUNT
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_TOKENVAULT_UNLINK_ACCOUNT
+int8_t uniffi_privacykit_fn_method_tokenvault_unlink_account(uint64_t ptr, RustBuffer provider, RustBuffer account_id, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_FUNC_POLICY_JSON_SCHEMA
@@ -873,6 +1005,12 @@ uint16_t uniffi_privacykit_checksum_method_privacykit_update_policy(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_VAULT
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_VAULT
+uint16_t uniffi_privacykit_checksum_method_privacykit_vault(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_VERIFY_LEDGER
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_VERIFY_LEDGER
 uint16_t uniffi_privacykit_checksum_method_privacykit_verify_ledger(void
@@ -891,9 +1029,81 @@ uint16_t uniffi_privacykit_checksum_method_privacykit_withdraw_objection(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_KEYPROVIDER_WRAP
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_KEYPROVIDER_WRAP
+uint16_t uniffi_privacykit_checksum_method_keyprovider_wrap(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_KEYPROVIDER_UNWRAP
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_KEYPROVIDER_UNWRAP
+uint16_t uniffi_privacykit_checksum_method_keyprovider_unwrap(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_KEYPROVIDER_DELETE
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_KEYPROVIDER_DELETE
+uint16_t uniffi_privacykit_checksum_method_keyprovider_delete(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_SECRET_EXPOSE
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_SECRET_EXPOSE
+uint16_t uniffi_privacykit_checksum_method_secret_expose(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_TOKENVAULT_LINK_ACCOUNT
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_TOKENVAULT_LINK_ACCOUNT
+uint16_t uniffi_privacykit_checksum_method_tokenvault_link_account(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_TOKENVAULT_LINKED_ACCOUNTS
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_TOKENVAULT_LINKED_ACCOUNTS
+uint16_t uniffi_privacykit_checksum_method_tokenvault_linked_accounts(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_TOKENVAULT_RESET_VAULT
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_TOKENVAULT_RESET_VAULT
+uint16_t uniffi_privacykit_checksum_method_tokenvault_reset_vault(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_TOKENVAULT_REWRAP_KEY
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_TOKENVAULT_REWRAP_KEY
+uint16_t uniffi_privacykit_checksum_method_tokenvault_rewrap_key(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_TOKENVAULT_ROTATE_KEY
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_TOKENVAULT_ROTATE_KEY
+uint16_t uniffi_privacykit_checksum_method_tokenvault_rotate_key(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_TOKENVAULT_TOKENS
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_TOKENVAULT_TOKENS
+uint16_t uniffi_privacykit_checksum_method_tokenvault_tokens(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_TOKENVAULT_UNLINK_ACCOUNT
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_TOKENVAULT_UNLINK_ACCOUNT
+uint16_t uniffi_privacykit_checksum_method_tokenvault_unlink_account(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_CONSTRUCTOR_PRIVACYKIT_OPEN
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_CONSTRUCTOR_PRIVACYKIT_OPEN
 uint16_t uniffi_privacykit_checksum_constructor_privacykit_open(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_CONSTRUCTOR_SECRET_NEW
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_CONSTRUCTOR_SECRET_NEW
+uint16_t uniffi_privacykit_checksum_constructor_secret_new(void
     
 );
 #endif

@@ -653,6 +653,15 @@ internal interface UniffiForeignFutureCompleteVoid : com.sun.jna.Callback {
 internal interface UniffiCallbackInterfacePrivacyListenerMethod0 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`change`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
 }
+internal interface UniffiCallbackInterfaceKeyProviderMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`alias`: RustBuffer.ByValue,`key`: RustBuffer.ByValue,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+internal interface UniffiCallbackInterfaceKeyProviderMethod1 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`alias`: RustBuffer.ByValue,`wrapped`: RustBuffer.ByValue,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+internal interface UniffiCallbackInterfaceKeyProviderMethod2 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`alias`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
 @Structure.FieldOrder("uniffiFree", "uniffiClone", "onChange")
 internal open class UniffiVTableCallbackInterfacePrivacyListener(
     @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
@@ -669,6 +678,31 @@ internal open class UniffiVTableCallbackInterfacePrivacyListener(
         `uniffiFree` = other.`uniffiFree`
         `uniffiClone` = other.`uniffiClone`
         `onChange` = other.`onChange`
+    }
+
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "wrap", "unwrap", "delete")
+internal open class UniffiVTableCallbackInterfaceKeyProvider(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `wrap`: UniffiCallbackInterfaceKeyProviderMethod0? = null,
+    @JvmField internal var `unwrap`: UniffiCallbackInterfaceKeyProviderMethod1? = null,
+    @JvmField internal var `delete`: UniffiCallbackInterfaceKeyProviderMethod2? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `wrap`: UniffiCallbackInterfaceKeyProviderMethod0? = null,
+        `unwrap`: UniffiCallbackInterfaceKeyProviderMethod1? = null,
+        `delete`: UniffiCallbackInterfaceKeyProviderMethod2? = null,
+    ): UniffiVTableCallbackInterfaceKeyProvider(`uniffiFree`,`uniffiClone`,`wrap`,`unwrap`,`delete`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceKeyProvider) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `wrap` = other.`wrap`
+        `unwrap` = other.`unwrap`
+        `delete` = other.`delete`
     }
 
 }
@@ -753,13 +787,39 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_update_policy(
     ): Int
+    external fun uniffi_privacykit_checksum_method_privacykit_vault(
+    ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_verify_ledger(
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_withdraw_consent(
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_withdraw_objection(
     ): Int
+    external fun uniffi_privacykit_checksum_method_keyprovider_wrap(
+    ): Int
+    external fun uniffi_privacykit_checksum_method_keyprovider_unwrap(
+    ): Int
+    external fun uniffi_privacykit_checksum_method_keyprovider_delete(
+    ): Int
+    external fun uniffi_privacykit_checksum_method_secret_expose(
+    ): Int
+    external fun uniffi_privacykit_checksum_method_tokenvault_link_account(
+    ): Int
+    external fun uniffi_privacykit_checksum_method_tokenvault_linked_accounts(
+    ): Int
+    external fun uniffi_privacykit_checksum_method_tokenvault_reset_vault(
+    ): Int
+    external fun uniffi_privacykit_checksum_method_tokenvault_rewrap_key(
+    ): Int
+    external fun uniffi_privacykit_checksum_method_tokenvault_rotate_key(
+    ): Int
+    external fun uniffi_privacykit_checksum_method_tokenvault_tokens(
+    ): Int
+    external fun uniffi_privacykit_checksum_method_tokenvault_unlink_account(
+    ): Int
     external fun uniffi_privacykit_checksum_constructor_privacykit_open(
+    ): Int
+    external fun uniffi_privacykit_checksum_constructor_secret_new(
     ): Int
     external fun ffi_privacykit_uniffi_contract_version(
     ): Int
@@ -777,6 +837,7 @@ internal object UniffiLib {
 
     init {
         Native.register(UniffiLib::class.java, findLibraryName(componentName = "privacykit"))
+        uniffiCallbackInterfaceKeyProvider.register(this)
         uniffiCallbackInterfacePrivacyListener.register(this)
         
     }
@@ -846,12 +907,52 @@ internal object UniffiLib {
     ): Byte
     external fun uniffi_privacykit_fn_method_privacykit_update_policy(`ptr`: Long,`policyJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_privacykit_fn_method_privacykit_vault(`ptr`: Long,`keyProvider`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_privacykit_fn_method_privacykit_verify_ledger(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_privacykit_fn_method_privacykit_withdraw_consent(`ptr`: Long,`purpose`: RustBuffer.ByValue,`category`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_withdraw_objection(`ptr`: Long,`purpose`: RustBuffer.ByValue,`category`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_privacykit_fn_clone_keyprovider(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_privacykit_fn_free_keyprovider(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_privacykit_fn_init_callback_vtable_keyprovider(`vtable`: UniffiVTableCallbackInterfaceKeyProvider,
+    ): Unit
+    external fun uniffi_privacykit_fn_method_keyprovider_wrap(`ptr`: Long,`alias`: RustBuffer.ByValue,`key`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_privacykit_fn_method_keyprovider_unwrap(`ptr`: Long,`alias`: RustBuffer.ByValue,`wrapped`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_privacykit_fn_method_keyprovider_delete(`ptr`: Long,`alias`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_privacykit_fn_clone_secret(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_privacykit_fn_free_secret(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_privacykit_fn_constructor_secret_new(`value`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_privacykit_fn_method_secret_expose(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_privacykit_fn_clone_tokenvault(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_privacykit_fn_free_tokenvault(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_privacykit_fn_method_tokenvault_link_account(`ptr`: Long,`link`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_privacykit_fn_method_tokenvault_linked_accounts(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_privacykit_fn_method_tokenvault_reset_vault(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Int
+    external fun uniffi_privacykit_fn_method_tokenvault_rewrap_key(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_privacykit_fn_method_tokenvault_rotate_key(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_privacykit_fn_method_tokenvault_tokens(`ptr`: Long,`provider`: RustBuffer.ByValue,`accountId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_privacykit_fn_method_tokenvault_unlink_account(`ptr`: Long,`provider`: RustBuffer.ByValue,`accountId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
     external fun uniffi_privacykit_fn_func_policy_json_schema(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_func_validate_policy(`policyJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1059,6 +1160,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_privacykit_checksum_method_privacykit_update_policy() and 0xFFFF) != 57443) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_vault() and 0xFFFF) != 51687) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_verify_ledger() and 0xFFFF) != 56729) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1068,7 +1172,43 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_privacykit_checksum_method_privacykit_withdraw_objection() and 0xFFFF) != 61435) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_privacykit_checksum_method_keyprovider_wrap() and 0xFFFF) != 62204) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_method_keyprovider_unwrap() and 0xFFFF) != 60005) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_method_keyprovider_delete() and 0xFFFF) != 17444) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_method_secret_expose() and 0xFFFF) != 48354) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_method_tokenvault_link_account() and 0xFFFF) != 50806) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_method_tokenvault_linked_accounts() and 0xFFFF) != 22090) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_method_tokenvault_reset_vault() and 0xFFFF) != 7141) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_method_tokenvault_rewrap_key() and 0xFFFF) != 40828) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_method_tokenvault_rotate_key() and 0xFFFF) != 20105) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_method_tokenvault_tokens() and 0xFFFF) != 9926) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_method_tokenvault_unlink_account() and 0xFFFF) != 37057) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_privacykit_checksum_constructor_privacykit_open() and 0xFFFF) != 47012) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_constructor_secret_new() and 0xFFFF) != 7) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
 }
@@ -1458,6 +1598,448 @@ public object FfiConverterString: FfiConverter<String, RustBuffer.ByValue> {
     }
 }
 
+/**
+ * @suppress
+ */
+public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
+    override fun read(buf: ByteBuffer): ByteArray {
+        val len = buf.getInt()
+        val byteArr = ByteArray(len)
+        buf.get(byteArr)
+        return byteArr
+    }
+    override fun allocationSize(value: ByteArray): ULong {
+        return 4UL + value.size.toULong()
+    }
+    override fun write(value: ByteArray, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        buf.put(value)
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * The platform keystore, implemented by the app: Android Keystore (an AES-256-GCM key) or
+ * the iOS Keychain (`kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly`, not synchronizable).
+ * PrivacyKit hands it the vault key to wrap and asks for it back once per process.
+ *
+ * Called while PrivacyKit holds its lock: never call back into PrivacyKit from here.
+ */
+public interface KeyProvider {
+    
+    /**
+     * Encrypts `key` under the platform key named `alias`, creating that key if needed.
+     */
+    fun `wrap`(`alias`: kotlin.String, `key`: kotlin.ByteArray): kotlin.ByteArray
+    
+    /**
+     * Decrypts what `wrap` returned for `alias`.
+     */
+    fun `unwrap`(`alias`: kotlin.String, `wrapped`: kotlin.ByteArray): kotlin.ByteArray
+    
+    /**
+     * Deletes the platform key named `alias`; deleting a missing key is not an error.
+     */
+    fun `delete`(`alias`: kotlin.String)
+    
+    companion object
+}
+
+/**
+ * The platform keystore, implemented by the app: Android Keystore (an AES-256-GCM key) or
+ * the iOS Keychain (`kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly`, not synchronizable).
+ * PrivacyKit hands it the vault key to wrap and asks for it back once per process.
+ *
+ * Called while PrivacyKit holds its lock: never call back into PrivacyKit from here.
+ */
+open class KeyProviderImpl: Disposable, AutoCloseable, KeyProvider
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_privacykit_fn_free_keyprovider(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_privacykit_fn_clone_keyprovider(handle, status)
+        }
+    }
+
+    
+    /**
+     * Encrypts `key` under the platform key named `alias`, creating that key if needed.
+     */
+    @Throws(KeyProviderException::class)override fun `wrap`(`alias`: kotlin.String, `key`: kotlin.ByteArray): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCallWithError(KeyProviderException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_keyprovider_wrap(
+        it,
+        
+        FfiConverterString.lower(`alias`),
+        FfiConverterByteArray.lower(`key`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Decrypts what `wrap` returned for `alias`.
+     */
+    @Throws(KeyProviderException::class)override fun `unwrap`(`alias`: kotlin.String, `wrapped`: kotlin.ByteArray): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCallWithError(KeyProviderException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_keyprovider_unwrap(
+        it,
+        
+        FfiConverterString.lower(`alias`),
+        FfiConverterByteArray.lower(`wrapped`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Deletes the platform key named `alias`; deleting a missing key is not an error.
+     */
+    @Throws(KeyProviderException::class)override fun `delete`(`alias`: kotlin.String)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(KeyProviderException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_keyprovider_delete(
+        it,
+        
+        FfiConverterString.lower(`alias`),_status)
+}
+    }
+    
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfaceKeyProvider {
+    internal object `wrap`: UniffiCallbackInterfaceKeyProviderMethod0 {
+        override fun callback(`uniffiHandle`: Long,`alias`: RustBuffer.ByValue,`key`: RustBuffer.ByValue,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypeKeyProvider.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`wrap`(
+                    FfiConverterString.lift(`alias`),
+                    FfiConverterByteArray.lift(`key`),
+                )
+            }
+            val writeReturn = { value: kotlin.ByteArray -> uniffiOutReturn.setValue(FfiConverterByteArray.lower(value)) }
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: KeyProviderException -> FfiConverterTypeKeyProviderError.lower(e) }
+            )
+        }
+    }
+    internal object `unwrap`: UniffiCallbackInterfaceKeyProviderMethod1 {
+        override fun callback(`uniffiHandle`: Long,`alias`: RustBuffer.ByValue,`wrapped`: RustBuffer.ByValue,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypeKeyProvider.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`unwrap`(
+                    FfiConverterString.lift(`alias`),
+                    FfiConverterByteArray.lift(`wrapped`),
+                )
+            }
+            val writeReturn = { value: kotlin.ByteArray -> uniffiOutReturn.setValue(FfiConverterByteArray.lower(value)) }
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: KeyProviderException -> FfiConverterTypeKeyProviderError.lower(e) }
+            )
+        }
+    }
+    internal object `delete`: UniffiCallbackInterfaceKeyProviderMethod2 {
+        override fun callback(`uniffiHandle`: Long,`alias`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypeKeyProvider.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`delete`(
+                    FfiConverterString.lift(`alias`),
+                )
+            }
+            val writeReturn = { _: Unit -> Unit }
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: KeyProviderException -> FfiConverterTypeKeyProviderError.lower(e) }
+            )
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypeKeyProvider.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypeKeyProvider.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfaceKeyProvider.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `wrap`,
+        `unwrap`,
+        `delete`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_privacykit_fn_init_callback_vtable_keyprovider(vtable)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeKeyProvider: FfiConverter<KeyProvider, Long> {
+    internal val handleMap = UniffiHandleMap<KeyProvider>()
+
+    override fun lower(value: KeyProvider): Long {
+        if (value is KeyProviderImpl) {
+             // Rust-implemented object.  Clone the handle and return it
+            return value.uniffiCloneHandle()
+         } else {
+            // Kotlin object, generate a new vtable handle and return that.
+            return handleMap.insert(value)
+         }
+    }
+
+    override fun lift(value: Long): KeyProvider {
+        if ((value and 1.toLong()) == 0.toLong()) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return KeyProviderImpl(UniffiWithHandle, value)
+        } else {
+            // Kotlin-generated handle, get the object from the handle map
+            return handleMap.remove(value)
+        }
+    }
+
+    override fun read(buf: ByteBuffer): KeyProvider {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: KeyProvider) = 8UL
+
+    override fun write(value: KeyProvider, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
 
 // This template implements a class for working with a Rust struct via a handle
 // to the live Rust struct on the other side of the FFI.
@@ -1692,6 +2274,13 @@ public interface PrivacyKitInterface {
      * nothing; an older version, or the same version with other content, is refused.
      */
     fun `updatePolicy`(`policyJson`: kotlin.String): PolicyInfo
+    
+    /**
+     * The vault of linked accounts' tokens, keyed by the platform keystore through
+     * `key_provider`. The key is unwrapped on first use and kept for the life of this
+     * `PrivacyKit`; a later call replaces the provider.
+     */
+    fun `vault`(`keyProvider`: KeyProvider): TokenVault
     
     /**
      * Recomputes the ledger's hash chain; `LedgerTampered` names the first bad entry.
@@ -2276,6 +2865,25 @@ open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
 
     
     /**
+     * The vault of linked accounts' tokens, keyed by the platform keystore through
+     * `key_provider`. The key is unwrapped on first use and kept for the life of this
+     * `PrivacyKit`; a later call replaces the provider.
+     */override fun `vault`(`keyProvider`: KeyProvider): TokenVault {
+            return FfiConverterTypeTokenVault.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_privacykit_vault(
+        it,
+        
+        FfiConverterTypeKeyProvider.lower(`keyProvider`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * Recomputes the ledger's hash chain; `LedgerTampered` names the first bad entry.
      * Returns how many entries were verified.
      */
@@ -2716,6 +3324,705 @@ public object FfiConverterTypePrivacyListener: FfiConverter<PrivacyListener, Lon
 }
 
 
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * A secret string, such as a token. Debug and Display never show it; PrivacyKit's copy is
+ * zeroized when dropped (copies the app makes with `expose` are the app's to clear).
+ */
+public interface SecretInterface {
+    
+    /**
+     * The secret itself.
+     */
+    fun `expose`(): kotlin.String
+    
+    companion object
+}
+
+/**
+ * A secret string, such as a token. Debug and Display never show it; PrivacyKit's copy is
+ * zeroized when dropped (copies the app makes with `expose` are the app's to clear).
+ */
+open class Secret: Disposable, AutoCloseable, SecretInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+    constructor(`value`: kotlin.String) :
+        this(UniffiWithHandle, 
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_privacykit_fn_constructor_secret_new(
+    
+        
+        FfiConverterString.lower(`value`),_status)
+}
+    )
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_privacykit_fn_free_secret(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_privacykit_fn_clone_secret(handle, status)
+        }
+    }
+
+    
+    /**
+     * The secret itself.
+     */override fun `expose`(): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_secret_expose(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSecret: FfiConverter<Secret, Long> {
+    override fun lower(value: Secret): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): Secret {
+        return Secret(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): Secret {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: Secret) = 8UL
+
+    override fun write(value: Secret, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Linked accounts' tokens. Get it with `PrivacyKit::vault`.
+ */
+public interface TokenVaultInterface {
+    
+    /**
+     * Links an account, or replaces the tokens of one already linked. Refused with the
+     * guard's reason unless `social_accounts` may be used for `service`.
+     */
+    fun `linkAccount`(`link`: AccountLink): LinkedAccount
+    
+    /**
+     * Every linked account, without secrets, oldest first.
+     */
+    fun `linkedAccounts`(): List<LinkedAccount>
+    
+    /**
+     * Deletes every linked account and the vault key: the way out when the key is lost
+     * (`VaultKeyLost`). Returns how many accounts were deleted. The next link starts a new
+     * vault.
+     */
+    fun `resetVault`(): kotlin.UInt
+    
+    /**
+     * Wraps the vault key under a new platform key and deletes the old platform key.
+     * Cheap: no token is re-encrypted.
+     */
+    fun `rewrapKey`()
+    
+    /**
+     * Re-encrypts every account under a new vault key (new record keys too) in one
+     * transaction, then deletes the old key. A crash at any point leaves every token
+     * readable under exactly one active key. Refused with `CorruptRecord`, changing
+     * nothing, if a record cannot be read.
+     */
+    fun `rotateKey`()
+    
+    /**
+     * The tokens of a linked account. Counted as a use of `social_accounts` for `service`,
+     * and refused with the guard's reason when that use is not allowed.
+     */
+    fun `tokens`(`provider`: kotlin.String, `accountId`: kotlin.String): AccountTokens
+    
+    /**
+     * Unlinks an account: its row and its record key are deleted, and the deleted bytes are
+     * overwritten in the database file and pushed out of the WAL. False if it was not linked.
+     */
+    fun `unlinkAccount`(`provider`: kotlin.String, `accountId`: kotlin.String): kotlin.Boolean
+    
+    companion object
+}
+
+/**
+ * Linked accounts' tokens. Get it with `PrivacyKit::vault`.
+ */
+open class TokenVault: Disposable, AutoCloseable, TokenVaultInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_privacykit_fn_free_tokenvault(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_privacykit_fn_clone_tokenvault(handle, status)
+        }
+    }
+
+    
+    /**
+     * Links an account, or replaces the tokens of one already linked. Refused with the
+     * guard's reason unless `social_accounts` may be used for `service`.
+     */
+    @Throws(PrivacyException::class)override fun `linkAccount`(`link`: AccountLink): LinkedAccount {
+            return FfiConverterTypeLinkedAccount.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PrivacyException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_tokenvault_link_account(
+        it,
+        
+        FfiConverterTypeAccountLink.lower(`link`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Every linked account, without secrets, oldest first.
+     */
+    @Throws(PrivacyException::class)override fun `linkedAccounts`(): List<LinkedAccount> {
+            return FfiConverterSequenceTypeLinkedAccount.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PrivacyException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_tokenvault_linked_accounts(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Deletes every linked account and the vault key: the way out when the key is lost
+     * (`VaultKeyLost`). Returns how many accounts were deleted. The next link starts a new
+     * vault.
+     */
+    @Throws(PrivacyException::class)override fun `resetVault`(): kotlin.UInt {
+            return FfiConverterUInt.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PrivacyException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_tokenvault_reset_vault(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Wraps the vault key under a new platform key and deletes the old platform key.
+     * Cheap: no token is re-encrypted.
+     */
+    @Throws(PrivacyException::class)override fun `rewrapKey`()
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(PrivacyException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_tokenvault_rewrap_key(
+        it,
+        _status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Re-encrypts every account under a new vault key (new record keys too) in one
+     * transaction, then deletes the old key. A crash at any point leaves every token
+     * readable under exactly one active key. Refused with `CorruptRecord`, changing
+     * nothing, if a record cannot be read.
+     */
+    @Throws(PrivacyException::class)override fun `rotateKey`()
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(PrivacyException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_tokenvault_rotate_key(
+        it,
+        _status)
+}
+    }
+    
+    
+
+    
+    /**
+     * The tokens of a linked account. Counted as a use of `social_accounts` for `service`,
+     * and refused with the guard's reason when that use is not allowed.
+     */
+    @Throws(PrivacyException::class)override fun `tokens`(`provider`: kotlin.String, `accountId`: kotlin.String): AccountTokens {
+            return FfiConverterTypeAccountTokens.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PrivacyException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_tokenvault_tokens(
+        it,
+        
+        FfiConverterString.lower(`provider`),
+        FfiConverterString.lower(`accountId`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Unlinks an account: its row and its record key are deleted, and the deleted bytes are
+     * overwritten in the database file and pushed out of the WAL. False if it was not linked.
+     */
+    @Throws(PrivacyException::class)override fun `unlinkAccount`(`provider`: kotlin.String, `accountId`: kotlin.String): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PrivacyException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_tokenvault_unlink_account(
+        it,
+        
+        FfiConverterString.lower(`provider`),
+        FfiConverterString.lower(`accountId`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeTokenVault: FfiConverter<TokenVault, Long> {
+    override fun lower(value: TokenVault): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): TokenVault {
+        return TokenVault(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): TokenVault {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: TokenVault) = 8UL
+
+    override fun write(value: TokenVault, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
 
 /**
  * Allowed uses of one (category, purpose) on one local day.
@@ -2766,6 +4073,152 @@ public object FfiConverterTypeAccessReportRow: FfiConverterRustBuffer<AccessRepo
             FfiConverterString.write(value.`category`, buf)
             FfiConverterString.write(value.`purpose`, buf)
             FfiConverterULong.write(value.`count`, buf)
+    }
+}
+
+
+
+/**
+ * An account to link, with its tokens.
+ */
+data class AccountLink (
+    /**
+     * The identity provider, e.g. "facebook", "vk", "x": lowercase letters, digits, '.',
+     * '_' or '-'.
+     */
+    var `provider`: kotlin.String
+    , 
+    /**
+     * The user's id at the provider. Stored sealed; lookups use a keyed hash of it.
+     */
+    var `accountId`: kotlin.String
+    , 
+    var `accessToken`: Secret
+    , 
+    var `refreshToken`: Secret?
+    , 
+    /**
+     * When the access token expires, in milliseconds since the Unix epoch.
+     */
+    var `expiresAtMs`: kotlin.Long?
+    , 
+    var `scopes`: List<kotlin.String>
+    
+): Disposable{
+    
+
+    
+
+    
+    @Suppress("UNNECESSARY_SAFE_CALL") // codegen is much simpler if we unconditionally emit safe calls here
+    override fun destroy() {
+        
+    Disposable.destroy(
+        this.`provider`,
+        this.`accountId`,
+        this.`accessToken`,
+        this.`refreshToken`,
+        this.`expiresAtMs`,
+        this.`scopes`
+    )
+    }
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAccountLink: FfiConverterRustBuffer<AccountLink> {
+    override fun read(buf: ByteBuffer): AccountLink {
+        return AccountLink(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeSecret.read(buf),
+            FfiConverterOptionalTypeSecret.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterSequenceString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: AccountLink) = (
+            FfiConverterString.allocationSize(value.`provider`) +
+            FfiConverterString.allocationSize(value.`accountId`) +
+            FfiConverterTypeSecret.allocationSize(value.`accessToken`) +
+            FfiConverterOptionalTypeSecret.allocationSize(value.`refreshToken`) +
+            FfiConverterOptionalLong.allocationSize(value.`expiresAtMs`) +
+            FfiConverterSequenceString.allocationSize(value.`scopes`)
+    )
+
+    override fun write(value: AccountLink, buf: ByteBuffer) {
+            FfiConverterString.write(value.`provider`, buf)
+            FfiConverterString.write(value.`accountId`, buf)
+            FfiConverterTypeSecret.write(value.`accessToken`, buf)
+            FfiConverterOptionalTypeSecret.write(value.`refreshToken`, buf)
+            FfiConverterOptionalLong.write(value.`expiresAtMs`, buf)
+            FfiConverterSequenceString.write(value.`scopes`, buf)
+    }
+}
+
+
+
+/**
+ * A linked account's tokens.
+ */
+data class AccountTokens (
+    var `accessToken`: Secret
+    , 
+    var `refreshToken`: Secret?
+    , 
+    var `expiresAtMs`: kotlin.Long?
+    , 
+    var `scopes`: List<kotlin.String>
+    
+): Disposable{
+    
+
+    
+
+    
+    @Suppress("UNNECESSARY_SAFE_CALL") // codegen is much simpler if we unconditionally emit safe calls here
+    override fun destroy() {
+        
+    Disposable.destroy(
+        this.`accessToken`,
+        this.`refreshToken`,
+        this.`expiresAtMs`,
+        this.`scopes`
+    )
+    }
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAccountTokens: FfiConverterRustBuffer<AccountTokens> {
+    override fun read(buf: ByteBuffer): AccountTokens {
+        return AccountTokens(
+            FfiConverterTypeSecret.read(buf),
+            FfiConverterOptionalTypeSecret.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterSequenceString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: AccountTokens) = (
+            FfiConverterTypeSecret.allocationSize(value.`accessToken`) +
+            FfiConverterOptionalTypeSecret.allocationSize(value.`refreshToken`) +
+            FfiConverterOptionalLong.allocationSize(value.`expiresAtMs`) +
+            FfiConverterSequenceString.allocationSize(value.`scopes`)
+    )
+
+    override fun write(value: AccountTokens, buf: ByteBuffer) {
+            FfiConverterTypeSecret.write(value.`accessToken`, buf)
+            FfiConverterOptionalTypeSecret.write(value.`refreshToken`, buf)
+            FfiConverterOptionalLong.write(value.`expiresAtMs`, buf)
+            FfiConverterSequenceString.write(value.`scopes`, buf)
     }
 }
 
@@ -3051,6 +4504,70 @@ public object FfiConverterTypeLedgerEntry: FfiConverterRustBuffer<LedgerEntry> {
             FfiConverterOptionalString.write(value.`category`, buf)
             FfiConverterTypeConsentSource.write(value.`source`, buf)
             FfiConverterString.write(value.`hash`, buf)
+    }
+}
+
+
+
+/**
+ * A linked account without its secrets.
+ */
+data class LinkedAccount (
+    var `provider`: kotlin.String
+    , 
+    /**
+     * `None` when this record failed its integrity check; the others are unaffected.
+     */
+    var `accountId`: kotlin.String?
+    , 
+    var `expiresAtMs`: kotlin.Long?
+    , 
+    var `scopes`: List<kotlin.String>
+    , 
+    var `linkedAtMs`: kotlin.Long
+    , 
+    var `updatedAtMs`: kotlin.Long
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeLinkedAccount: FfiConverterRustBuffer<LinkedAccount> {
+    override fun read(buf: ByteBuffer): LinkedAccount {
+        return LinkedAccount(
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: LinkedAccount) = (
+            FfiConverterString.allocationSize(value.`provider`) +
+            FfiConverterOptionalString.allocationSize(value.`accountId`) +
+            FfiConverterOptionalLong.allocationSize(value.`expiresAtMs`) +
+            FfiConverterSequenceString.allocationSize(value.`scopes`) +
+            FfiConverterLong.allocationSize(value.`linkedAtMs`) +
+            FfiConverterLong.allocationSize(value.`updatedAtMs`)
+    )
+
+    override fun write(value: LinkedAccount, buf: ByteBuffer) {
+            FfiConverterString.write(value.`provider`, buf)
+            FfiConverterOptionalString.write(value.`accountId`, buf)
+            FfiConverterOptionalLong.write(value.`expiresAtMs`, buf)
+            FfiConverterSequenceString.write(value.`scopes`, buf)
+            FfiConverterLong.write(value.`linkedAtMs`, buf)
+            FfiConverterLong.write(value.`updatedAtMs`, buf)
     }
 }
 
@@ -4184,6 +5701,111 @@ public object FfiConverterTypeDecisionReason : FfiConverterRustBuffer<DecisionRe
 
 
 
+
+
+/**
+ * What a key provider reports when it cannot do what was asked.
+ */
+sealed class KeyProviderException: kotlin.Exception() {
+    
+    /**
+     * The keystore cannot be used now (device locked before first unlock, keystore busy).
+     */
+    class Unavailable(
+        ) : KeyProviderException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * The platform key is gone or can no longer decrypt (restored onto another device,
+     * wiped by the OS, invalidated).
+     */
+    class KeyLost(
+        ) : KeyProviderException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * Anything else.
+     */
+    class Failed(
+        
+        val `reason`: kotlin.String
+        ) : KeyProviderException() {
+        override val message
+            get() = "reason=${ `reason` }"
+    }
+    
+
+    
+
+
+    companion object ErrorHandler : UniffiRustCallStatusErrorHandler<KeyProviderException> {
+        override fun lift(error_buf: RustBuffer.ByValue): KeyProviderException = FfiConverterTypeKeyProviderError.lift(error_buf)
+    }
+
+    
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeKeyProviderError : FfiConverterRustBuffer<KeyProviderException> {
+    override fun read(buf: ByteBuffer): KeyProviderException {
+        
+
+        return when(buf.getInt()) {
+            1 -> KeyProviderException.Unavailable()
+            2 -> KeyProviderException.KeyLost()
+            3 -> KeyProviderException.Failed(
+                FfiConverterString.read(buf),
+                )
+            else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: KeyProviderException): ULong {
+        return when(value) {
+            is KeyProviderException.Unavailable -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is KeyProviderException.KeyLost -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is KeyProviderException.Failed -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
+        }
+    }
+
+    override fun write(value: KeyProviderException, buf: ByteBuffer) {
+        when(value) {
+            is KeyProviderException.Unavailable -> {
+                buf.putInt(1)
+                Unit
+            }
+            is KeyProviderException.KeyLost -> {
+                buf.putInt(2)
+                Unit
+            }
+            is KeyProviderException.Failed -> {
+                buf.putInt(3)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+
+}
+
+
+
 /**
  * Why processing is lawful (GDPR art. 6(1)); it decides what the guard asks of the user.
  */
@@ -4756,6 +6378,66 @@ sealed class PrivacyException: kotlin.Exception() {
     }
     
     /**
+     * The guard refuses the use this call needs; `reason` says why, as `check` would.
+     */
+    class NotPermitted(
+        
+        val `reason`: DecisionReason
+        ) : PrivacyException() {
+        override val message
+            get() = "reason=${ `reason` }"
+    }
+    
+    /**
+     * The platform keystore cannot be used right now (device locked before its first
+     * unlock, keystore busy). Retry later; nothing was deleted.
+     */
+    class VaultLocked(
+        ) : PrivacyException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * The vault's key is gone or wrong (a backup restored onto another device, a keystore
+     * wiped by the OS): stored tokens cannot be read. `reset_vault` starts again.
+     */
+    class VaultKeyLost(
+        ) : PrivacyException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * The app's key provider failed in a way it did not classify.
+     */
+    class KeyProviderFailed(
+        
+        val `reason`: kotlin.String
+        ) : PrivacyException() {
+        override val message
+            get() = "reason=${ `reason` }"
+    }
+    
+    /**
+     * One stored record failed its integrity check; other records are unaffected.
+     */
+    class CorruptRecord(
+        ) : PrivacyException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * No account is linked for that provider and account id.
+     */
+    class AccountNotLinked(
+        ) : PrivacyException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
      * The `PrivacyKit` was closed; open a new one.
      */
     class Closed(
@@ -4822,8 +6504,18 @@ public object FfiConverterTypePrivacyError : FfiConverterRustBuffer<PrivacyExcep
                 FfiConverterULong.read(buf),
                 FfiConverterString.read(buf),
                 )
-            11 -> PrivacyException.Closed()
-            12 -> PrivacyException.Internal(
+            11 -> PrivacyException.NotPermitted(
+                FfiConverterTypeDecisionReason.read(buf),
+                )
+            12 -> PrivacyException.VaultLocked()
+            13 -> PrivacyException.VaultKeyLost()
+            14 -> PrivacyException.KeyProviderFailed(
+                FfiConverterString.read(buf),
+                )
+            15 -> PrivacyException.CorruptRecord()
+            16 -> PrivacyException.AccountNotLinked()
+            17 -> PrivacyException.Closed()
+            18 -> PrivacyException.Internal(
                 FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
@@ -4882,6 +6574,32 @@ public object FfiConverterTypePrivacyError : FfiConverterRustBuffer<PrivacyExcep
                 4UL
                 + FfiConverterULong.allocationSize(value.`seq`)
                 + FfiConverterString.allocationSize(value.`reason`)
+            )
+            is PrivacyException.NotPermitted -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterTypeDecisionReason.allocationSize(value.`reason`)
+            )
+            is PrivacyException.VaultLocked -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is PrivacyException.VaultKeyLost -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is PrivacyException.KeyProviderFailed -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
+            is PrivacyException.CorruptRecord -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is PrivacyException.AccountNotLinked -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
             )
             is PrivacyException.Closed -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -4948,12 +6666,38 @@ public object FfiConverterTypePrivacyError : FfiConverterRustBuffer<PrivacyExcep
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
-            is PrivacyException.Closed -> {
+            is PrivacyException.NotPermitted -> {
                 buf.putInt(11)
+                FfiConverterTypeDecisionReason.write(value.`reason`, buf)
+                Unit
+            }
+            is PrivacyException.VaultLocked -> {
+                buf.putInt(12)
+                Unit
+            }
+            is PrivacyException.VaultKeyLost -> {
+                buf.putInt(13)
+                Unit
+            }
+            is PrivacyException.KeyProviderFailed -> {
+                buf.putInt(14)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is PrivacyException.CorruptRecord -> {
+                buf.putInt(15)
+                Unit
+            }
+            is PrivacyException.AccountNotLinked -> {
+                buf.putInt(16)
+                Unit
+            }
+            is PrivacyException.Closed -> {
+                buf.putInt(17)
                 Unit
             }
             is PrivacyException.Internal -> {
-                buf.putInt(12)
+                buf.putInt(18)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
@@ -5038,6 +6782,38 @@ public object FfiConverterOptionalUInt: FfiConverterRustBuffer<kotlin.UInt?> {
 /**
  * @suppress
  */
+public object FfiConverterOptionalLong: FfiConverterRustBuffer<kotlin.Long?> {
+    override fun read(buf: ByteBuffer): kotlin.Long? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterLong.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.Long?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterLong.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.Long?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterLong.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalBoolean: FfiConverterRustBuffer<kotlin.Boolean?> {
     override fun read(buf: ByteBuffer): kotlin.Boolean? {
         if (buf.get().toInt() == 0) {
@@ -5092,6 +6868,38 @@ public object FfiConverterOptionalString: FfiConverterRustBuffer<kotlin.String?>
         } else {
             buf.put(1)
             FfiConverterString.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeSecret: FfiConverterRustBuffer<Secret?> {
+    override fun read(buf: ByteBuffer): Secret? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeSecret.read(buf)
+    }
+
+    override fun allocationSize(value: Secret?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeSecret.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Secret?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeSecret.write(value, buf)
         }
     }
 }
@@ -5268,6 +7076,34 @@ public object FfiConverterSequenceTypeLedgerEntry: FfiConverterRustBuffer<List<L
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeLedgerEntry.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeLinkedAccount: FfiConverterRustBuffer<List<LinkedAccount>> {
+    override fun read(buf: ByteBuffer): List<LinkedAccount> {
+        val len = buf.getInt()
+        return List<LinkedAccount>(len) {
+            FfiConverterTypeLinkedAccount.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<LinkedAccount>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeLinkedAccount.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<LinkedAccount>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeLinkedAccount.write(it, buf)
         }
     }
 }
