@@ -90,8 +90,13 @@ pub(crate) struct AccountRow {
     pub updated_at_ms: i64,
 }
 
-const ACCOUNT_COLUMNS: &str = "lookup, provider, key_id, record_key, account_id, access_token,
-     refresh_token, expires_at_ms, scopes, linked_at_ms, updated_at_ms";
+/// The columns `read_account` reads, in its order.
+macro_rules! account_columns {
+    () => {
+        "lookup, provider, key_id, record_key, account_id, access_token,
+         refresh_token, expires_at_ms, scopes, linked_at_ms, updated_at_ms"
+    };
+}
 
 fn read_account(r: &Row<'_>) -> rusqlite::Result<AccountRow> {
     let scopes: String = r.get(8)?;
@@ -112,18 +117,19 @@ fn read_account(r: &Row<'_>) -> rusqlite::Result<AccountRow> {
 }
 
 pub(crate) fn account(conn: &Connection, lookup: &[u8]) -> Result<Option<AccountRow>> {
-    Ok(conn
-        .query_row(
-            &format!("SELECT {ACCOUNT_COLUMNS} FROM vault_account WHERE lookup = ?1"),
-            [lookup],
-            read_account,
-        )
-        .optional()?)
+    let mut stmt = conn.prepare_cached(concat!(
+        "SELECT ",
+        account_columns!(),
+        " FROM vault_account WHERE lookup = ?1"
+    ))?;
+    Ok(stmt.query_row([lookup], read_account).optional()?)
 }
 
 pub(crate) fn accounts(conn: &Connection) -> Result<Vec<AccountRow>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {ACCOUNT_COLUMNS} FROM vault_account ORDER BY linked_at_ms, provider"
+    let mut stmt = conn.prepare_cached(concat!(
+        "SELECT ",
+        account_columns!(),
+        " FROM vault_account ORDER BY linked_at_ms, provider"
     ))?;
     let rows = stmt.query_map([], read_account)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -133,25 +139,24 @@ pub(crate) fn put_account(conn: &Connection, row: &AccountRow) -> Result<()> {
     let scopes = serde_json::to_string(&row.scopes).map_err(|_| PrivacyError::Internal {
         reason: "scopes could not be encoded".into(),
     })?;
-    conn.execute(
-        &format!(
-            "INSERT OR REPLACE INTO vault_account ({ACCOUNT_COLUMNS})
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
-        ),
-        params![
-            row.lookup,
-            row.provider,
-            row.key_id,
-            row.record_key,
-            row.account_id,
-            row.access_token,
-            row.refresh_token,
-            row.expires_at_ms,
-            scopes,
-            row.linked_at_ms,
-            row.updated_at_ms
-        ],
-    )?;
+    conn.prepare_cached(concat!(
+        "INSERT OR REPLACE INTO vault_account (",
+        account_columns!(),
+        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+    ))?
+    .execute(params![
+        row.lookup,
+        row.provider,
+        row.key_id,
+        row.record_key,
+        row.account_id,
+        row.access_token,
+        row.refresh_token,
+        row.expires_at_ms,
+        scopes,
+        row.linked_at_ms,
+        row.updated_at_ms
+    ])?;
     Ok(())
 }
 
