@@ -2173,7 +2173,7 @@ public interface PrivacyKitInterface {
      * Writes what is still only in memory and closes the store. Later calls fail with
      * `Closed` and `check` answers `Closed`. Closing twice is fine.
      */
-    fun `close`()
+    fun `closeStore`()
     
     /**
      * What the ledger currently says.
@@ -2502,7 +2502,7 @@ open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
      * Writes what is still only in memory and closes the store. Later calls fail with
      * `Closed` and `check` answers `Closed`. Closing twice is fine.
      */
-    @Throws(PrivacyException::class)override fun `close`()
+    @Throws(PrivacyException::class)override fun `closeStore`()
         = 
     callWithHandle {
     uniffiRustCallWithError(PrivacyException) { _status ->
