@@ -24,7 +24,7 @@ pub use consent::{
 };
 pub use error::PrivacyError;
 pub use guard::report::AccessReportRow;
-pub use guard::{Decision, DecisionReason};
+pub use guard::{DataUse, Decision, DecisionReason};
 pub use listeners::{ListenerError, PrivacyChange, PrivacyListener};
 pub use permissions::{
     LocationAccuracy, OsPermission, PermissionEvent, PermissionEventKind, PermissionState,

@@ -4,7 +4,6 @@
 //! with the access counts gathered so far, commit (durable on return), then update memory,
 //! rebuild the guard's table and tell the listeners. A failed step leaves memory untouched.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -16,7 +15,7 @@ use crate::consent::{
 };
 use crate::error::{guarded, PrivacyError, Result};
 use crate::guard::report::{self, AccessReportRow};
-use crate::guard::{Decision, DecisionReason, Guard};
+use crate::guard::{fail_closed, DataUse, Decision, Guard};
 use crate::listeners::{Listeners, PrivacyChange, PrivacyListener};
 use crate::permissions::{
     self, LocationAccuracy, OsPermission, PermissionEvent, PermissionEventKind, PermissionState,
@@ -106,6 +105,12 @@ impl PrivacyKit {
         self.decide(category, purpose, true)
     }
 
+    /// (category, purpose) prepared for repeated checks: `is_allowed()` on it is a single
+    /// native call from Kotlin or Swift, with no string to pass.
+    pub fn data_use(self: Arc<Self>, category: String, purpose: String) -> Arc<DataUse> {
+        Arc::new(DataUse::new(self, category, purpose))
+    }
+
     /// The same answer as `check`, without counting a use: for settings screens.
     pub fn explain(&self, category: &str, purpose: &str) -> Decision {
         self.decide(category, purpose, false)
@@ -163,7 +168,7 @@ impl PrivacyKit {
 
     /// The user objects to legitimate-interest processing for `purpose` (switches it off).
     #[uniffi::method(default(category = None))]
-    pub fn object(&self, purpose: String, category: Option<String>) -> Result<LedgerEntry> {
+    pub fn object_to(&self, purpose: String, category: Option<String>) -> Result<LedgerEntry> {
         self.record(ConsentAction::Object, Some(purpose), category)
     }
 
@@ -342,8 +347,10 @@ impl PrivacyKit {
     /// Sets the offset from UTC used for the access report's days from now on.
     pub fn set_utc_offset_minutes(&self, minutes: i32) -> Result<()> {
         check_utc_offset(minutes)?;
-        self.guard.set_utc_offset_minutes(minutes);
-        Ok(())
+        self.read(|_| {
+            self.guard.set_utc_offset_minutes(minutes);
+            Ok(())
+        })
     }
 
     /// The vault of linked accounts' tokens, keyed by the platform keystore through
@@ -355,8 +362,8 @@ impl PrivacyKit {
     }
 
     /// Registers a listener; returns the id to remove it with.
-    pub fn add_listener(&self, listener: Arc<dyn PrivacyListener>) -> u64 {
-        self.listeners.add(listener)
+    pub fn add_listener(&self, listener: Arc<dyn PrivacyListener>) -> Result<u64> {
+        self.read(|_| Ok(self.listeners.add(listener)))
     }
 
     /// Removes a listener; false if the id was not registered.
@@ -420,14 +427,12 @@ impl PrivacyKit {
         })
     }
 
+    pub(crate) fn guard(&self) -> &Guard {
+        &self.guard
+    }
+
     fn decide(&self, category: &str, purpose: &str, count: bool) -> Decision {
-        catch_unwind(AssertUnwindSafe(|| {
-            self.guard.check(category, purpose, count)
-        }))
-        .unwrap_or(Decision {
-            allowed: false,
-            reason: DecisionReason::InternalError,
-        })
+        fail_closed(|| self.guard.check(category, purpose, count))
     }
 
     fn record(

@@ -171,9 +171,9 @@ fn listeners_hear_every_durable_change_and_failures_do_not_spread() {
         heard: Mutex::new(Vec::new()),
         db: Some(path.clone()),
     });
-    kit.add_listener(Arc::new(Failing));
-    kit.add_listener(Arc::new(Panicking));
-    let id = kit.add_listener(recorder.clone());
+    kit.add_listener(Arc::new(Failing)).unwrap();
+    kit.add_listener(Arc::new(Panicking)).unwrap();
+    let id = kit.add_listener(recorder.clone()).unwrap();
 
     kit.accept_policy().unwrap();
     kit.grant_consent("analytics".into(), None).unwrap();
@@ -237,7 +237,7 @@ fn a_listener_may_call_back_into_privacykit() {
         kit: Mutex::new(Some(kit.clone())),
         seen_length: Mutex::new(None),
     });
-    kit.add_listener(listener.clone());
+    kit.add_listener(listener.clone()).unwrap();
     kit.accept_policy().unwrap();
     assert_eq!(*listener.seen_length.lock().unwrap(), Some(1));
     listener.kit.lock().unwrap().take(); // break the cycle kit -> listener -> kit

@@ -76,7 +76,7 @@ fn consent_is_needed_granted_denied_and_withdrawn_in_one_call_each() {
 fn objection_and_restriction_switch_uses_off() {
     let kit = in_memory();
     kit.accept_policy().unwrap();
-    kit.object("service".into(), Some("read_receipts".into()))
+    kit.object_to("service".into(), Some("read_receipts".into()))
         .unwrap();
     assert_eq!(
         kit.check("read_receipts", "service"),
@@ -337,4 +337,51 @@ fn check_is_consistent_while_another_thread_writes() {
         kit.check("contacts", "analytics"),
         allowed(LegalBasis::Consent)
     );
+}
+
+#[test]
+fn a_prepared_data_use_answers_like_check_and_follows_policy_updates() {
+    let clock = ManualClock::at(MAY_1_NOON);
+    let kit = PrivacyKit::open_with_clock(config(None, Platform::Android), clock).unwrap();
+    kit.accept_policy().unwrap();
+    let diagnostics = kit
+        .clone()
+        .data_use("diagnostics".into(), "analytics".into());
+    let support = kit.clone().data_use("diagnostics".into(), "support".into());
+    let unknown = kit.clone().data_use("nonsense".into(), "analytics".into());
+
+    assert!(diagnostics.is_allowed());
+    assert_eq!(diagnostics.check(), kit.explain("diagnostics", "analytics"));
+    assert_eq!(support.explain(), denied(NotDeclaredInPolicy));
+    assert!(!unknown.is_allowed());
+    kit.object_to("analytics".into(), None).unwrap();
+    assert_eq!(diagnostics.check(), denied(ObjectedByUser));
+    kit.withdraw_objection("analytics".into(), None).unwrap();
+
+    // Version 2 declares (diagnostics, support): the prepared use finds it.
+    let v2 = policy_version(2, None)
+        .replace(
+            r#"{ "id": "legal_compliance" }"#,
+            r#"{ "id": "legal_compliance" }, { "id": "support" }"#,
+        )
+        .replace(
+            r#"{ "category": "read_receipts""#,
+            r#"{ "category": "diagnostics", "purpose": "support", "legal_basis": "contract" },
+    { "category": "read_receipts""#,
+        );
+    kit.update_policy(v2).unwrap();
+    kit.accept_policy().unwrap();
+    assert_eq!(support.check(), allowed(LegalBasis::Contract));
+    assert!(diagnostics.is_allowed());
+
+    let report = kit
+        .access_report("2024-05-01".into(), "2024-05-01".into())
+        .unwrap();
+    let counted: u64 = report.iter().map(|r| r.count).sum();
+    assert_eq!(
+        counted, 4,
+        "is_allowed and check count, explain does not: {report:?}"
+    );
+    kit.close().unwrap();
+    assert_eq!(diagnostics.check(), denied(Closed));
 }

@@ -187,7 +187,7 @@ fn promt_seed_001() {
         kit.check("support_requests", "analytics"),
         allowed(LegalBasis::LegitimateInterest)
     );
-    kit.object("analytics".into(), None).unwrap();
+    kit.object_to("analytics".into(), None).unwrap();
     // 001: "You may take exception against processing of your personal data for advertizing
     // and/or analysis of data at any time without giving any reason."
     assert_eq!(
@@ -196,7 +196,7 @@ fn promt_seed_001() {
     );
 
     let kit = accepted(PROMT, Platform::Android);
-    kit.object("analytics".into(), Some("site_usage".into()))
+    kit.object_to("analytics".into(), Some("site_usage".into()))
         .unwrap();
     // 001: "Session cookies ... are used for maintaining our site functionalities and analysis
     // of your working with the site" and "You may take exception against processing of your
@@ -291,7 +291,7 @@ fn voicecall_seed_002() {
         })
     );
 
-    kit.object("analytics".into(), None).unwrap();
+    kit.object_to("analytics".into(), None).unwrap();
     // 002: "object to the processing of personal data on the grounds specified by law;" and
     // the basis "within the framework of the legitimate interest of the Contractor"
     assert_eq!(
@@ -406,7 +406,7 @@ fn callsapp_seed_003() {
         kit.check("location", "service"),
         allowed(LegalBasis::LegitimateInterest)
     );
-    kit.object("service".into(), Some("location".into()))
+    kit.object_to("service".into(), Some("location".into()))
         .unwrap();
     // 003: same sentence: switching WPS location off is an objection.
     assert_eq!(kit.check("location", "service"), denied(ObjectedByUser));

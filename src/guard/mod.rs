@@ -5,9 +5,12 @@
 //! and one array read, no SQL and no allocation.
 
 pub(crate) mod access_log;
+mod data_use;
 pub(crate) mod report;
 
-use std::sync::atomic::{AtomicI32, Ordering};
+pub use data_use::DataUse;
+
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use access_log::{AccessCount, AccessLog, Spill};
@@ -143,8 +146,55 @@ pub(crate) fn decide(
 /// What `check` reads: the policy's indexes, one decision per pair, and the use counters.
 pub(crate) struct Table {
     policy: Arc<Policy>,
+    /// Changes whenever the policy does, so a cached pair index is known to be stale.
+    policy_serial: u32,
     decisions: Vec<Decision>,
     access: Arc<AccessLog>,
+}
+
+/// A (category, purpose) whose position in the decision table is remembered per policy, so
+/// repeated checks skip the two hash lookups.
+pub(crate) struct PreparedUse {
+    category: String,
+    purpose: String,
+    /// `policy_serial << 32 | (pair + 1)`, with 0 in the low half for an undeclared use;
+    /// 0 as a whole before the first lookup (serials start at 1).
+    cached: AtomicU64,
+}
+
+impl PreparedUse {
+    pub fn new(category: String, purpose: String) -> Self {
+        PreparedUse {
+            category,
+            purpose,
+            cached: AtomicU64::new(0),
+        }
+    }
+
+    fn pair_in(&self, table: &Table) -> Option<usize> {
+        let cached = self.cached.load(Ordering::Relaxed);
+        if (cached >> 32) as u32 == table.policy_serial {
+            return match cached as u32 {
+                0 => None,
+                slot => Some(slot as usize - 1),
+            };
+        }
+        let pair = table.pair_of_ids(&self.category, &self.purpose);
+        let slot = pair.map_or(0, |p| p as u64 + 1);
+        self.cached.store(
+            u64::from(table.policy_serial) << 32 | slot,
+            Ordering::Relaxed,
+        );
+        pair
+    }
+}
+
+impl Table {
+    fn pair_of_ids(&self, category: &str, purpose: &str) -> Option<usize> {
+        let c = self.policy.category_position(category)?;
+        let p = self.policy.purpose_position(purpose)?;
+        Some(self.policy.pair_index(c, p))
+    }
 }
 
 /// The shared, swappable decision table and what `check` needs beside it.
@@ -153,6 +203,12 @@ pub(crate) struct Guard {
     clock: Arc<dyn Clock>,
     utc_offset_minutes: AtomicI32,
     spill: Arc<Spill>,
+}
+
+/// Runs a guard lookup so that a panic inside it refuses instead of unwinding into the app.
+pub(crate) fn fail_closed(lookup: impl FnOnce() -> Decision) -> Decision {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(lookup))
+        .unwrap_or(Decision::deny(DecisionReason::InternalError))
 }
 
 const NOT_DECLARED: Decision = Decision::deny(DecisionReason::NotDeclaredInPolicy);
@@ -191,12 +247,18 @@ impl Guard {
             .map(|pair| decide(policy, pair, consent, permissions))
             .collect();
         let mut table = self.table.write().unwrap_or_else(|e| e.into_inner());
-        let access = match table.as_ref() {
-            Some(current) if Arc::ptr_eq(&current.policy, policy) => current.access.clone(),
-            _ => Arc::new(AccessLog::new(policy.clone(), self.spill.clone())),
+        let (access, policy_serial) = match table.as_ref() {
+            Some(current) if Arc::ptr_eq(&current.policy, policy) => {
+                (current.access.clone(), current.policy_serial)
+            }
+            current => (
+                Arc::new(AccessLog::new(policy.clone(), self.spill.clone())),
+                current.map_or(1, |t| t.policy_serial.wrapping_add(1).max(1)),
+            ),
         };
         *table = Some(Table {
             policy: policy.clone(),
+            policy_serial,
             decisions,
             access,
         });
@@ -209,17 +271,22 @@ impl Guard {
 
     /// The decision for (category, purpose); `count` records an allowed use.
     pub fn check(&self, category: &str, purpose: &str, count: bool) -> Decision {
+        self.decide_with(|table| table.pair_of_ids(category, purpose), count)
+    }
+
+    /// The same for a prepared use.
+    pub fn check_prepared(&self, prepared: &PreparedUse, count: bool) -> Decision {
+        self.decide_with(|table| prepared.pair_in(table), count)
+    }
+
+    fn decide_with(&self, pair: impl FnOnce(&Table) -> Option<usize>, count: bool) -> Decision {
         let table = self.table.read().unwrap_or_else(|e| e.into_inner());
         let Some(table) = table.as_ref() else {
             return CLOSED;
         };
-        let (Some(c), Some(p)) = (
-            table.policy.category_position(category),
-            table.policy.purpose_position(purpose),
-        ) else {
+        let Some(pair) = pair(table) else {
             return NOT_DECLARED;
         };
-        let pair = table.policy.pair_index(c, p);
         let decision = table.decisions[pair];
         if decision.allowed && count {
             table.access.record(pair, self.today());

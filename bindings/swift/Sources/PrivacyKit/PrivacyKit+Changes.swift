@@ -12,7 +12,11 @@ extension PrivacyKit {
     /// The listener is removed when the stream's consumer stops iterating.
     public func changes() -> AsyncStream<PrivacyChange> {
         AsyncStream { continuation in
-            let id = self.addListener(listener: StreamListener(continuation: continuation))
+            // A closed PrivacyKit makes no more changes: the stream ends at once.
+            guard let id = try? self.addListener(listener: StreamListener(continuation: continuation)) else {
+                continuation.finish()
+                return
+            }
             continuation.onTermination = { [weak self] _ in
                 _ = self?.removeListener(id: id)
             }

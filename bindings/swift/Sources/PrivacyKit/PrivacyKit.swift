@@ -640,6 +640,171 @@ fileprivate struct FfiConverterData: FfiConverterRustBuffer {
 
 
 /**
+ * A (category, purpose) prepared for repeated checks. Stays valid across policy updates:
+ * it looks itself up again in a new policy.
+ */
+public protocol DataUseProtocol: AnyObject, Sendable {
+    
+    /**
+     * Like `PrivacyKit::check` for this use: the decision with its reason, counted.
+     */
+    func check()  -> Decision
+    
+    /**
+     * Like `PrivacyKit::explain`: the decision without counting a use.
+     */
+    func explain()  -> Decision
+    
+    /**
+     * `check().allowed`, in one native call: for hot paths. Counts an allowed use.
+     */
+    func isAllowed()  -> Bool
+    
+}
+/**
+ * A (category, purpose) prepared for repeated checks. Stays valid across policy updates:
+ * it looks itself up again in a new policy.
+ */
+open class DataUse: DataUseProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_privacykit_fn_clone_datause(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_privacykit_fn_free_datause(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Like `PrivacyKit::check` for this use: the decision with its reason, counted.
+     */
+open func check() -> Decision  {
+    return try!  FfiConverterTypeDecision_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_datause_check(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Like `PrivacyKit::explain`: the decision without counting a use.
+     */
+open func explain() -> Decision  {
+    return try!  FfiConverterTypeDecision_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_datause_explain(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `check().allowed`, in one native call: for hot paths. Counts an allowed use.
+     */
+open func isAllowed() -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_datause_is_allowed(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDataUse: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = DataUse
+
+    public static func lift(_ handle: UInt64) throws -> DataUse {
+        return DataUse(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: DataUse) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DataUse {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: DataUse, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDataUse_lift(_ handle: UInt64) throws -> DataUse {
+    return try FfiConverterTypeDataUse.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDataUse_lower(_ value: DataUse) -> UInt64 {
+    return FfiConverterTypeDataUse.lower(value)
+}
+
+
+
+
+
+
+/**
  * The platform keystore, implemented by the app: Android Keystore (an AES-256-GCM key) or
  * the iOS Keychain (`kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly`, not synchronizable).
  * PrivacyKit hands it the vault key to wrap and asks for it back once per process.
@@ -969,7 +1134,7 @@ public protocol PrivacyKitProtocol: AnyObject, Sendable {
     /**
      * Registers a listener; returns the id to remove it with.
      */
-    func addListener(listener: PrivacyListener)  -> UInt64
+    func addListener(listener: PrivacyListener) throws  -> UInt64
     
     /**
      * Would a request show the system prompt?
@@ -993,6 +1158,12 @@ public protocol PrivacyKitProtocol: AnyObject, Sendable {
      * What the ledger currently says.
      */
     func consentState() throws  -> ConsentState
+    
+    /**
+     * (category, purpose) prepared for repeated checks: `is_allowed()` on it is a single
+     * native call from Kotlin or Swift, with no string to pass.
+     */
+    func dataUse(category: String, purpose: String)  -> DataUse
     
     /**
      * The user declines `purpose` when asked.
@@ -1028,7 +1199,7 @@ public protocol PrivacyKitProtocol: AnyObject, Sendable {
     /**
      * The user objects to legitimate-interest processing for `purpose` (switches it off).
      */
-    func object(purpose: String, category: String?) throws  -> LedgerEntry
+    func objectTo(purpose: String, category: String?) throws  -> LedgerEntry
     
     /**
      * Every recorded observation and request result for `permission`, oldest first.
@@ -1213,8 +1384,8 @@ open func accessReport(fromDay: String, toDay: String)throws  -> [AccessReportRo
     /**
      * Registers a listener; returns the id to remove it with.
      */
-open func addListener(listener: PrivacyListener) -> UInt64  {
-    return try!  FfiConverterUInt64.lift(try! rustCall() {
+open func addListener(listener: PrivacyListener)throws  -> UInt64  {
+    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
         uniffiCallStatus in
     uniffi_privacykit_fn_method_privacykit_add_listener(
             self.uniffiCloneHandle(),
@@ -1272,6 +1443,21 @@ open func consentState()throws  -> ConsentState  {
         uniffiCallStatus in
     uniffi_privacykit_fn_method_privacykit_consent_state(
             self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * (category, purpose) prepared for repeated checks: `is_allowed()` on it is a single
+     * native call from Kotlin or Swift, with no string to pass.
+     */
+open func dataUse(category: String, purpose: String) -> DataUse  {
+    return try!  FfiConverterTypeDataUse_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_privacykit_data_use(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(category),
+        FfiConverterString.lower(purpose),uniffiCallStatus
     )
 })
 }
@@ -1359,10 +1545,10 @@ open func liftRestriction()throws  -> LedgerEntry  {
     /**
      * The user objects to legitimate-interest processing for `purpose` (switches it off).
      */
-open func object(purpose: String, category: String? = nil)throws  -> LedgerEntry  {
+open func objectTo(purpose: String, category: String? = nil)throws  -> LedgerEntry  {
     return try  FfiConverterTypeLedgerEntry_lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
         uniffiCallStatus in
-    uniffi_privacykit_fn_method_privacykit_object(
+    uniffi_privacykit_fn_method_privacykit_object_to(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(purpose),
         FfiConverterOptionString.lower(category),uniffiCallStatus
@@ -5864,6 +6050,15 @@ private let initializationResult: InitializationResult = {
     if (uniffi_privacykit_checksum_func_validate_policy() != 13013) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_privacykit_checksum_method_datause_check() != 59965) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_privacykit_checksum_method_datause_explain() != 13917) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_privacykit_checksum_method_datause_is_allowed() != 34120) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_privacykit_checksum_method_privacylistener_on_change() != 16164) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -5873,7 +6068,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_privacykit_checksum_method_privacykit_access_report() != 6678) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_add_listener() != 37843) {
+    if (uniffi_privacykit_checksum_method_privacykit_add_listener() != 51131) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_privacykit_can_request() != 7178) {
@@ -5886,6 +6081,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_privacykit_consent_state() != 34518) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_privacykit_checksum_method_privacykit_data_use() != 30884) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_privacykit_deny_consent() != 63358) {
@@ -5906,7 +6104,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_privacykit_checksum_method_privacykit_lift_restriction() != 55661) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_object() != 11987) {
+    if (uniffi_privacykit_checksum_method_privacykit_object_to() != 25763) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_privacykit_permission_history() != 63660) {

@@ -291,6 +291,31 @@ typedef struct UniffiVTableCallbackInterfaceKeyProvider {
 } UniffiVTableCallbackInterfaceKeyProvider;
 
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_DATAUSE
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_DATAUSE
+uint64_t uniffi_privacykit_fn_clone_datause(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_FREE_DATAUSE
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_FREE_DATAUSE
+void uniffi_privacykit_fn_free_datause(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_DATAUSE_CHECK
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_DATAUSE_CHECK
+RustBuffer uniffi_privacykit_fn_method_datause_check(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_DATAUSE_EXPLAIN
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_DATAUSE_EXPLAIN
+RustBuffer uniffi_privacykit_fn_method_datause_explain(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_DATAUSE_IS_ALLOWED
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_DATAUSE_IS_ALLOWED
+int8_t uniffi_privacykit_fn_method_datause_is_allowed(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_PRIVACYLISTENER
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_PRIVACYLISTENER
 uint64_t uniffi_privacykit_fn_clone_privacylistener(uint64_t handle, RustCallStatus *_Nonnull out_status
@@ -361,6 +386,11 @@ void uniffi_privacykit_fn_method_privacykit_close(uint64_t ptr, RustCallStatus *
 RustBuffer uniffi_privacykit_fn_method_privacykit_consent_state(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_DATA_USE
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_DATA_USE
+uint64_t uniffi_privacykit_fn_method_privacykit_data_use(uint64_t ptr, RustBuffer category, RustBuffer purpose, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_DENY_CONSENT
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_DENY_CONSENT
 RustBuffer uniffi_privacykit_fn_method_privacykit_deny_consent(uint64_t ptr, RustBuffer purpose, RustBuffer category, RustCallStatus *_Nonnull out_status
@@ -391,9 +421,9 @@ RustBuffer uniffi_privacykit_fn_method_privacykit_ledger(uint64_t ptr, uint64_t 
 RustBuffer uniffi_privacykit_fn_method_privacykit_lift_restriction(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_OBJECT
-#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_OBJECT
-RustBuffer uniffi_privacykit_fn_method_privacykit_object(uint64_t ptr, RustBuffer purpose, RustBuffer category, RustCallStatus *_Nonnull out_status
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_OBJECT_TO
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_OBJECT_TO
+RustBuffer uniffi_privacykit_fn_method_privacykit_object_to(uint64_t ptr, RustBuffer purpose, RustBuffer category, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_PERMISSION_HISTORY
@@ -849,6 +879,24 @@ uint16_t uniffi_privacykit_checksum_func_validate_policy(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_DATAUSE_CHECK
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_DATAUSE_CHECK
+uint16_t uniffi_privacykit_checksum_method_datause_check(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_DATAUSE_EXPLAIN
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_DATAUSE_EXPLAIN
+uint16_t uniffi_privacykit_checksum_method_datause_explain(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_DATAUSE_IS_ALLOWED
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_DATAUSE_IS_ALLOWED
+uint16_t uniffi_privacykit_checksum_method_datause_is_allowed(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYLISTENER_ON_CHANGE
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYLISTENER_ON_CHANGE
 uint16_t uniffi_privacykit_checksum_method_privacylistener_on_change(void
@@ -897,6 +945,12 @@ uint16_t uniffi_privacykit_checksum_method_privacykit_consent_state(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_DATA_USE
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_DATA_USE
+uint16_t uniffi_privacykit_checksum_method_privacykit_data_use(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_DENY_CONSENT
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_DENY_CONSENT
 uint16_t uniffi_privacykit_checksum_method_privacykit_deny_consent(void
@@ -933,9 +987,9 @@ uint16_t uniffi_privacykit_checksum_method_privacykit_lift_restriction(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_OBJECT
-#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_OBJECT
-uint16_t uniffi_privacykit_checksum_method_privacykit_object(void
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_OBJECT_TO
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_OBJECT_TO
+uint16_t uniffi_privacykit_checksum_method_privacykit_object_to(void
     
 );
 #endif

@@ -735,6 +735,12 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_privacykit_checksum_func_validate_policy(
     ): Int
+    external fun uniffi_privacykit_checksum_method_datause_check(
+    ): Int
+    external fun uniffi_privacykit_checksum_method_datause_explain(
+    ): Int
+    external fun uniffi_privacykit_checksum_method_datause_is_allowed(
+    ): Int
     external fun uniffi_privacykit_checksum_method_privacylistener_on_change(
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_accept_policy(
@@ -751,6 +757,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_consent_state(
     ): Int
+    external fun uniffi_privacykit_checksum_method_privacykit_data_use(
+    ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_deny_consent(
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_explain(
@@ -763,7 +771,7 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_lift_restriction(
     ): Int
-    external fun uniffi_privacykit_checksum_method_privacykit_object(
+    external fun uniffi_privacykit_checksum_method_privacykit_object_to(
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_permission_history(
     ): Int
@@ -843,6 +851,16 @@ internal object UniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
+    external fun uniffi_privacykit_fn_clone_datause(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_privacykit_fn_free_datause(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_privacykit_fn_method_datause_check(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_privacykit_fn_method_datause_explain(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_privacykit_fn_method_datause_is_allowed(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
     external fun uniffi_privacykit_fn_clone_privacylistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_privacykit_fn_free_privacylistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -871,6 +889,8 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_privacykit_fn_method_privacykit_consent_state(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_privacykit_fn_method_privacykit_data_use(`ptr`: Long,`category`: RustBuffer.ByValue,`purpose`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_privacykit_fn_method_privacykit_deny_consent(`ptr`: Long,`purpose`: RustBuffer.ByValue,`category`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_explain(`ptr`: Long,`category`: RustBuffer.ByValue,`purpose`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -883,7 +903,7 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_lift_restriction(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_privacykit_fn_method_privacykit_object(`ptr`: Long,`purpose`: RustBuffer.ByValue,`category`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_privacykit_fn_method_privacykit_object_to(`ptr`: Long,`purpose`: RustBuffer.ByValue,`category`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_permission_history(`ptr`: Long,`permission`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1082,6 +1102,15 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_privacykit_checksum_func_validate_policy() and 0xFFFF) != 13013) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_privacykit_checksum_method_datause_check() and 0xFFFF) != 59965) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_method_datause_explain() and 0xFFFF) != 13917) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_method_datause_is_allowed() and 0xFFFF) != 34120) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_privacykit_checksum_method_privacylistener_on_change() and 0xFFFF) != 16164) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1091,7 +1120,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_privacykit_checksum_method_privacykit_access_report() and 0xFFFF) != 6678) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_add_listener() and 0xFFFF) != 37843) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_add_listener() and 0xFFFF) != 51131) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_can_request() and 0xFFFF) != 7178) {
@@ -1104,6 +1133,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_consent_state() and 0xFFFF) != 34518) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_data_use() and 0xFFFF) != 30884) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_deny_consent() and 0xFFFF) != 63358) {
@@ -1124,7 +1156,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_privacykit_checksum_method_privacykit_lift_restriction() and 0xFFFF) != 55661) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_object() and 0xFFFF) != 11987) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_object_to() and 0xFFFF) != 25763) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_permission_history() and 0xFFFF) != 63660) {
@@ -1714,6 +1746,317 @@ public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
 
 
 /**
+ * A (category, purpose) prepared for repeated checks. Stays valid across policy updates:
+ * it looks itself up again in a new policy.
+ */
+public interface DataUseInterface {
+    
+    /**
+     * Like `PrivacyKit::check` for this use: the decision with its reason, counted.
+     */
+    fun `check`(): Decision
+    
+    /**
+     * Like `PrivacyKit::explain`: the decision without counting a use.
+     */
+    fun `explain`(): Decision
+    
+    /**
+     * `check().allowed`, in one native call: for hot paths. Counts an allowed use.
+     */
+    fun `isAllowed`(): kotlin.Boolean
+    
+    companion object
+}
+
+/**
+ * A (category, purpose) prepared for repeated checks. Stays valid across policy updates:
+ * it looks itself up again in a new policy.
+ */
+open class DataUse: Disposable, AutoCloseable, DataUseInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_privacykit_fn_free_datause(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_privacykit_fn_clone_datause(handle, status)
+        }
+    }
+
+    
+    /**
+     * Like `PrivacyKit::check` for this use: the decision with its reason, counted.
+     */override fun `check`(): Decision {
+            return FfiConverterTypeDecision.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_datause_check(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Like `PrivacyKit::explain`: the decision without counting a use.
+     */override fun `explain`(): Decision {
+            return FfiConverterTypeDecision.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_datause_explain(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `check().allowed`, in one native call: for hot paths. Counts an allowed use.
+     */override fun `isAllowed`(): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_datause_is_allowed(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDataUse: FfiConverter<DataUse, Long> {
+    override fun lower(value: DataUse): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): DataUse {
+        return DataUse(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): DataUse {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: DataUse) = 8UL
+
+    override fun write(value: DataUse, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
  * The platform keystore, implemented by the app: Android Keystore (an AES-256-GCM key) or
  * the iOS Keychain (`kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly`, not synchronizable).
  * PrivacyKit hands it the vault key to wrap and asks for it back once per process.
@@ -2181,6 +2524,12 @@ public interface PrivacyKitInterface {
     fun `consentState`(): ConsentState
     
     /**
+     * (category, purpose) prepared for repeated checks: `is_allowed()` on it is a single
+     * native call from Kotlin or Swift, with no string to pass.
+     */
+    fun `dataUse`(`category`: kotlin.String, `purpose`: kotlin.String): DataUse
+    
+    /**
      * The user declines `purpose` when asked.
      */
     fun `denyConsent`(`purpose`: kotlin.String, `category`: kotlin.String? = null): LedgerEntry
@@ -2214,7 +2563,7 @@ public interface PrivacyKitInterface {
     /**
      * The user objects to legitimate-interest processing for `purpose` (switches it off).
      */
-    fun `object`(`purpose`: kotlin.String, `category`: kotlin.String? = null): LedgerEntry
+    fun `objectTo`(`purpose`: kotlin.String, `category`: kotlin.String? = null): LedgerEntry
     
     /**
      * Every recorded observation and request result for `permission`, oldest first.
@@ -2445,10 +2794,11 @@ open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
     
     /**
      * Registers a listener; returns the id to remove it with.
-     */override fun `addListener`(`listener`: PrivacyListener): kotlin.ULong {
+     */
+    @Throws(PrivacyException::class)override fun `addListener`(`listener`: PrivacyListener): kotlin.ULong {
             return FfiConverterULong.lift(
     callWithHandle {
-    uniffiRustCall() { _status ->
+    uniffiRustCallWithError(PrivacyException) { _status ->
     UniffiLib.uniffi_privacykit_fn_method_privacykit_add_listener(
         it,
         
@@ -2525,6 +2875,25 @@ open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
     UniffiLib.uniffi_privacykit_fn_method_privacykit_consent_state(
         it,
         _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * (category, purpose) prepared for repeated checks: `is_allowed()` on it is a single
+     * native call from Kotlin or Swift, with no string to pass.
+     */override fun `dataUse`(`category`: kotlin.String, `purpose`: kotlin.String): DataUse {
+            return FfiConverterTypeDataUse.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_privacykit_data_use(
+        it,
+        
+        FfiConverterString.lower(`category`),
+        FfiConverterString.lower(`purpose`),_status)
 }
     }
     )
@@ -2644,11 +3013,11 @@ open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
     /**
      * The user objects to legitimate-interest processing for `purpose` (switches it off).
      */
-    @Throws(PrivacyException::class)override fun `object`(`purpose`: kotlin.String, `category`: kotlin.String?): LedgerEntry {
+    @Throws(PrivacyException::class)override fun `objectTo`(`purpose`: kotlin.String, `category`: kotlin.String?): LedgerEntry {
             return FfiConverterTypeLedgerEntry.lift(
     callWithHandle {
     uniffiRustCallWithError(PrivacyException) { _status ->
-    UniffiLib.uniffi_privacykit_fn_method_privacykit_object(
+    UniffiLib.uniffi_privacykit_fn_method_privacykit_object_to(
         it,
         
         FfiConverterString.lower(`purpose`),

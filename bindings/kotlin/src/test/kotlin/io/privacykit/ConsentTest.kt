@@ -94,7 +94,7 @@ class ConsentTest {
     @Test
     fun `objections are listed until withdrawn`() {
         openInMemory().use { kit ->
-            val objection = kit.`object`("marketing")
+            val objection = kit.objectTo("marketing")
             assertEquals(ConsentAction.OBJECT, objection.action)
             assertEquals(listOf(ScopedObjection("marketing", null, objection.seq)), kit.consentState().objections)
             kit.withdrawObjection("marketing")
@@ -144,7 +144,7 @@ class ConsentTest {
             assertEquals(0uL, kit.verifyLedger())
             kit.acceptPolicy()
             kit.grantConsent("analytics")
-            kit.`object`("marketing", category = "diagnostics")
+            kit.objectTo("marketing", category = "diagnostics")
             kit.restrictProcessing()
             kit.recordConsent(ConsentChange(ConsentAction.DENY, "advertising", null, ConsentSource.GUARDIAN))
             assertEquals(5uL, kit.verifyLedger())

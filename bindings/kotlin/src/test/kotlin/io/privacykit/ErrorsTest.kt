@@ -24,7 +24,7 @@ class ErrorsTest {
         openInMemory().use { kit ->
             assertEquals("purpose", invalidArgument { kit.grantConsent("no_such_purpose") })
             assertEquals("purpose", invalidArgument { kit.denyConsent("") })
-            assertEquals("purpose", invalidArgument { kit.`object`("Marketing") })
+            assertEquals("purpose", invalidArgument { kit.objectTo("Marketing") })
             assertEquals("category", invalidArgument { kit.grantConsent("analytics", category = "no_such_category") })
             // Both declared, but the policy does not process contacts for analytics.
             assertEquals("category", invalidArgument { kit.withdrawConsent("analytics", category = "contacts") })
@@ -108,6 +108,12 @@ class ErrorsTest {
         assertFailsWith<PrivacyException.Closed> { kit.canRequest(OsPermission.CONTACTS) }
         assertFailsWith<PrivacyException.Closed> { kit.permissionHistory(OsPermission.CONTACTS) }
         assertFailsWith<PrivacyException.Closed> { kit.accessReport("2024-01-01", "2024-01-02") }
+        assertFailsWith<PrivacyException.Closed> { kit.setUtcOffsetMinutes(60) }
+        assertFailsWith<PrivacyException.Closed> {
+            kit.addListener(object : PrivacyListener {
+                override fun onChange(change: PrivacyChange) = Unit
+            })
+        }
         assertEquals(denied(DecisionReason.Closed), kit.check("diagnostics", "service"))
         // An invalid policy is still reported as such: validation comes first.
         assertFailsWith<PrivacyException.InvalidPolicy> { kit.updatePolicy("{}") }

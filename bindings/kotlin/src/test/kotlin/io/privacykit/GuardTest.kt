@@ -70,7 +70,7 @@ class GuardTest {
     fun `objection switches a legitimate-interest use off and back on`() {
         openInMemory().use { kit ->
             kit.acceptPolicy()
-            kit.`object`("marketing")
+            kit.objectTo("marketing")
             assertEquals(denied(DecisionReason.ObjectedByUser), kit.check("diagnostics", "marketing"))
             // Objecting does not touch consent-based or contract uses of other purposes.
             assertEquals(permitted(LegalBasis.CONTRACT), kit.check("diagnostics", "service"))
@@ -278,5 +278,24 @@ class GuardTest {
         assertEquals(denied(DecisionReason.Closed), kit.explain("diagnostics", "service"))
         assertEquals(denied(DecisionReason.Closed), kit.check("no_such_category", "service"))
         kit.close()
+    }
+
+    @Test
+    fun `a prepared data use answers like check in one call`() {
+        openInMemory().use { kit ->
+            kit.acceptPolicy()
+            kit.dataUse("diagnostics", "analytics").use { analytics ->
+                kit.dataUse("no_such_category", "service").use { unknown ->
+                    assertFalse(analytics.isAllowed())
+                    assertEquals(denied(DecisionReason.NeedsConsent), analytics.check())
+                    kit.grantConsent("analytics")
+                    assertTrue(analytics.isAllowed())
+                    assertEquals(permitted(LegalBasis.CONSENT), analytics.explain())
+                    assertEquals(denied(DecisionReason.NotDeclaredInPolicy), unknown.check())
+                    kit.closeStore()
+                    assertEquals(denied(DecisionReason.Closed), analytics.check())
+                }
+            }
+        }
     }
 }

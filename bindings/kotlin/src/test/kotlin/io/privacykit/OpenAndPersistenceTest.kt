@@ -52,7 +52,7 @@ class OpenAndPersistenceTest {
             kit.acceptPolicy()
             kit.grantConsent("analytics")
             kit.denyConsent("marketing", category = "location")
-            kit.`object`("marketing", category = "diagnostics")
+            kit.objectTo("marketing", category = "diagnostics")
             kit.recordConsent(ConsentChange(ConsentAction.GRANT, "advertising", null, ConsentSource.GUARDIAN))
             kit.recordPermissionRequest(OsPermission.CONTACTS, PermissionStatus.DENIED)
             kit.recordPermissionRequest(OsPermission.CONTACTS, PermissionStatus.DENIED)

@@ -129,6 +129,10 @@ fun main() {
         measure("warm-up", 3, calls, categories, purposes) { c, p -> kit.check(c, p).allowed }
         measure("warm-up", 2, calls / 2, categories, purposes) { c, p -> kit.explain(c, p).allowed }
 
+        val uses = categories.indices.map { kit.dataUse(categories[it], purposes[it]) }.toTypedArray()
+        var next = 0
+        measure("warm-up", 2, calls / 2, categories, purposes) { _, _ -> uses[next++ % uses.size].isAllowed() }
+
         val results = listOf(
             measure("check, all pairs (98% allowed)", rounds, calls, categories, purposes) { c, p ->
                 kit.check(c, p).allowed
@@ -141,6 +145,13 @@ fun main() {
             },
             measure("check, unknown ids", rounds, calls / 4, arrayOf("no_such_category"), arrayOf("purpose_0")) { c, p ->
                 kit.check(c, p).allowed
+            },
+            // Prepared uses: no strings cross the boundary; isAllowed() is one native call.
+            measure("dataUse.isAllowed(), prepared", rounds, calls, categories, purposes) { _, _ ->
+                uses[next++ % uses.size].isAllowed()
+            },
+            measure("dataUse.check(), prepared", rounds, calls, categories, purposes) { _, _ ->
+                uses[next++ % uses.size].check().allowed
             },
             // The floor of any call through the bindings: no strings in, a bool out.
             measure("removeListener(0), no strings", rounds, calls / 4, arrayOf(""), arrayOf("")) { _, _ ->
