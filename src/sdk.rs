@@ -93,6 +93,7 @@ impl PrivacyKit {
             let closed = self.lock_core().take();
             self.guard.close();
             self.listeners.clear();
+            self.vault_keys.forget();
             drop(closed);
             Ok(())
         })

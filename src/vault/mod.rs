@@ -274,8 +274,8 @@ impl VaultKeys {
         Ok(unlocked)
     }
 
-    /// Forgets the unwrapped key (after the vault was shredded or rotated).
-    fn forget(&self) {
+    /// Forgets the unwrapped key, zeroizing it (after a shred, or on close).
+    pub fn forget(&self) {
         lock(&self.unlocked).take();
     }
 

@@ -292,6 +292,10 @@ class GuardTest {
                     assertTrue(analytics.isAllowed())
                     assertEquals(permitted(LegalBasis.CONSENT), analytics.explain())
                     assertEquals(denied(DecisionReason.NotDeclaredInPolicy), unknown.check())
+                    assertTrue(kit.isAllowed("diagnostics", "analytics"))
+                    assertFalse(kit.isAllowed("no_such_category", "service"))
+                    kit.withdrawConsent("analytics")
+                    assertFalse(kit.isAllowed("diagnostics", "analytics"), "the cached use follows changes")
                     kit.closeStore()
                     assertEquals(denied(DecisionReason.Closed), analytics.check())
                 }

@@ -12,6 +12,7 @@ package io.privacykit.bench
 import io.privacykit.Platform
 import io.privacykit.PrivacyKit
 import io.privacykit.PrivacyKitConfig
+import io.privacykit.isAllowed
 import java.io.File
 
 private const val CATEGORIES = 20
@@ -145,6 +146,10 @@ fun main() {
             },
             measure("check, unknown ids", rounds, calls / 4, arrayOf("no_such_category"), arrayOf("purpose_0")) { c, p ->
                 kit.check(c, p).allowed
+            },
+            // The Kotlin layer's isAllowed(category, purpose): a cached DataUse per pair.
+            measure("kit.isAllowed(c, p), Kotlin layer", rounds, calls, categories, purposes) { c, p ->
+                kit.isAllowed(c, p)
             },
             // Prepared uses: no strings cross the boundary; isAllowed() is one native call.
             measure("dataUse.isAllowed(), prepared", rounds, calls, categories, purposes) { _, _ ->
