@@ -109,7 +109,7 @@ impl PrivacyKit {
     /// (category, purpose) prepared for repeated checks: `is_allowed()` on it is a single
     /// native call from Kotlin or Swift, with no string to pass.
     pub fn data_use(self: Arc<Self>, category: String, purpose: String) -> Arc<DataUse> {
-        Arc::new(DataUse::new(self, category, purpose))
+        Arc::new(DataUse::new(&self, category, purpose))
     }
 
     /// The same answer as `check`, without counting a use: for settings screens.
@@ -355,11 +355,12 @@ impl PrivacyKit {
     }
 
     /// The vault of linked accounts' tokens, keyed by the platform keystore through
-    /// `key_provider`. The key is unwrapped on first use and kept for the life of this
-    /// `PrivacyKit`; a later call replaces the provider.
+    /// `key_provider`. The key is unwrapped on first use and kept until this `PrivacyKit` is
+    /// closed; a later call replaces the provider. The vault does not keep this `PrivacyKit`
+    /// alive: once it is closed or freed, vault calls fail with `Closed`.
     pub fn vault(self: Arc<Self>, key_provider: Arc<dyn KeyProvider>) -> Arc<TokenVault> {
         self.vault_keys.set_provider(key_provider);
-        Arc::new(TokenVault::new(self))
+        Arc::new(TokenVault::new(&self))
     }
 
     /// Registers a listener; returns the id to remove it with.

@@ -194,8 +194,27 @@ fn the_canary_catches_a_wrong_key_instead_of_returning_garbage() {
         kit.close().unwrap();
     }
     let kit = PrivacyKit::open(config(Some(&path), Platform::Android)).unwrap();
-    let vault = kit.vault(Arc::new(WrongKey));
+    let vault = kit.clone().vault(Arc::new(WrongKey));
     assert_eq!(access(&vault, "vk", "u"), Err(PrivacyError::VaultKeyLost));
+}
+
+#[test]
+fn handles_do_not_keep_a_freed_privacykit_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pk.db");
+    let keys = Arc::new(MemoryKeystore::default());
+    let (kit, vault) = consenting(&path, &keys);
+    vault.link_account(link("vk", "u", "t", None)).unwrap();
+    let analytics = kit
+        .clone()
+        .data_use("diagnostics".into(), "analytics".into());
+    // What Kotlin's use {} does: the app's last reference goes, without closeStore().
+    drop(kit);
+    assert_eq!(access(&vault, "vk", "u"), Err(PrivacyError::Closed));
+    assert_eq!(analytics.check().reason, DecisionReason::Closed);
+    // The file was released and the pending state written: it opens again at once.
+    let (_kit, vault) = consenting(&path, &keys);
+    assert_eq!(access(&vault, "vk", "u").unwrap(), "t");
 }
 
 #[test]

@@ -4,29 +4,36 @@
 //! `is_allowed()` passes no string and returns a primitive, so a hot path in Kotlin or
 //! Swift makes a single call.
 
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
-use super::{fail_closed, Decision, PreparedUse};
+use super::{fail_closed, Decision, DecisionReason, PreparedUse};
 use crate::sdk::PrivacyKit;
 
 /// A (category, purpose) prepared for repeated checks. Stays valid across policy updates:
-/// it looks itself up again in a new policy.
+/// it looks itself up again in a new policy. It does not keep its `PrivacyKit` alive: once
+/// that is closed or freed, every answer is `Closed`.
 #[derive(uniffi::Object)]
 pub struct DataUse {
-    kit: Arc<PrivacyKit>,
+    kit: Weak<PrivacyKit>,
     prepared: PreparedUse,
 }
 
 impl DataUse {
-    pub(crate) fn new(kit: Arc<PrivacyKit>, category: String, purpose: String) -> Self {
+    pub(crate) fn new(kit: &Arc<PrivacyKit>, category: String, purpose: String) -> Self {
         DataUse {
-            kit,
+            kit: Arc::downgrade(kit),
             prepared: PreparedUse::new(category, purpose),
         }
     }
 
     fn decide(&self, count: bool) -> Decision {
-        fail_closed(|| self.kit.guard().check_prepared(&self.prepared, count))
+        let Some(kit) = self.kit.upgrade() else {
+            return Decision {
+                allowed: false,
+                reason: DecisionReason::Closed,
+            };
+        };
+        fail_closed(|| kit.guard().check_prepared(&self.prepared, count))
     }
 }
 

@@ -14,7 +14,7 @@ pub(crate) mod crypto;
 mod db;
 
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use rusqlite::Connection;
 use zeroize::Zeroizing;
@@ -374,35 +374,38 @@ pub(crate) fn shred(conn: &Connection) -> Result<bool> {
     Ok(true)
 }
 
-/// Linked accounts' tokens. Get it with `PrivacyKit::vault`.
+/// Linked accounts' tokens. Get it with `PrivacyKit::vault`. It does not keep its
+/// `PrivacyKit` alive: once that is closed or freed, every call fails with `Closed`.
 #[derive(uniffi::Object)]
 pub struct TokenVault {
-    kit: Arc<PrivacyKit>,
+    kit: Weak<PrivacyKit>,
 }
 
 impl TokenVault {
-    pub(crate) fn new(kit: Arc<PrivacyKit>) -> Self {
-        TokenVault { kit }
-    }
-
-    fn keys(&self) -> &VaultKeys {
-        &self.kit.vault_keys
-    }
-
-    /// Refuses with the guard's reason unless `social_accounts` may be used for `service`.
-    fn require_permitted(&self, count: bool) -> Result<()> {
-        let decision = if count {
-            self.kit.check(VAULT_CATEGORY, VAULT_PURPOSE)
-        } else {
-            self.kit.explain(VAULT_CATEGORY, VAULT_PURPOSE)
-        };
-        if decision.allowed {
-            Ok(())
-        } else {
-            Err(PrivacyError::NotPermitted {
-                reason: decision.reason,
-            })
+    pub(crate) fn new(kit: &Arc<PrivacyKit>) -> Self {
+        TokenVault {
+            kit: Arc::downgrade(kit),
         }
+    }
+
+    fn kit(&self) -> Result<Arc<PrivacyKit>> {
+        self.kit.upgrade().ok_or(PrivacyError::Closed)
+    }
+}
+
+/// Refuses with the guard's reason unless `social_accounts` may be used for `service`.
+fn require_permitted(kit: &PrivacyKit, count: bool) -> Result<()> {
+    let decision = if count {
+        kit.check(VAULT_CATEGORY, VAULT_PURPOSE)
+    } else {
+        kit.explain(VAULT_CATEGORY, VAULT_PURPOSE)
+    };
+    if decision.allowed {
+        Ok(())
+    } else {
+        Err(PrivacyError::NotPermitted {
+            reason: decision.reason,
+        })
     }
 }
 
@@ -412,9 +415,10 @@ impl TokenVault {
     /// guard's reason unless `social_accounts` may be used for `service`.
     pub fn link_account(&self, link: AccountLink) -> Result<LinkedAccount> {
         validate(&link)?;
-        self.kit.exclusive(|core, now| {
-            self.require_permitted(false)?;
-            let key = self.keys().unlock(&core.store, now)?;
+        let kit = self.kit()?;
+        kit.exclusive(|core, now| {
+            require_permitted(&kit, false)?;
+            let key = kit.vault_keys.unlock(&core.store, now)?;
             let lookup = key.key.lookup(&link.provider, &link.account_id);
             let tx = core.store.begin()?;
             let linked_at_ms = db::account(&tx, &lookup)?.map_or(now, |row| row.linked_at_ms);
@@ -435,9 +439,10 @@ impl TokenVault {
     /// The tokens of a linked account. Counted as a use of `social_accounts` for `service`,
     /// and refused with the guard's reason when that use is not allowed.
     pub fn tokens(&self, provider: String, account_id: String) -> Result<AccountTokens> {
-        self.kit.exclusive(|core, now| {
-            self.require_permitted(true)?;
-            let key = self.keys().unlock(&core.store, now)?;
+        let kit = self.kit()?;
+        kit.exclusive(|core, now| {
+            require_permitted(&kit, true)?;
+            let key = kit.vault_keys.unlock(&core.store, now)?;
             let lookup = key.key.lookup(&provider, &account_id);
             let row =
                 db::account(core.store.conn(), &lookup)?.ok_or(PrivacyError::AccountNotLinked)?;
@@ -448,8 +453,9 @@ impl TokenVault {
     /// Unlinks an account: its row and its record key are deleted, and the deleted bytes are
     /// overwritten in the database file and pushed out of the WAL. False if it was not linked.
     pub fn unlink_account(&self, provider: String, account_id: String) -> Result<bool> {
-        self.kit.exclusive(|core, now| {
-            let key = self.keys().unlock(&core.store, now)?;
+        let kit = self.kit()?;
+        kit.exclusive(|core, now| {
+            let key = kit.vault_keys.unlock(&core.store, now)?;
             let lookup = key.key.lookup(&provider, &account_id);
             let tx = core.store.begin()?;
             let deleted = db::delete_account(&tx, &lookup)?;
@@ -463,8 +469,9 @@ impl TokenVault {
 
     /// Every linked account, without secrets, oldest first.
     pub fn linked_accounts(&self) -> Result<Vec<LinkedAccount>> {
-        self.kit.exclusive(|core, now| {
-            let key = self.keys().unlock(&core.store, now)?;
+        let kit = self.kit()?;
+        kit.exclusive(|core, now| {
+            let key = kit.vault_keys.unlock(&core.store, now)?;
             Ok(db::accounts(core.store.conn())?
                 .into_iter()
                 .map(|row| LinkedAccount {
@@ -482,9 +489,10 @@ impl TokenVault {
     /// Wraps the vault key under a new platform key and deletes the old platform key.
     /// Cheap: no token is re-encrypted.
     pub fn rewrap_key(&self) -> Result<()> {
-        self.kit.exclusive(|core, now| {
-            let current = self.keys().unlock(&core.store, now)?;
-            let provider = self.keys().provider()?;
+        let kit = self.kit()?;
+        kit.exclusive(|core, now| {
+            let current = kit.vault_keys.unlock(&core.store, now)?;
+            let provider = kit.vault_keys.provider()?;
             let generation = current.generation + 1;
             let wrapped = wrap_new(
                 &core.store,
@@ -498,12 +506,12 @@ impl TokenVault {
             db::forget_unused(&tx, current.id, generation)?;
             db::note_unused(&tx, current.id, current.generation)?;
             tx.commit()?;
-            self.keys().remember(UnlockedKey {
+            kit.vault_keys.remember(UnlockedKey {
                 id: current.id,
                 generation,
                 key: current.key.clone(),
             });
-            self.keys().delete_unused(&core.store, provider.as_ref());
+            kit.vault_keys.delete_unused(&core.store, provider.as_ref());
             Ok(())
         })
     }
@@ -513,10 +521,11 @@ impl TokenVault {
     /// readable under exactly one active key. Refused with `CorruptRecord`, changing
     /// nothing, if a record cannot be read.
     pub fn rotate_key(&self) -> Result<()> {
-        self.kit.exclusive(|core, now| {
-            self.require_permitted(false)?;
-            let old = self.keys().unlock(&core.store, now)?;
-            let provider = self.keys().provider()?;
+        let kit = self.kit()?;
+        kit.exclusive(|core, now| {
+            require_permitted(&kit, false)?;
+            let old = kit.vault_keys.unlock(&core.store, now)?;
+            let provider = kit.vault_keys.provider()?;
             let conn = core.store.conn();
             let new = UnlockedKey {
                 id: db::next_key_id(conn)?,
@@ -560,9 +569,9 @@ impl TokenVault {
             db::forget_unused(&tx, new.id, new.generation)?;
             db::note_unused(&tx, old.id, old.generation)?;
             tx.commit()?;
-            self.keys().remember(new);
+            kit.vault_keys.remember(new);
             checkpoint(conn)?;
-            self.keys().delete_unused(&core.store, provider.as_ref());
+            kit.vault_keys.delete_unused(&core.store, provider.as_ref());
             Ok(())
         })
     }
@@ -571,11 +580,12 @@ impl TokenVault {
     /// (`VaultKeyLost`). Returns how many accounts were deleted. The next link starts a new
     /// vault.
     pub fn reset_vault(&self) -> Result<u32> {
-        self.kit.exclusive(|core, _| {
+        let kit = self.kit()?;
+        kit.exclusive(|core, _| {
             let tx = core.store.begin()?;
             let deleted = db::shred(&tx)?;
             tx.commit()?;
-            self.keys().after_shred(&core.store);
+            kit.vault_keys.after_shred(&core.store);
             Ok(deleted)
         })
     }

@@ -641,7 +641,8 @@ fileprivate struct FfiConverterData: FfiConverterRustBuffer {
 
 /**
  * A (category, purpose) prepared for repeated checks. Stays valid across policy updates:
- * it looks itself up again in a new policy.
+ * it looks itself up again in a new policy. It does not keep its `PrivacyKit` alive: once
+ * that is closed or freed, every answer is `Closed`.
  */
 public protocol DataUseProtocol: AnyObject, Sendable {
     
@@ -663,7 +664,8 @@ public protocol DataUseProtocol: AnyObject, Sendable {
 }
 /**
  * A (category, purpose) prepared for repeated checks. Stays valid across policy updates:
- * it looks itself up again in a new policy.
+ * it looks itself up again in a new policy. It does not keep its `PrivacyKit` alive: once
+ * that is closed or freed, every answer is `Closed`.
  */
 open class DataUse: DataUseProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -1262,8 +1264,9 @@ public protocol PrivacyKitProtocol: AnyObject, Sendable {
     
     /**
      * The vault of linked accounts' tokens, keyed by the platform keystore through
-     * `key_provider`. The key is unwrapped on first use and kept for the life of this
-     * `PrivacyKit`; a later call replaces the provider.
+     * `key_provider`. The key is unwrapped on first use and kept until this `PrivacyKit` is
+     * closed; a later call replaces the provider. The vault does not keep this `PrivacyKit`
+     * alive: once it is closed or freed, vault calls fail with `Closed`.
      */
     func vault(keyProvider: KeyProvider)  -> TokenVault
     
@@ -1708,8 +1711,9 @@ open func updatePolicy(policyJson: String)throws  -> PolicyInfo  {
     
     /**
      * The vault of linked accounts' tokens, keyed by the platform keystore through
-     * `key_provider`. The key is unwrapped on first use and kept for the life of this
-     * `PrivacyKit`; a later call replaces the provider.
+     * `key_provider`. The key is unwrapped on first use and kept until this `PrivacyKit` is
+     * closed; a later call replaces the provider. The vault does not keep this `PrivacyKit`
+     * alive: once it is closed or freed, vault calls fail with `Closed`.
      */
 open func vault(keyProvider: KeyProvider) -> TokenVault  {
     return try!  FfiConverterTypeTokenVault_lift(try! rustCall() {
@@ -2166,7 +2170,8 @@ public func FfiConverterTypeSecret_lower(_ value: Secret) -> UInt64 {
 
 
 /**
- * Linked accounts' tokens. Get it with `PrivacyKit::vault`.
+ * Linked accounts' tokens. Get it with `PrivacyKit::vault`. It does not keep its
+ * `PrivacyKit` alive: once that is closed or freed, every call fails with `Closed`.
  */
 public protocol TokenVaultProtocol: AnyObject, Sendable {
     
@@ -2216,7 +2221,8 @@ public protocol TokenVaultProtocol: AnyObject, Sendable {
     
 }
 /**
- * Linked accounts' tokens. Get it with `PrivacyKit::vault`.
+ * Linked accounts' tokens. Get it with `PrivacyKit::vault`. It does not keep its
+ * `PrivacyKit` alive: once that is closed or freed, every call fails with `Closed`.
  */
 open class TokenVault: TokenVaultProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -6140,7 +6146,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_privacykit_checksum_method_privacykit_update_policy() != 57443) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_vault() != 51687) {
+    if (uniffi_privacykit_checksum_method_privacykit_vault() != 45895) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_privacykit_verify_ledger() != 56729) {

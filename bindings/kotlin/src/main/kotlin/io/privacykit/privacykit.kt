@@ -1192,7 +1192,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_privacykit_checksum_method_privacykit_update_policy() and 0xFFFF) != 57443) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_vault() and 0xFFFF) != 51687) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_vault() and 0xFFFF) != 45895) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_verify_ledger() and 0xFFFF) != 56729) {
@@ -1747,7 +1747,8 @@ public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
 
 /**
  * A (category, purpose) prepared for repeated checks. Stays valid across policy updates:
- * it looks itself up again in a new policy.
+ * it looks itself up again in a new policy. It does not keep its `PrivacyKit` alive: once
+ * that is closed or freed, every answer is `Closed`.
  */
 public interface DataUseInterface {
     
@@ -1771,7 +1772,8 @@ public interface DataUseInterface {
 
 /**
  * A (category, purpose) prepared for repeated checks. Stays valid across policy updates:
- * it looks itself up again in a new policy.
+ * it looks itself up again in a new policy. It does not keep its `PrivacyKit` alive: once
+ * that is closed or freed, every answer is `Closed`.
  */
 open class DataUse: Disposable, AutoCloseable, DataUseInterface
 {
@@ -2626,8 +2628,9 @@ public interface PrivacyKitInterface {
     
     /**
      * The vault of linked accounts' tokens, keyed by the platform keystore through
-     * `key_provider`. The key is unwrapped on first use and kept for the life of this
-     * `PrivacyKit`; a later call replaces the provider.
+     * `key_provider`. The key is unwrapped on first use and kept until this `PrivacyKit` is
+     * closed; a later call replaces the provider. The vault does not keep this `PrivacyKit`
+     * alive: once it is closed or freed, vault calls fail with `Closed`.
      */
     fun `vault`(`keyProvider`: KeyProvider): TokenVault
     
@@ -3235,8 +3238,9 @@ open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
     
     /**
      * The vault of linked accounts' tokens, keyed by the platform keystore through
-     * `key_provider`. The key is unwrapped on first use and kept for the life of this
-     * `PrivacyKit`; a later call replaces the provider.
+     * `key_provider`. The key is unwrapped on first use and kept until this `PrivacyKit` is
+     * closed; a later call replaces the provider. The vault does not keep this `PrivacyKit`
+     * alive: once it is closed or freed, vault calls fail with `Closed`.
      */override fun `vault`(`keyProvider`: KeyProvider): TokenVault {
             return FfiConverterTypeTokenVault.lift(
     callWithHandle {
@@ -4067,7 +4071,8 @@ public object FfiConverterTypeSecret: FfiConverter<Secret, Long> {
 
 
 /**
- * Linked accounts' tokens. Get it with `PrivacyKit::vault`.
+ * Linked accounts' tokens. Get it with `PrivacyKit::vault`. It does not keep its
+ * `PrivacyKit` alive: once that is closed or freed, every call fails with `Closed`.
  */
 public interface TokenVaultInterface {
     
@@ -4119,7 +4124,8 @@ public interface TokenVaultInterface {
 }
 
 /**
- * Linked accounts' tokens. Get it with `PrivacyKit::vault`.
+ * Linked accounts' tokens. Get it with `PrivacyKit::vault`. It does not keep its
+ * `PrivacyKit` alive: once that is closed or freed, every call fails with `Closed`.
  */
 open class TokenVault: Disposable, AutoCloseable, TokenVaultInterface
 {

@@ -40,11 +40,7 @@ class VaultTest {
         }
     }
 
-    /**
-     * Runs [block] with a consenting PrivacyKit and closes its store afterwards. `use {}` alone
-     * releases only the Kotlin handle: the TokenVault keeps the Rust object (and the file)
-     * until it is collected, so a reopen in the same test would find the file still open.
-     */
+    /** Runs [block] with a consenting PrivacyKit, then closes its store and frees it. */
     private fun <T> session(kit: PrivacyKit = consenting(), block: (PrivacyKit) -> T): T =
         kit.use { try { block(it) } finally { it.closeStore() } }
 
@@ -166,5 +162,15 @@ class VaultTest {
             assertEquals("access_token", error.field)
             assertNull(vault.linkedAccounts().firstOrNull())
         }
+    }
+
+    @Test
+    fun `use {} on the kit closes the store even while a vault handle exists`() {
+        val keys = Pkcs12KeyProvider(keystoreFile, password)
+        val vault = consenting().use { kit -> kit.vault(keys).also { it.linkAccount(link("u", "t")) } }
+        assertFailsWith<PrivacyException.Closed> { vault.tokens("vk", "u") }
+        // The file was released: it opens again at once.
+        session { kit -> assertEquals("t", kit.vault(keys).tokens("vk", "u").accessToken.expose()) }
+        vault.close()
     }
 }
