@@ -36,6 +36,13 @@ fn consenting(path: &Path, keys: &Arc<MemoryKeystore>) -> (Arc<PrivacyKit>, Arc<
     (kit, vault)
 }
 
+/// A closed store at `path` holding account ("vk", "u") with access token "secret".
+fn store_with_one_account(path: &Path, keys: &Arc<MemoryKeystore>) {
+    let (kit, vault) = consenting(path, keys);
+    vault.link_account(link("vk", "u", "secret", None)).unwrap();
+    kit.close().unwrap();
+}
+
 fn access(vault: &TokenVault, provider: &str, account: &str) -> Result<String, PrivacyError> {
     vault
         .tokens(provider.into(), account.into())
@@ -127,11 +134,7 @@ fn a_locked_keystore_is_retryable_and_deletes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("pk.db");
     let keys = Arc::new(MemoryKeystore::default());
-    {
-        let (kit, vault) = consenting(&path, &keys);
-        vault.link_account(link("vk", "u", "secret", None)).unwrap();
-        kit.close().unwrap();
-    }
+    store_with_one_account(&path, &keys);
     keys.locked.store(true, Ordering::SeqCst);
     let (_kit, vault) = consenting(&path, &keys);
     assert_eq!(access(&vault, "vk", "u"), Err(PrivacyError::VaultLocked));
@@ -148,11 +151,7 @@ fn a_lost_key_is_detected_reported_and_reset_explicitly() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("pk.db");
     let keys = Arc::new(MemoryKeystore::default());
-    {
-        let (kit, vault) = consenting(&path, &keys);
-        vault.link_account(link("vk", "u", "secret", None)).unwrap();
-        kit.close().unwrap();
-    }
+    store_with_one_account(&path, &keys);
     // A backup restored onto a new device: the database came along, the keystore did not.
     keys.wipe();
     let (_kit, vault) = consenting(&path, &keys);
@@ -188,11 +187,7 @@ fn the_canary_catches_a_wrong_key_instead_of_returning_garbage() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("pk.db");
     let keys = Arc::new(MemoryKeystore::default());
-    {
-        let (kit, vault) = consenting(&path, &keys);
-        vault.link_account(link("vk", "u", "secret", None)).unwrap();
-        kit.close().unwrap();
-    }
+    store_with_one_account(&path, &keys);
     let kit = PrivacyKit::open(config(Some(&path), Platform::Android)).unwrap();
     let vault = kit.clone().vault(Arc::new(WrongKey));
     assert_eq!(access(&vault, "vk", "u"), Err(PrivacyError::VaultKeyLost));

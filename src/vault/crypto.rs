@@ -67,8 +67,8 @@ impl SecretKey {
         key
     }
 
-    pub fn to_vec(&self) -> Zeroizing<Vec<u8>> {
-        Zeroizing::new(self.0.to_vec())
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0[..]
     }
 
     fn cipher(&self) -> XChaCha20Poly1305 {
@@ -263,7 +263,7 @@ mod tests {
     fn platform_key_bytes_are_taken_over() {
         assert!(SecretKey::from_vec(vec![1; 31]).is_none());
         let key = SecretKey::from_vec(vec![9; 32]).unwrap();
-        assert_eq!(key.to_vec().as_slice(), &[9; 32]);
+        assert_eq!(key.as_bytes(), &[9; 32]);
         assert_eq!(format!("{key:?}"), "SecretKey(<redacted>)");
     }
 }

@@ -22,7 +22,7 @@ use zeroize::Zeroizing;
 use crypto::{open, seal, Binding, SecretKey};
 use db::{AccountRow, KeyRow};
 
-use crate::consent::{ConsentBook, LedgerEntry};
+use crate::consent::{ConsentAction, ConsentBook, LedgerEntry};
 use crate::error::{PrivacyError, Result};
 use crate::guard::DecisionReason;
 use crate::sdk::{Core, PrivacyKit};
@@ -327,7 +327,7 @@ fn wrap_new(
     db::note_unused(&tx, id, generation)?;
     tx.commit()?;
     provider
-        .wrap(alias(id, generation), key.to_vec().to_vec())
+        .wrap(alias(id, generation), key.as_bytes().to_vec())
         .map_err(from_provider)
 }
 
@@ -341,6 +341,14 @@ fn checkpoint(conn: &Connection) -> Result<()> {
 /// Whether a consent change ends the vault's use: after `entry`, the guard would refuse
 /// `social_accounts` for `service` because the user withdrew, denied or objected.
 pub(crate) fn withdrawn_by(core: &Core, entry: &LedgerEntry, hash: [u8; 32]) -> bool {
+    // Only these actions can produce those reasons; the common grant costs nothing here.
+    let ending = matches!(
+        entry.action,
+        ConsentAction::Withdraw | ConsentAction::Deny | ConsentAction::Object
+    );
+    if !ending {
+        return false;
+    }
     let policy = &core.policy;
     let (Some(c), Some(p)) = (
         policy.category_position(VAULT_CATEGORY),
@@ -446,7 +454,9 @@ impl TokenVault {
             let lookup = key.key.lookup(&provider, &account_id);
             let row =
                 db::account(core.store.conn(), &lookup)?.ok_or(PrivacyError::AccountNotLinked)?;
-            open_tokens(&key, &row).ok_or(PrivacyError::CorruptRecord)
+            open_record_key(&key, &row)
+                .and_then(|record_key| open_tokens(&record_key, key.id, &row))
+                .ok_or(PrivacyError::CorruptRecord)
         })
     }
 
@@ -475,7 +485,8 @@ impl TokenVault {
             Ok(db::accounts(core.store.conn())?
                 .into_iter()
                 .map(|row| LinkedAccount {
-                    account_id: open_account_id(&key, &row),
+                    account_id: open_record_key(&key, &row)
+                        .and_then(|record_key| open_account_id(&record_key, key.id, &row)),
                     provider: row.provider,
                     expires_at_ms: row.expires_at_ms,
                     scopes: row.scopes,
@@ -661,7 +672,7 @@ fn seal_account(
         row: &lookup,
         field,
     };
-    let sealed_record_key = seal(&key.key, key.id, bind(RECORD_KEY), &record_key.to_vec());
+    let sealed_record_key = seal(&key.key, key.id, bind(RECORD_KEY), record_key.as_bytes());
     let field = |name, value: &[u8]| seal(&record_key, key.id, bind(name), value);
     AccountRow {
         provider: link.provider.clone(),
@@ -718,13 +729,13 @@ fn open_field(
     .ok()
 }
 
-fn open_tokens(key: &UnlockedKey, row: &AccountRow) -> Option<AccountTokens> {
-    let record_key = open_record_key(key, row)?;
-    let access = open_field(&record_key, key.id, row, ACCESS_TOKEN, &row.access_token)?;
+/// The tokens of a row whose record key `record_key` is (see `open_record_key`).
+fn open_tokens(record_key: &SecretKey, key_id: u32, row: &AccountRow) -> Option<AccountTokens> {
+    let access = open_field(record_key, key_id, row, ACCESS_TOKEN, &row.access_token)?;
     let refresh = match &row.refresh_token {
         Some(blob) => Some(Secret::from_plaintext(open_field(
-            &record_key,
-            key.id,
+            record_key,
+            key_id,
             row,
             REFRESH_TOKEN,
             blob,
@@ -739,18 +750,18 @@ fn open_tokens(key: &UnlockedKey, row: &AccountRow) -> Option<AccountTokens> {
     })
 }
 
-fn open_account_id(key: &UnlockedKey, row: &AccountRow) -> Option<String> {
-    let record_key = open_record_key(key, row)?;
-    let bytes = open_field(&record_key, key.id, row, ACCOUNT_ID, &row.account_id)?;
+fn open_account_id(record_key: &SecretKey, key_id: u32, row: &AccountRow) -> Option<String> {
+    let bytes = open_field(record_key, key_id, row, ACCOUNT_ID, &row.account_id)?;
     String::from_utf8(bytes.to_vec()).ok()
 }
 
 /// Everything in a row, opened, for re-sealing under a new key.
 fn open_account(key: &UnlockedKey, row: &AccountRow) -> Option<AccountLink> {
-    let tokens = open_tokens(key, row)?;
+    let record_key = open_record_key(key, row)?;
+    let tokens = open_tokens(&record_key, key.id, row)?;
     Some(AccountLink {
         provider: row.provider.clone(),
-        account_id: open_account_id(key, row)?,
+        account_id: open_account_id(&record_key, key.id, row)?,
         access_token: tokens.access_token,
         refresh_token: tokens.refresh_token,
         expires_at_ms: tokens.expires_at_ms,
