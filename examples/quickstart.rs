@@ -6,8 +6,8 @@
 use std::sync::Arc;
 
 use privacykit::{
-    Decision, DecisionReason, OsPermission, PermissionStatus, Platform, PrivacyError, PrivacyKit,
-    PrivacyKitConfig,
+    ConsentSource, Decision, DecisionReason, OsPermission, PermissionStatus, Platform,
+    PrivacyError, PrivacyKit, PrivacyKitConfig, UserFacts,
 };
 
 /// The policy of seed 003 (CallsApp), as an app would ship it.
@@ -48,7 +48,22 @@ fn main() -> Result<(), PrivacyError> {
     step(&kit, "1. A new user: nothing is accepted yet");
 
     kit.accept_policy()?;
-    step(&kit, "2. The user accepts the policy");
+    step(
+        &kit,
+        "2. The user accepts the policy (age unknown: the protective defaults for minors apply)",
+    );
+    kit.declare_user_facts(
+        UserFacts {
+            birth_date: Some("1990-04-12".into()),
+            age_years: None,
+            jurisdiction: Some("DE".into()),
+        },
+        ConsentSource::User,
+    )?;
+    println!(
+        "   declares a birth date and Germany -> {:?}",
+        kit.age_status()?.group
+    );
 
     kit.record_permission_request(
         OsPermission::Contacts,
@@ -146,6 +161,11 @@ fn describe(decision: Decision) -> String {
         PermittedWithLimitedAccess { basis } => format!("permitted ({basis:?}), limited OS access"),
         NotDeclaredInPolicy => "the policy does not declare this use".into(),
         PolicyNotAccepted => "the user has not accepted the policy".into(),
+        BelowMinimumAge => "the user is below the minimum age: service only".into(),
+        NotAllowedForMinors => "never for minors".into(),
+        NeedsGuardianConsent => "needs a guardian's consent".into(),
+        ReconsentNeeded => "the terms changed: ask again".into(),
+        AdvertisingIdUnavailable => "the OS gave no advertising identifier".into(),
         RestrictedByUser => "the user restricted processing".into(),
         ObjectedByUser => "the user switched this off".into(),
         NeedsConsent => "needs the user's consent".into(),

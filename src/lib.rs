@@ -7,17 +7,20 @@
 
 uniffi::setup_scaffolding!();
 
+mod age;
 mod consent;
 mod error;
 mod guard;
 mod listeners;
 mod permissions;
 mod policy;
+mod reconsent;
 mod sdk;
 mod store;
 mod time;
 mod vault;
 
+pub use age::{AgeGroup, AgeStatus, UserFacts};
 pub use consent::{
     ConsentAction, ConsentChange, ConsentChoice, ConsentSource, ConsentState, LedgerEntry,
     ScopedChoice, ScopedObjection,
@@ -32,8 +35,9 @@ pub use permissions::{
 };
 pub use policy::{
     Category, LegalBasis, PolicyInfo, Processing, Purpose, Recipient, RecipientKind, RetentionRule,
-    BUILT_IN_CATEGORIES, BUILT_IN_PURPOSES,
+    TermsChange, UnknownAgeRule, BUILT_IN_CATEGORIES, BUILT_IN_PURPOSES,
 };
+pub use reconsent::{ReconsentAction, ReconsentItem};
 pub use sdk::{PrivacyKit, PrivacyKitConfig};
 pub use time::Clock;
 pub use vault::{

@@ -9,19 +9,21 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::Connection;
 
+use crate::age::{self, AgeStatus, Assessment, UserFacts};
 use crate::consent::{
     self, ledger, ConsentAction, ConsentBook, ConsentChange, ConsentSource, ConsentState,
     LedgerEntry,
 };
 use crate::error::{guarded, PrivacyError, Result};
 use crate::guard::report::{self, AccessReportRow};
-use crate::guard::{fail_closed, DataUse, Decision, Guard};
+use crate::guard::{fail_closed, DataUse, Decision, DecisionReason, Guard, PreparedUse};
 use crate::listeners::{Listeners, PrivacyChange, PrivacyListener};
 use crate::permissions::{
     self, LocationAccuracy, OsPermission, PermissionEvent, PermissionEventKind, PermissionState,
     PermissionStatus, PermissionTracker, Platform,
 };
 use crate::policy::{self, parse_policy, Policy, PolicyInfo};
+use crate::reconsent::{self, ReconsentItem};
 use crate::store::{FileClaim, Store};
 use crate::time::{parse_day, Clock, SystemClock};
 use crate::vault::{self, KeyProvider, TokenVault, VaultKeys};
@@ -49,6 +51,8 @@ pub(crate) struct Core {
     pub policy: Arc<Policy>,
     pub consent: ConsentBook,
     pub permissions: [PermissionTracker; OsPermission::ALL.len()],
+    /// The age rules as of the last time the guard's table was built.
+    pub age: Assessment,
     _claim: Option<FileClaim>,
 }
 
@@ -124,20 +128,34 @@ impl PrivacyKit {
 
     /// Loads a newer policy version. The same version with the same content changes
     /// nothing; an older version, or the same version with other content, is refused.
+    ///
+    /// Agreement carries over for every use whose terms did not change materially; the uses
+    /// whose terms grew need consent or acceptance again (see `pending_reconsent`).
     pub fn update_policy(&self, policy_json: String) -> Result<PolicyInfo> {
-        let policy = Arc::new(parse_policy(&policy_json)?);
+        let mut policy = parse_policy(&policy_json)?;
         self.commit(
-            |core, conn, now| stage_policy(conn, &core.policy, &policy, now),
+            |core, conn, now| {
+                let changed = stage_policy(conn, &core.policy, &policy, now)?;
+                policy.carry_terms_from(&core.policy);
+                Ok(changed.then(|| Arc::new(policy)))
+            },
             |core, changed| {
-                if changed {
-                    core.policy = policy.clone();
-                }
-                let change = changed.then(|| PrivacyChange::Policy {
-                    version: policy.version(),
+                let change = changed.map(|policy| {
+                    core.policy = policy;
+                    PrivacyChange::Policy {
+                        version: core.policy.version(),
+                    }
                 });
                 (core.policy.info.clone(), change)
             },
         )
+    }
+
+    /// The uses the user agreed to under terms that have since grown, with what changed:
+    /// consents to ask for again (`grant_consent`) and uses that need the policy accepted
+    /// again (`accept_policy`). Withdrawn and denied choices are never listed: they stay.
+    pub fn pending_reconsent(&self) -> Result<Vec<ReconsentItem>> {
+        self.read(reconsent::pending)
     }
 
     /// The user accepts the policy version in force.
@@ -195,39 +213,61 @@ impl PrivacyKit {
 
     /// Records any consent change, with its source (a guardian, a default, a migration).
     pub fn record_consent(&self, change: ConsentChange) -> Result<LedgerEntry> {
-        self.commit(
-            |core, conn, now| {
-                consent::validate_change(&change, &core.policy)?;
-                let head = *core.consent.head();
-                let mut entry = LedgerEntry {
-                    seq: head.seq + 1,
-                    time_ms: now,
-                    policy_version: core.policy.version(),
-                    action: change.action,
-                    purpose: change.purpose.clone(),
-                    category: change.category.clone(),
-                    source: change.source,
-                    hash: String::new(),
-                };
-                let hash = ledger::chain(&head.hash, &entry);
-                entry.hash = ledger::to_hex(&hash);
-                consent::db::append(conn, &entry, &head.hash, &hash)?;
-                // Withdrawing consent for linked accounts destroys their tokens in the same
-                // transaction: there is no moment at which consent is gone and tokens remain.
-                let shredded = vault::withdrawn_by(core, &entry, hash) && vault::shred(conn)?;
-                Ok((entry, hash, shredded))
-            },
-            |core, (entry, hash, shredded)| {
-                core.consent.apply(&entry, hash);
-                if shredded {
-                    self.vault_keys.after_shred(&core.store);
-                }
-                let change = PrivacyChange::Consent {
-                    entry: entry.clone(),
-                };
-                (entry, Some(change))
-            },
-        )
+        self.append_to_ledger(change, None, |change, core| {
+            consent::validate_change(change, &core.policy)
+        })
+    }
+
+    /// Declares or corrects the user's own facts: birth date or age, and jurisdiction. They
+    /// set the age rules (see `age_status`). Recorded in the ledger. Facts a guardian declared
+    /// can be changed only with `ConsentSource::Guardian`.
+    pub fn declare_user_facts(
+        &self,
+        facts: UserFacts,
+        source: ConsentSource,
+    ) -> Result<LedgerEntry> {
+        let facts = age::validate(facts, self.guard.today())?;
+        let detail = serde_json::to_string(&facts).map_err(|_| PrivacyError::Internal {
+            reason: "declared facts could not be written as JSON".into(),
+        })?;
+        let change = ConsentChange {
+            action: ConsentAction::DeclareFacts,
+            purpose: None,
+            category: None,
+            source,
+        };
+        self.append_to_ledger(change, Some(detail), |_, core| {
+            let locked = core
+                .consent
+                .declared()
+                .is_some_and(|d| d.source == ConsentSource::Guardian);
+            if locked && source != ConsentSource::Guardian {
+                return Err(PrivacyError::NotPermitted {
+                    reason: DecisionReason::NeedsGuardianConsent,
+                });
+            }
+            Ok(())
+        })
+    }
+
+    /// The user's facts as last declared, if any.
+    pub fn user_facts(&self) -> Result<Option<UserFacts>> {
+        self.read(|core| Ok(core.consent.declared().map(|d| d.facts.clone())))
+    }
+
+    /// Which age rules apply now, and why.
+    pub fn age_status(&self) -> Result<AgeStatus> {
+        self.read(|core| {
+            let declared = core.consent.declared();
+            let age = age::assess(declared, &core.policy.info, self.guard.today());
+            Ok(AgeStatus {
+                group: age.group,
+                protective_defaults: age.protective,
+                minimum_age: core.policy.info.minimum_age,
+                digital_consent_age: age.digital_consent_age,
+                declared_by: declared.map(|d| d.source),
+            })
+        })
     }
 
     /// What the ledger currently says.
@@ -404,21 +444,25 @@ impl PrivacyKit {
             };
             stage_new_policy(&tx, &current, clock.now_ms())?;
             tx.commit()?;
+            let current = with_terms_history(conn, current)?;
             let consent = consent::db::load_book(conn)?;
             let mut permissions = OsPermission::ALL.map(PermissionTracker::new);
             for event in permissions::db::load(conn, None)? {
                 permissions[event.permission.position()].apply(&event);
             }
-            let core = Core {
+            let guard = Guard::new(clock.clone(), config.utc_offset_minutes);
+            let policy = Arc::new(current);
+            let age = age::assess(consent.declared(), &policy.info, guard.today());
+            let mut core = Core {
                 store,
                 platform: config.platform,
-                policy: Arc::new(current),
+                policy,
                 consent,
                 permissions,
+                age,
                 _claim: claim,
             };
-            let guard = Guard::new(clock.clone(), config.utc_offset_minutes);
-            guard.install(&core.policy, &core.consent, &core.permission_states());
+            install_guard(&guard, &mut core);
             Ok(Arc::new(PrivacyKit {
                 clock,
                 guard,
@@ -429,12 +473,29 @@ impl PrivacyKit {
         })
     }
 
-    pub(crate) fn guard(&self) -> &Guard {
-        &self.guard
+    fn decide(&self, category: &str, purpose: &str, count: bool) -> Decision {
+        fail_closed(|| {
+            self.refresh_if_expired();
+            self.guard.check(category, purpose, count)
+        })
     }
 
-    fn decide(&self, category: &str, purpose: &str, count: bool) -> Decision {
-        fail_closed(|| self.guard.check(category, purpose, count))
+    /// The same for a prepared use (`DataUse`).
+    pub(crate) fn decide_prepared(&self, prepared: &PreparedUse, count: bool) -> Decision {
+        fail_closed(|| {
+            self.refresh_if_expired();
+            self.guard.check_prepared(prepared, count)
+        })
+    }
+
+    /// Rebuilds the guard's table when a birthday moved the user into another age group
+    /// since it was built. Costs one atomic load while no such day is ahead.
+    fn refresh_if_expired(&self) {
+        if self.guard.expired() {
+            if let Some(core) = self.lock_core().as_mut() {
+                install_guard(&self.guard, core);
+            }
+        }
     }
 
     fn record(
@@ -449,6 +510,50 @@ impl PrivacyKit {
             category,
             source: ConsentSource::User,
         })
+    }
+
+    /// Appends one chained ledger entry after `check` passed, in one transaction with
+    /// whatever the entry ends (a withdrawn consent shreds the vault's tokens).
+    fn append_to_ledger(
+        &self,
+        change: ConsentChange,
+        detail: Option<String>,
+        check: impl FnOnce(&ConsentChange, &Core) -> Result<()>,
+    ) -> Result<LedgerEntry> {
+        self.commit(
+            |core, conn, now| {
+                check(&change, core)?;
+                let head = *core.consent.head();
+                let mut entry = LedgerEntry {
+                    seq: head.seq + 1,
+                    time_ms: now,
+                    policy_version: core.policy.version(),
+                    action: change.action,
+                    purpose: change.purpose.clone(),
+                    category: change.category.clone(),
+                    source: change.source,
+                    detail,
+                    hash: String::new(),
+                };
+                let hash = ledger::chain(&head.hash, &entry);
+                entry.hash = ledger::to_hex(&hash);
+                consent::db::append(conn, &entry, &head.hash, &hash)?;
+                // Withdrawing consent for linked accounts destroys their tokens in the same
+                // transaction: there is no moment at which consent is gone and tokens remain.
+                let shredded = vault::withdrawn_by(core, &entry, hash) && vault::shred(conn)?;
+                Ok((entry, hash, shredded))
+            },
+            |core, (entry, hash, shredded)| {
+                core.consent.apply(&entry, hash);
+                if shredded {
+                    self.vault_keys.after_shred(&core.store);
+                }
+                let change = PrivacyChange::Consent {
+                    entry: entry.clone(),
+                };
+                (entry, Some(change))
+            },
+        )
     }
 
     fn permission_event(
@@ -538,8 +643,7 @@ impl PrivacyKit {
                 };
                 let (result, change) = apply(core, staged);
                 if change.is_some() {
-                    self.guard
-                        .install(&core.policy, &core.consent, &core.permission_states());
+                    install_guard(&self.guard, core);
                 }
                 (result, change)
             };
@@ -579,6 +683,39 @@ impl Drop for PrivacyKit {
             }
         }
     }
+}
+
+/// Builds the guard's table from `core`, with the age rules as of today.
+fn install_guard(guard: &Guard, core: &mut Core) {
+    core.age = age::assess(core.consent.declared(), &core.policy.info, guard.today());
+    guard.install(
+        &core.policy,
+        &core.consent,
+        &core.permission_states(),
+        &core.age,
+    );
+}
+
+/// `current` with, for each use, the version since which its terms are unchanged, worked out
+/// from every stored version before it. A stored version that no longer parses breaks the
+/// chain: nothing agreed before it carries over.
+fn with_terms_history(conn: &Connection, mut current: Policy) -> Result<Policy> {
+    let mut previous: Option<Policy> = None;
+    for (version, document) in policy::db::all_documents(conn)? {
+        if version >= current.version() {
+            break;
+        }
+        previous = parse_policy(&document).ok().map(|mut older| {
+            if let Some(before) = &previous {
+                older.carry_terms_from(before);
+            }
+            older
+        });
+    }
+    if let Some(previous) = &previous {
+        current.carry_terms_from(previous);
+    }
+    Ok(current)
 }
 
 /// Stores `next` if it is a new version; the same content again is a no-op. Returns whether

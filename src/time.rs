@@ -56,6 +56,31 @@ pub(crate) fn parse_day(text: &str) -> Option<i64> {
     Some(days_from_civil(y, m, d))
 }
 
+/// The day a person born on `birth_day` turns `years` old. Someone born on 29 February
+/// turns a year older on 1 March in years without one (the later of the two customs, so an
+/// age threshold is never reached early).
+pub(crate) fn anniversary(birth_day: i64, years: u32) -> i64 {
+    let (y, m, d) = civil_from_days(birth_day);
+    let y = y + i64::from(years);
+    if m == 2 && d == 29 && days_in_month(y, 2) == 28 {
+        days_from_civil(y, 3, 1)
+    } else {
+        days_from_civil(y, m, d)
+    }
+}
+
+/// Completed years of age on `day` for someone born on `birth_day` (0 before the first
+/// birthday, and for a birth day in the future).
+pub(crate) fn age_on(birth_day: i64, day: i64) -> u32 {
+    let (by, _, _) = civil_from_days(birth_day);
+    let (y, _, _) = civil_from_days(day);
+    let mut years = (y - by).clamp(0, i64::from(u32::MAX)) as u32;
+    while years > 0 && anniversary(birth_day, years) > day {
+        years -= 1;
+    }
+    years
+}
+
 fn days_in_month(y: i64, m: i64) -> i64 {
     match m {
         2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
@@ -118,6 +143,19 @@ mod tests {
         ] {
             assert_eq!(parse_day(text), None, "{text}");
         }
+    }
+
+    #[test]
+    fn ages_turn_on_the_birthday() {
+        let born = parse_day("2010-06-15").unwrap();
+        assert_eq!(age_on(born, parse_day("2026-06-14").unwrap()), 15);
+        assert_eq!(age_on(born, parse_day("2026-06-15").unwrap()), 16);
+        assert_eq!(anniversary(born, 16), parse_day("2026-06-15").unwrap());
+        assert_eq!(age_on(born, born - 1), 0);
+        let leap = parse_day("2008-02-29").unwrap();
+        assert_eq!(anniversary(leap, 13), parse_day("2021-03-01").unwrap());
+        assert_eq!(age_on(leap, parse_day("2021-02-28").unwrap()), 12);
+        assert_eq!(age_on(leap, parse_day("2024-02-29").unwrap()), 16);
     }
 
     #[test]

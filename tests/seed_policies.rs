@@ -7,8 +7,9 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use privacykit::{
-    Decision, DecisionReason, DecisionReason::*, LegalBasis, LocationAccuracy, OsPermission,
-    PermissionStatus, Platform, PrivacyKit, PrivacyKitConfig,
+    AgeGroup, ConsentSource, Decision, DecisionReason, DecisionReason::*, LegalBasis,
+    LocationAccuracy, OsPermission, PermissionStatus, Platform, PrivacyKit, PrivacyKitConfig,
+    UserFacts,
 };
 
 const PROMOPHONE: &str = include_str!("../examples/policies/promophone.json");
@@ -18,7 +19,15 @@ const CALLSAPP: &str = include_str!("../examples/policies/callsapp.json");
 const MAMONTCALL: &str = include_str!("../examples/policies/mamontcall.json");
 const SCHEMA: &str = include_str!("../src/policy/policy.schema.json");
 
+/// A fresh in-memory kit whose user declared an adult age, as these apps ask at sign-up
+/// (until then the protective defaults for minors apply; see the age tests below).
 fn open(policy: &str, platform: Platform) -> Arc<PrivacyKit> {
+    let kit = open_undeclared(policy, platform);
+    declare(&kit, "1990-04-12", ConsentSource::User);
+    kit
+}
+
+fn open_undeclared(policy: &str, platform: Platform) -> Arc<PrivacyKit> {
     PrivacyKit::open(PrivacyKitConfig {
         database_path: None,
         policy_json: policy.to_owned(),
@@ -26,6 +35,18 @@ fn open(policy: &str, platform: Platform) -> Arc<PrivacyKit> {
         utc_offset_minutes: 0,
     })
     .expect("the example policy opens")
+}
+
+fn declare(kit: &PrivacyKit, birth_date: &str, source: ConsentSource) {
+    kit.declare_user_facts(
+        UserFacts {
+            birth_date: Some(birth_date.into()),
+            age_years: None,
+            jurisdiction: None,
+        },
+        source,
+    )
+    .unwrap();
 }
 
 /// A fresh in-memory kit whose user accepted the policy.
@@ -674,4 +695,56 @@ fn schema_lists_exactly_the_built_in_ids() {
         )),
         set(&permissions)
     );
+}
+
+#[test]
+fn promophone_age_rules_seed_000() {
+    let kit = open_undeclared(PROMOPHONE, Platform::Android);
+    kit.accept_policy().unwrap();
+    os(&kit, OsPermission::Contacts, PermissionStatus::Granted);
+    declare(&kit, "2016-03-01", ConsentSource::User);
+    assert_eq!(kit.age_status().unwrap().group, AgeGroup::BelowMinimumAge);
+    // 000: "The Promophone application is not intended to be used by children under 13 years
+    // of age." The service itself still works; nothing beyond it does, even with consent.
+    assert_eq!(
+        kit.check("contacts", "service"),
+        allowed(LegalBasis::Contract)
+    );
+    grant(&kit, "advertising", "location");
+    assert_eq!(
+        kit.check("location", "advertising"),
+        denied(BelowMinimumAge)
+    );
+}
+
+#[test]
+fn callsapp_age_rules_seed_003() {
+    let kit = open_undeclared(CALLSAPP, Platform::Android);
+    kit.accept_policy().unwrap();
+    os(&kit, OsPermission::Tracking, PermissionStatus::Granted);
+    kit.grant_consent("advertising".into(), None).unwrap();
+    // 003: "В ЕЭЗ определенные настройки конфиденциальности по умолчанию будут применяться к
+    // пользователям младше ... возраст 16 лет и может быть изменен только по письменному
+    // указанию законного опекуна." Until an age is declared, those defaults apply.
+    assert_eq!(
+        kit.check("advertising_id", "advertising"),
+        denied(NotAllowedForMinors)
+    );
+    declare(&kit, "2012-01-01", ConsentSource::Guardian);
+    assert_eq!(kit.age_status().unwrap().group, AgeGroup::Minor);
+    // 003: "... может быть изменен только по письменному указанию законного опекуна": the
+    // 14-year-old cannot declare themselves older; the guardian can.
+    let refused = kit.declare_user_facts(
+        UserFacts {
+            birth_date: Some("1990-01-01".into()),
+            age_years: None,
+            jurisdiction: None,
+        },
+        ConsentSource::User,
+    );
+    assert!(refused.is_err());
+    assert_eq!(kit.age_status().unwrap().group, AgeGroup::Minor);
+    // 003: "Наши Услуги не предназначены для детей младше 10 лет."
+    declare(&kit, "2018-01-01", ConsentSource::Guardian);
+    assert_eq!(kit.age_status().unwrap().group, AgeGroup::BelowMinimumAge);
 }

@@ -174,11 +174,15 @@ fn policy_versions_only_move_forward() {
         other => panic!("{other:?}"),
     }
     assert_eq!(kit.policy().unwrap().version, 2);
-    // Newer: loaded, and acceptance of the old version no longer counts.
+    // Newer with the same terms: loaded, and the acceptance carries over.
     assert_eq!(
         kit.update_policy(policy_version(3, None)).unwrap().version,
         3
     );
+    assert!(kit.check("diagnostics", "analytics").allowed);
+    // Newer with another controller: acceptance of the old terms no longer counts.
+    let new_owner = policy_version(4, Some(("Example Messenger Ltd", "Other Ltd")));
+    assert_eq!(kit.update_policy(new_owner.clone()).unwrap().version, 4);
     assert_eq!(
         kit.check("diagnostics", "analytics").reason,
         privacykit::DecisionReason::PolicyNotAccepted
@@ -187,15 +191,19 @@ fn policy_versions_only_move_forward() {
 
     // Opening with an older document than the stored one is refused, and so is an edit.
     assert!(matches!(
-        PrivacyKit::open(with_policy(&path, policy_version(2, None))),
+        PrivacyKit::open(with_policy(&path, policy_version(3, None))),
         Err(PrivacyError::PolicyVersionConflict { .. })
     ));
-    let edited3 = policy_version(3, Some(("Example Messenger Ltd", "Other Ltd")));
     assert!(matches!(
-        PrivacyKit::open(with_policy(&path, edited3)),
+        PrivacyKit::open(with_policy(&path, policy_version(4, None))),
         Err(PrivacyError::PolicyVersionConflict { .. })
     ));
-    let kit = PrivacyKit::open(with_policy(&path, policy_version(3, None))).unwrap();
+    let kit = PrivacyKit::open(with_policy(&path, new_owner)).unwrap();
+    assert_eq!(
+        kit.check("diagnostics", "analytics").reason,
+        privacykit::DecisionReason::PolicyNotAccepted,
+        "the terms history is rebuilt from the stored versions on open"
+    );
     assert_eq!(kit.consent_state().unwrap().ledger_length, 1);
 }
 

@@ -18,8 +18,9 @@ pub(crate) fn append(
 ) -> Result<()> {
     conn.execute(
         "INSERT INTO consent_ledger
-             (seq, time_ms, policy_version, action, purpose, category, source, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+             (seq, time_ms, policy_version, action, purpose, category, source, prev_hash, hash,
+              detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
             entry.seq as i64,
             entry.time_ms,
@@ -30,6 +31,7 @@ pub(crate) fn append(
             entry.source.as_str(),
             prev_hash.as_slice(),
             hash.as_slice(),
+            entry.detail,
         ],
     )?;
     let mut head = Vec::with_capacity(40);
@@ -67,7 +69,8 @@ pub(crate) fn for_each(
     mut visit: impl FnMut(Result<StoredEntry>) -> Result<()>,
 ) -> Result<()> {
     let mut stmt = conn.prepare_cached(
-        "SELECT seq, time_ms, policy_version, action, purpose, category, source, prev_hash, hash
+        "SELECT seq, time_ms, policy_version, action, purpose, category, source, prev_hash, hash,
+                detail
          FROM consent_ledger WHERE seq > ?1 ORDER BY rowid LIMIT ?2",
     )?;
     let mut rows = stmt.query(params![after_seq as i64, limit])?;
@@ -94,6 +97,7 @@ fn read_row(row: &Row<'_>) -> Result<StoredEntry> {
         purpose: row.get(4)?,
         category: row.get(5)?,
         source: ConsentSource::from_str(&source).ok_or_else(|| unreadable("source"))?,
+        detail: row.get(9)?,
         hash: super::ledger::to_hex(&hash),
     };
     Ok(StoredEntry {

@@ -32,6 +32,10 @@ pub(crate) fn chain(previous: &[u8; 32], entry: &LedgerEntry) -> [u8; 32] {
     field(&mut h, entry.purpose.as_deref());
     field(&mut h, entry.category.as_deref());
     field(&mut h, Some(entry.source.as_str()));
+    // Added with declared facts; entries without a detail hash exactly as before.
+    if let Some(detail) = &entry.detail {
+        field(&mut h, Some(detail));
+    }
     h.finalize().into()
 }
 
@@ -122,6 +126,7 @@ mod tests {
                     purpose: Some("analytics".into()),
                     category: None,
                     source: ConsentSource::User,
+                    detail: None,
                     hash: String::new(),
                 };
                 let hash = chain(&previous, &entry);

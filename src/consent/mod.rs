@@ -5,6 +5,7 @@ pub(crate) mod ledger;
 
 use std::collections::HashMap;
 
+use crate::age::{Declared, UserFacts};
 use crate::error::{PrivacyError, Result};
 use crate::policy::Policy;
 use crate::store::stored_as_text;
@@ -23,6 +24,9 @@ pub enum ConsentAction {
     LiftRestriction,
     /// Accepts the current policy version.
     AcceptPolicy,
+    /// Declares (or corrects) the user's own facts: birth date or age, jurisdiction. The
+    /// entry's `detail` holds them.
+    DeclareFacts,
 }
 
 impl ConsentAction {
@@ -30,7 +34,10 @@ impl ConsentAction {
     fn is_scoped(self) -> bool {
         !matches!(
             self,
-            ConsentAction::Restrict | ConsentAction::LiftRestriction | ConsentAction::AcceptPolicy
+            ConsentAction::Restrict
+                | ConsentAction::LiftRestriction
+                | ConsentAction::AcceptPolicy
+                | ConsentAction::DeclareFacts
         )
     }
 }
@@ -44,6 +51,7 @@ stored_as_text!(ConsentAction {
     Restrict => "restrict",
     LiftRestriction => "lift_restriction",
     AcceptPolicy => "accept_policy",
+    DeclareFacts => "declare_facts",
 });
 
 /// Who made a change.
@@ -87,6 +95,8 @@ pub struct LedgerEntry {
     pub purpose: Option<String>,
     pub category: Option<String>,
     pub source: ConsentSource,
+    /// What a `DeclareFacts` entry declared, as JSON; absent for every other action.
+    pub detail: Option<String>,
     /// SHA-256 over this entry and the previous entry's hash, in hex.
     pub hash: String,
 }
@@ -133,13 +143,24 @@ struct Scope {
     category: Option<String>,
 }
 
+/// A scope's newest choice and the entry that made it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Recorded<T> {
+    pub seq: u64,
+    pub value: T,
+    pub source: ConsentSource,
+    /// The policy version the user saw when choosing.
+    pub policy_version: u32,
+}
+
 /// The state derived from the ledger, updated entry by entry.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ConsentBook {
-    choices: HashMap<Scope, (u64, ConsentChoice)>,
-    objections: HashMap<Scope, (u64, bool)>,
+    choices: HashMap<Scope, Recorded<ConsentChoice>>,
+    objections: HashMap<Scope, Recorded<bool>>,
     restricted: bool,
     accepted_policy_version: Option<u32>,
+    declared: Option<Declared>,
     head: ledger::Head,
 }
 
@@ -156,35 +177,62 @@ impl ConsentBook {
         self.accepted_policy_version
     }
 
+    /// The user's facts as last declared.
+    pub fn declared(&self) -> Option<&Declared> {
+        self.declared.as_ref()
+    }
+
     /// Folds one entry (already chained by `ledger::chain`) into the state.
     pub fn apply(&mut self, entry: &LedgerEntry, hash: [u8; 32]) {
         let scope = || Scope {
             purpose: entry.purpose.clone().unwrap_or_default(),
             category: entry.category.clone(),
         };
+        fn recorded<T>(entry: &LedgerEntry, value: T) -> Recorded<T> {
+            Recorded {
+                seq: entry.seq,
+                value,
+                source: entry.source,
+                policy_version: entry.policy_version,
+            }
+        }
         match entry.action {
             ConsentAction::Grant => {
                 self.choices
-                    .insert(scope(), (entry.seq, ConsentChoice::Granted));
+                    .insert(scope(), recorded(entry, ConsentChoice::Granted));
             }
             ConsentAction::Deny => {
                 self.choices
-                    .insert(scope(), (entry.seq, ConsentChoice::Denied));
+                    .insert(scope(), recorded(entry, ConsentChoice::Denied));
             }
             ConsentAction::Withdraw => {
                 self.choices
-                    .insert(scope(), (entry.seq, ConsentChoice::Withdrawn));
+                    .insert(scope(), recorded(entry, ConsentChoice::Withdrawn));
             }
             ConsentAction::Object => {
-                self.objections.insert(scope(), (entry.seq, true));
+                self.objections.insert(scope(), recorded(entry, true));
             }
             ConsentAction::WithdrawObjection => {
-                self.objections.insert(scope(), (entry.seq, false));
+                self.objections.insert(scope(), recorded(entry, false));
             }
             ConsentAction::Restrict => self.restricted = true,
             ConsentAction::LiftRestriction => self.restricted = false,
             ConsentAction::AcceptPolicy => {
                 self.accepted_policy_version = Some(entry.policy_version)
+            }
+            ConsentAction::DeclareFacts => {
+                // The detail was validated before it was written; a row that no longer
+                // parses (a hand edit) leaves the earlier declaration in force.
+                let facts = entry
+                    .detail
+                    .as_deref()
+                    .and_then(|json| serde_json::from_str::<UserFacts>(json).ok());
+                if let Some(facts) = facts {
+                    self.declared = Some(Declared {
+                        facts,
+                        source: entry.source,
+                    });
+                }
             }
         }
         self.head = ledger::Head {
@@ -195,35 +243,35 @@ impl ConsentBook {
 
     /// The choice that covers (category, purpose): the newer of the category's own entry and
     /// the purpose-wide one, so "withdraw marketing" also ends an earlier narrower grant.
-    pub fn choice(&self, category: &str, purpose: &str) -> Option<ConsentChoice> {
+    pub fn choice(&self, category: &str, purpose: &str) -> Option<Recorded<ConsentChoice>> {
         newest(&self.choices, category, purpose)
     }
 
     /// Whether the user objects to (category, purpose), by the same newest-wins rule.
     pub fn objects(&self, category: &str, purpose: &str) -> bool {
-        newest(&self.objections, category, purpose).unwrap_or(false)
+        newest(&self.objections, category, purpose).is_some_and(|r| r.value)
     }
 
     pub fn public_state(&self) -> ConsentState {
         let mut choices: Vec<ScopedChoice> = self
             .choices
             .iter()
-            .map(|(scope, (seq, choice))| ScopedChoice {
+            .map(|(scope, recorded)| ScopedChoice {
                 purpose: scope.purpose.clone(),
                 category: scope.category.clone(),
-                choice: *choice,
-                seq: *seq,
+                choice: recorded.value,
+                seq: recorded.seq,
             })
             .collect();
         choices.sort_by_key(|c| c.seq);
         let mut objections: Vec<ScopedObjection> = self
             .objections
             .iter()
-            .filter(|(_, (_, active))| *active)
-            .map(|(scope, (seq, _))| ScopedObjection {
+            .filter(|(_, recorded)| recorded.value)
+            .map(|(scope, recorded)| ScopedObjection {
                 purpose: scope.purpose.clone(),
                 category: scope.category.clone(),
-                seq: *seq,
+                seq: recorded.seq,
             })
             .collect();
         objections.sort_by_key(|o| o.seq);
@@ -237,7 +285,11 @@ impl ConsentBook {
     }
 }
 
-fn newest<T: Copy>(map: &HashMap<Scope, (u64, T)>, category: &str, purpose: &str) -> Option<T> {
+fn newest<T: Copy>(
+    map: &HashMap<Scope, Recorded<T>>,
+    category: &str,
+    purpose: &str,
+) -> Option<Recorded<T>> {
     // Allocation-free lookups would need a borrowed key type; these run only when the guard's
     // table is rebuilt after a change, never on the check() path.
     let narrow = map.get(&Scope {
@@ -249,15 +301,21 @@ fn newest<T: Copy>(map: &HashMap<Scope, (u64, T)>, category: &str, purpose: &str
         category: None,
     });
     match (narrow, wide) {
-        (Some(n), Some(w)) => Some(if n.0 > w.0 { n.1 } else { w.1 }),
-        (Some(n), None) => Some(n.1),
-        (None, Some(w)) => Some(w.1),
+        (Some(n), Some(w)) => Some(if n.seq > w.seq { *n } else { *w }),
+        (Some(n), None) => Some(*n),
+        (None, Some(w)) => Some(*w),
         (None, None) => None,
     }
 }
 
 /// Checks a requested change against the policy before anything is written.
 pub(crate) fn validate_change(change: &ConsentChange, policy: &Policy) -> Result<()> {
+    if change.action == ConsentAction::DeclareFacts {
+        return Err(PrivacyError::invalid_argument(
+            "action",
+            "facts are declared with declare_user_facts, which carries them",
+        ));
+    }
     if !change.action.is_scoped() {
         if change.purpose.is_some() || change.category.is_some() {
             return Err(PrivacyError::invalid_argument(
@@ -326,6 +384,7 @@ mod tests {
             purpose: Some("marketing".into()),
             category: category.map(str::to_owned),
             source: ConsentSource::User,
+            detail: None,
             hash: String::new(),
         }
     }
@@ -335,20 +394,19 @@ mod tests {
         let mut book = ConsentBook::default();
         book.apply(&entry(1, ConsentAction::Grant, None), [0; 32]);
         book.apply(&entry(2, ConsentAction::Deny, Some("location")), [0; 32]);
+        let choice = |c, p| book.choice(c, p).map(|r| r.value);
+        assert_eq!(choice("location", "marketing"), Some(ConsentChoice::Denied));
         assert_eq!(
-            book.choice("location", "marketing"),
-            Some(ConsentChoice::Denied)
-        );
-        assert_eq!(
-            book.choice("contacts", "marketing"),
+            choice("contacts", "marketing"),
             Some(ConsentChoice::Granted)
         );
         book.apply(&entry(3, ConsentAction::Withdraw, None), [0; 32]);
+        let choice = |c, p| book.choice(c, p).map(|r| r.value);
         assert_eq!(
-            book.choice("location", "marketing"),
+            choice("location", "marketing"),
             Some(ConsentChoice::Withdrawn)
         );
-        assert_eq!(book.choice("location", "analytics"), None);
+        assert_eq!(choice("location", "analytics"), None);
         assert_eq!(book.head().seq, 3);
     }
 

@@ -6,7 +6,7 @@
 
 use std::sync::{Arc, Weak};
 
-use super::{fail_closed, Decision, DecisionReason, PreparedUse};
+use super::{Decision, DecisionReason, PreparedUse};
 use crate::sdk::PrivacyKit;
 
 /// A (category, purpose) prepared for repeated checks. Stays valid across policy updates:
@@ -33,7 +33,7 @@ impl DataUse {
                 reason: DecisionReason::Closed,
             };
         };
-        fail_closed(|| kit.guard().check_prepared(&self.prepared, count))
+        kit.decide_prepared(&self.prepared, count)
     }
 }
 

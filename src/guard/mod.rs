@@ -10,12 +10,13 @@ pub(crate) mod report;
 
 pub use data_use::DataUse;
 
-use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use access_log::{AccessCount, AccessLog, Spill};
 
-use crate::consent::{ConsentBook, ConsentChoice};
+use crate::age::{AgeGroup, Assessment};
+use crate::consent::{ConsentBook, ConsentChoice, ConsentSource, Recorded};
 use crate::permissions::{LocationAccuracy, OsPermission, PermissionState, PermissionStatus};
 use crate::policy::{LegalBasis, Policy};
 use crate::time::{local_day, Clock};
@@ -29,14 +30,26 @@ pub enum DecisionReason {
     PermittedWithLimitedAccess { basis: LegalBasis },
     /// The policy does not declare this category, this purpose or this pair.
     NotDeclaredInPolicy,
-    /// The user has not accepted the current policy version.
+    /// The user has not accepted the policy, or accepted a version whose terms for this use
+    /// have since changed materially.
     PolicyNotAccepted,
+    /// The user is younger than the policy's minimum age: only the service itself runs.
+    BelowMinimumAge,
     /// The user restricted all non-essential processing.
     RestrictedByUser,
     /// The user objected to this legitimate-interest use (switched it off).
     ObjectedByUser,
+    /// Advertising and profiling are never allowed for minors (nor, under the protective
+    /// defaults, for a user whose age was never declared).
+    NotAllowedForMinors,
+    /// The user is below the age of digital consent (or their age is unknown): this use
+    /// needs a guardian's consent.
+    NeedsGuardianConsent,
     /// This use needs consent and the user was never asked.
     NeedsConsent,
+    /// The user consented under terms that have since changed materially: ask again
+    /// (`pending_reconsent` says what changed).
+    ReconsentNeeded,
     /// The user said no when asked.
     ConsentDenied,
     /// The user gave consent and took it back.
@@ -51,6 +64,8 @@ pub enum DecisionReason {
     OsPermissionRestricted { permission: OsPermission },
     /// This use needs precise location and the OS granted approximate location only.
     ApproximateLocationOnly,
+    /// Everything allows the advertising identifier, but the OS gave none (or a zeroed one).
+    AdvertisingIdUnavailable,
     /// The `PrivacyKit` was closed.
     Closed,
     /// PrivacyKit failed inside; it refuses rather than guess.
@@ -73,6 +88,12 @@ impl Decision {
     }
 }
 
+/// The purpose of providing the service itself: the one purpose the age rules never stop.
+pub(crate) const SERVICE_PURPOSE: &str = "service";
+/// Purposes never allowed for minors, whatever the consent.
+const NOT_FOR_MINORS: [&str; 2] = ["advertising", "profiling"];
+const ADVERTISING_ID: &str = "advertising_id";
+
 /// Decides one declared pair from the current state. Order matters: the first reason that
 /// stops the use is the one the user can act on first (in-app choices before OS prompts).
 pub(crate) fn decide(
@@ -80,6 +101,7 @@ pub(crate) fn decide(
     pair: usize,
     consent: &ConsentBook,
     permissions: &[PermissionState],
+    age: &Assessment,
 ) -> Decision {
     use DecisionReason::*;
     let Some(processing) = policy.processing_at(pair) else {
@@ -87,18 +109,42 @@ pub(crate) fn decide(
     };
     let basis = processing.legal_basis;
     let (category, purpose) = (processing.category.as_str(), processing.purpose.as_str());
+    // Agreement given under an older version holds only if these terms did not grow since.
+    let terms_since = policy.terms_since_at(pair);
+    let required_by_law = basis.needs_no_acceptance();
+    let beyond_service = purpose != SERVICE_PURPOSE && !required_by_law;
 
+    // A consent-based use is covered by its own consent, which must be current; acceptance
+    // of some version suffices there. Every other use needs the policy accepted since its
+    // terms last grew.
+    let accepted_since = if basis == LegalBasis::Consent {
+        0
+    } else {
+        terms_since
+    };
     let accepted = !policy.info.requires_acceptance
-        || consent.accepted_policy_version() == Some(policy.version());
-    if !accepted && !basis.needs_no_acceptance() {
+        || consent
+            .accepted_policy_version()
+            .is_some_and(|v| v >= accepted_since);
+    if !accepted && !required_by_law {
         return Decision::deny(PolicyNotAccepted);
+    }
+    if age.group == AgeGroup::BelowMinimumAge && beyond_service {
+        return Decision::deny(BelowMinimumAge);
     }
     if consent.restricted() && !basis.is_essential() {
         return Decision::deny(RestrictedByUser);
     }
+    let minor_rules = age.protective && beyond_service;
+    if minor_rules && (NOT_FOR_MINORS.contains(&purpose) || category == ADVERTISING_ID) {
+        return Decision::deny(NotAllowedForMinors);
+    }
+    let choice = consent.choice(category, purpose);
+    let current = |r: &Recorded<ConsentChoice>| r.policy_version >= terms_since;
     match basis {
-        LegalBasis::Consent => match consent.choice(category, purpose) {
-            Some(ConsentChoice::Granted) => {}
+        LegalBasis::Consent => match choice.map(|r| r.value) {
+            Some(ConsentChoice::Granted) if choice.as_ref().is_some_and(current) => {}
+            Some(ConsentChoice::Granted) => return Decision::deny(ReconsentNeeded),
             Some(ConsentChoice::Denied) => return Decision::deny(ConsentDenied),
             Some(ConsentChoice::Withdrawn) => return Decision::deny(ConsentWithdrawn),
             None => return Decision::deny(NeedsConsent),
@@ -107,6 +153,21 @@ pub(crate) fn decide(
             return Decision::deny(ObjectedByUser)
         }
         _ => {}
+    }
+    if minor_rules {
+        // Beyond the service, a minor's data is used only with a guardian's current consent,
+        // whatever the legal basis.
+        match choice {
+            Some(r)
+                if r.value == ConsentChoice::Granted
+                    && r.source == ConsentSource::Guardian
+                    && current(&r) => {}
+            Some(r) if r.value == ConsentChoice::Denied => return Decision::deny(ConsentDenied),
+            Some(r) if r.value == ConsentChoice::Withdrawn => {
+                return Decision::deny(ConsentWithdrawn)
+            }
+            _ => return Decision::deny(NeedsGuardianConsent),
+        }
     }
 
     let (c, _) = policy.pair_of(pair);
@@ -203,6 +264,9 @@ pub(crate) struct Guard {
     clock: Arc<dyn Clock>,
     utc_offset_minutes: AtomicI32,
     spill: Arc<Spill>,
+    /// The local day on which the installed decisions expire because a birthday moves the
+    /// user into another age group; `i64::MAX` when no such day is ahead.
+    expires_on_day: AtomicI64,
 }
 
 /// Runs a guard lookup so that a panic inside it refuses instead of unwinding into the app.
@@ -221,7 +285,15 @@ impl Guard {
             clock,
             utc_offset_minutes: AtomicI32::new(utc_offset_minutes),
             spill: Arc::new(Spill::default()),
+            expires_on_day: AtomicI64::new(i64::MAX),
         }
+    }
+
+    /// Whether the installed decisions are out of date (a birthday crossed an age
+    /// threshold). Reads the clock only while such a day is ahead.
+    pub fn expired(&self) -> bool {
+        let day = self.expires_on_day.load(Ordering::Relaxed);
+        day != i64::MAX && self.today() >= day
     }
 
     pub fn set_utc_offset_minutes(&self, minutes: i32) {
@@ -242,9 +314,10 @@ impl Guard {
         policy: &Arc<Policy>,
         consent: &ConsentBook,
         permissions: &[PermissionState],
+        age: &Assessment,
     ) {
         let decisions = (0..policy.pair_count())
-            .map(|pair| decide(policy, pair, consent, permissions))
+            .map(|pair| decide(policy, pair, consent, permissions, age))
             .collect();
         let mut table = self.table.write().unwrap_or_else(|e| e.into_inner());
         let (access, policy_serial) = match table.as_ref() {
@@ -262,6 +335,8 @@ impl Guard {
             decisions,
             access,
         });
+        self.expires_on_day
+            .store(age.next_change_day.unwrap_or(i64::MAX), Ordering::Relaxed);
     }
 
     /// Removes the table: every later `check` answers `Closed`.

@@ -37,3 +37,21 @@ pub(crate) fn insert(conn: &Connection, policy: &Policy, now_ms: i64) -> Result<
     )?;
     Ok(())
 }
+
+/// Every stored version's canonical JSON, oldest first.
+pub(crate) fn all_documents(conn: &Connection) -> Result<Vec<(u32, String)>> {
+    let mut stmt = conn.prepare("SELECT version, document FROM policy ORDER BY version")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The canonical JSON stored for `version`.
+pub(crate) fn document(conn: &Connection, version: u32) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT document FROM policy WHERE version = ?1",
+            [version],
+            |r| r.get(0),
+        )
+        .optional()?)
+}

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::{
     Category, LegalBasis, Policy, PolicyInfo, Processing, Purpose, Recipient, RecipientKind,
-    RetentionRule, BUILT_IN_CATEGORIES, BUILT_IN_PURPOSES,
+    RetentionRule, UnknownAgeRule, BUILT_IN_CATEGORIES, BUILT_IN_PURPOSES,
 };
 use crate::error::{PrivacyError, Result};
 use crate::permissions::{LocationAccuracy, OsPermission};
@@ -38,6 +38,8 @@ struct Document {
     requires_acceptance: bool,
     minimum_age: u8,
     digital_consent_age: u8,
+    #[serde(default)]
+    unknown_age: UnknownAgeRule,
     categories: Vec<CategoryEntry>,
     purposes: Vec<PurposeEntry>,
     processing: Vec<ProcessingEntry>,
@@ -221,6 +223,7 @@ fn validate(doc: Document) -> Result<PolicyInfo> {
         requires_acceptance: doc.requires_acceptance,
         minimum_age: doc.minimum_age,
         digital_consent_age: doc.digital_consent_age,
+        unknown_age: doc.unknown_age,
         categories,
         purposes,
         processing,

@@ -1,6 +1,7 @@
 //! The app's declared privacy policy: its public shape, and the validated, indexed form the
 //! guard reads. Parsing and validation of the JSON document live in `document.rs`.
 
+mod changes;
 pub(crate) mod db;
 mod document;
 
@@ -8,6 +9,8 @@ use std::collections::HashMap;
 
 use crate::permissions::{LocationAccuracy, OsPermission};
 
+pub(crate) use changes::terms_changes;
+pub use changes::TermsChange;
 pub(crate) use document::parse_policy;
 
 /// The JSON Schema of the policy document, for editors and tooling.
@@ -27,12 +30,13 @@ pub const BUILT_IN_CATEGORIES: [(&str, Option<OsPermission>); 8] = [
 ];
 
 /// Purposes every policy may use without describing them.
-pub const BUILT_IN_PURPOSES: [&str; 7] = [
+pub const BUILT_IN_PURPOSES: [&str; 8] = [
     "service",
     "support",
     "analytics",
     "marketing",
     "advertising",
+    "profiling",
     "fraud_prevention",
     "legal_compliance",
 ];
@@ -72,6 +76,18 @@ impl LegalBasis {
             LegalBasis::LegalObligation | LegalBasis::VitalInterest
         )
     }
+}
+
+/// How the guard treats a user whose age was never declared.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Deserialize, uniffi::Enum)]
+#[serde(rename_all = "snake_case")]
+pub enum UnknownAgeRule {
+    /// The protective defaults for minors apply until an adult age is declared (the default).
+    #[default]
+    Protect,
+    /// Treat the user as an adult until an age is declared: for apps that verify age before
+    /// the SDK is used (an adult-only service with checked sign-up, for example).
+    Adult,
 }
 
 /// Who receives data.
@@ -143,6 +159,7 @@ pub struct PolicyInfo {
     pub requires_acceptance: bool,
     pub minimum_age: u8,
     pub digital_consent_age: u8,
+    pub unknown_age: UnknownAgeRule,
     pub categories: Vec<Category>,
     pub purposes: Vec<Purpose>,
     pub processing: Vec<Processing>,
@@ -162,6 +179,9 @@ pub(crate) struct Policy {
     purpose_index: HashMap<String, usize>,
     /// `pair_index(c, p)` -> index into `info.processing`.
     processing_by_pair: Vec<Option<usize>>,
+    /// Per entry of `info.processing`: the oldest policy version from which its terms have
+    /// not changed materially. Agreement given under an older version no longer holds.
+    pub terms_since: Vec<u32>,
 }
 
 impl Policy {
@@ -186,7 +206,9 @@ impl Policy {
             processing_by_pair[c * info.purposes.len() + p] = Some(i);
         }
         let canonical_sha256 = sha2::Sha256::digest(canonical_json.as_bytes()).into();
+        let terms_since = vec![info.version; info.processing.len()];
         Policy {
+            terms_since,
             info,
             canonical_json,
             canonical_sha256,
@@ -227,5 +249,11 @@ impl Policy {
 
     pub fn processing_at(&self, pair: usize) -> Option<&Processing> {
         self.processing_by_pair[pair].map(|i| &self.info.processing[i])
+    }
+
+    /// The version since which the terms of a declared pair are unchanged (see
+    /// `terms_since`); `u32::MAX` for an undeclared pair, which nothing agreed to.
+    pub fn terms_since_at(&self, pair: usize) -> u32 {
+        self.processing_by_pair[pair].map_or(u32::MAX, |i| self.terms_since[i])
     }
 }

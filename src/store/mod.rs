@@ -20,6 +20,7 @@ const APPLICATION_ID: i32 = 0x504B_4954;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/v001_core.sql"),
     include_str!("migrations/v002_vault.sql"),
+    include_str!("migrations/v003_rights.sql"),
 ];
 
 /// The schema version this library writes.
@@ -231,7 +232,7 @@ mod tests {
         let store = Store::open(None).unwrap();
         let tx = store.begin().unwrap();
         tx.execute(
-            "INSERT INTO consent_ledger VALUES (1, 0, 1, 'grant', 'x', NULL, 'user', x'', x'')",
+            "INSERT INTO consent_ledger VALUES (1, 0, 1, 'grant', 'x', NULL, 'user', x'', x'', NULL)",
             [],
         )
         .unwrap();

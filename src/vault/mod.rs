@@ -363,6 +363,7 @@ pub(crate) fn withdrawn_by(core: &Core, entry: &LedgerEntry, hash: [u8; 32]) -> 
         policy.pair_index(c, p),
         &after,
         &core.permission_states(),
+        &core.age,
     );
     matches!(
         decision.reason,

@@ -10,7 +10,9 @@ use std::sync::Arc;
 
 use privacykit::{Clock, Platform, PrivacyKit, PrivacyKitConfig};
 
-/// A policy that exercises every legal basis and the OS permissions.
+/// A policy that exercises every legal basis and the OS permissions. Its user counts as an
+/// adult until a test declares an age (`unknown_age`); `tests/age.rs` covers the protective
+/// default.
 pub const POLICY: &str = r#"{
   "format": 1,
   "policy_id": "com.example.messenger",
@@ -19,6 +21,7 @@ pub const POLICY: &str = r#"{
   "controller": { "name": "Example Messenger Ltd", "contact": "privacy@example.com" },
   "minimum_age": 13,
   "digital_consent_age": 16,
+  "unknown_age": "adult",
   "categories": [
     { "id": "contacts" },
     { "id": "location" },
