@@ -7,6 +7,7 @@
 
 uniffi::setup_scaffolding!();
 
+mod adid;
 mod age;
 mod consent;
 mod error;
@@ -15,11 +16,14 @@ mod listeners;
 mod permissions;
 mod policy;
 mod reconsent;
+mod retention;
+mod rights;
 mod sdk;
 mod store;
 mod time;
 mod vault;
 
+pub use adid::{AdContext, AdContextInput, AdvertisingIdAnswer, WithheldField};
 pub use age::{AgeGroup, AgeStatus, UserFacts};
 pub use consent::{
     ConsentAction, ConsentChange, ConsentChoice, ConsentSource, ConsentState, LedgerEntry,
@@ -38,6 +42,8 @@ pub use policy::{
     TermsChange, UnknownAgeRule, BUILT_IN_CATEGORIES, BUILT_IN_PURPOSES,
 };
 pub use reconsent::{ReconsentAction, ReconsentItem};
+pub use retention::{PurgeReport, PurgedData, RetentionCutoff};
+pub use rights::erase::{ErasedData, ErasureReceipt, PersonalData};
 pub use sdk::{PrivacyKit, PrivacyKitConfig};
 pub use time::Clock;
 pub use vault::{
@@ -48,6 +54,12 @@ pub use vault::{
 #[uniffi::export]
 pub fn policy_json_schema() -> String {
     policy::POLICY_JSON_SCHEMA.to_owned()
+}
+
+/// The JSON Schema of the document `export_personal_data()` returns.
+#[uniffi::export]
+pub fn export_json_schema() -> String {
+    rights::EXPORT_JSON_SCHEMA.to_owned()
 }
 
 /// Validates a policy document without opening a store, e.g. in the app's own tests.

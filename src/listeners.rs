@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::consent::LedgerEntry;
 use crate::permissions::PermissionState;
+use crate::rights::erase::ErasureReceipt;
 
 /// A change that is already on disk.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
@@ -16,6 +17,8 @@ pub enum PrivacyChange {
     Permission { state: PermissionState },
     /// A new policy version was loaded.
     Policy { version: u32 },
+    /// Data was erased at the user's request.
+    Erased { receipt: ErasureReceipt },
 }
 
 /// What a listener may report back; PrivacyKit logs it and carries on.

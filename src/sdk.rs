@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::Connection;
 
+use crate::adid::{self, AdContext, AdContextInput, AdvertisingIdAnswer, WithheldField};
 use crate::age::{self, AgeStatus, Assessment, UserFacts};
 use crate::consent::{
     self, ledger, ConsentAction, ConsentBook, ConsentChange, ConsentSource, ConsentState,
@@ -24,7 +25,10 @@ use crate::permissions::{
 };
 use crate::policy::{self, parse_policy, Policy, PolicyInfo};
 use crate::reconsent::{self, ReconsentItem};
-use crate::store::{FileClaim, Store};
+use crate::retention::{self, PurgeReport};
+use crate::rights;
+use crate::rights::erase::{self, ErasedData, ErasureReceipt, PersonalData};
+use crate::store::{meta, FileClaim, Store};
 use crate::time::{parse_day, Clock, SystemClock};
 use crate::vault::{self, KeyProvider, TokenVault, VaultKeys};
 
@@ -74,6 +78,8 @@ pub struct PrivacyKit {
     core: Mutex<Option<Core>>,
     listeners: Listeners,
     pub(crate) vault_keys: VaultKeys,
+    /// The OS advertising ID as last reported; memory only (see `adid`).
+    advertising_id: Mutex<Option<String>>,
 }
 
 #[uniffi::export]
@@ -98,6 +104,7 @@ impl PrivacyKit {
             self.guard.close();
             self.listeners.clear();
             self.vault_keys.forget();
+            *lock(&self.advertising_id) = None;
             drop(closed);
             Ok(())
         })
@@ -403,6 +410,172 @@ impl PrivacyKit {
         Arc::new(TokenVault::new(&self))
     }
 
+    /// Reports the OS advertising ID (IDFA / Android advertising ID) at launch and whenever
+    /// it may have changed; `None` when the OS gives none. The all-zero ID counts as none.
+    /// Kept in memory only. Report tracking authorization with `report_permission(Tracking,
+    /// ...)`: ATT on iOS; on Android `Denied` when the user limited ad tracking.
+    pub fn report_advertising_id(&self, advertising_id: Option<String>) -> Result<()> {
+        let id = adid::parse_reported_id(advertising_id)?;
+        self.read(|_| {
+            *lock(&self.advertising_id) = id;
+            Ok(())
+        })
+    }
+
+    /// The advertising ID, only if the OS allows it, the user consented to advertising, the
+    /// user is not a minor and processing is not restricted; otherwise none, with the reason.
+    /// Counted as a use of `advertising_id` for `advertising` when given out.
+    pub fn advertising_id(&self) -> Result<AdvertisingIdAnswer> {
+        let restricted = self.read(|core| Ok(core.consent.restricted()))?;
+        let decision = if restricted {
+            Decision {
+                allowed: false,
+                reason: DecisionReason::RestrictedByUser,
+            }
+        } else {
+            self.explain(adid::AD_CATEGORY, adid::AD_PURPOSE)
+        };
+        let id = lock(&self.advertising_id).clone();
+        Ok(match (decision.allowed, id) {
+            (true, Some(id)) => AdvertisingIdAnswer {
+                advertising_id: Some(id),
+                decision: self.check(adid::AD_CATEGORY, adid::AD_PURPOSE),
+            },
+            (true, None) => AdvertisingIdAnswer {
+                advertising_id: None,
+                decision: Decision {
+                    allowed: false,
+                    reason: DecisionReason::AdvertisingIdUnavailable,
+                },
+            },
+            (false, _) => AdvertisingIdAnswer {
+                advertising_id: None,
+                decision,
+            },
+        })
+    }
+
+    /// What the app may send to ad partners: each field of `input`, and the advertising ID,
+    /// only if its own category is allowed for advertising now. Fields left out are listed
+    /// with the reason. Each included field counts as a use.
+    pub fn ad_context(&self, input: AdContextInput) -> Result<AdContext> {
+        let mut withheld = Vec::new();
+        let mut keep = |field: &str, value: Option<String>| {
+            let value = value?;
+            let category = adid::CONTEXT_FIELDS
+                .iter()
+                .find(|(name, _)| *name == field)
+                .map_or("", |(_, category)| category);
+            let decision = self.check(category, adid::AD_PURPOSE);
+            if decision.allowed {
+                Some(value)
+            } else {
+                withheld.push(WithheldField {
+                    field: field.to_owned(),
+                    reason: decision.reason,
+                });
+                None
+            }
+        };
+        let language = keep("language", input.language);
+        let country = keep("country", input.country);
+        let city = keep("city", input.city);
+        let device_model = keep("device_model", input.device_model);
+        let id = self.advertising_id()?;
+        if id.advertising_id.is_none() {
+            withheld.push(WithheldField {
+                field: "advertising_id".to_owned(),
+                reason: id.decision.reason,
+            });
+        }
+        Ok(AdContext {
+            language,
+            country,
+            city,
+            device_model,
+            advertising_id: id.advertising_id,
+            withheld,
+        })
+    }
+
+    /// A random identifier for this installation, created on first use: a pseudonym the app
+    /// can use instead of the advertising ID or any account id. The user can reset it.
+    pub fn install_id(&self) -> Result<String> {
+        self.commit(
+            |_, conn, _| match meta::get(conn, INSTALL_ID)? {
+                Some(bytes) => String::from_utf8(bytes).map_err(|_| PrivacyError::CorruptRecord),
+                None => {
+                    let id = adid::random_uuid();
+                    meta::set(conn, INSTALL_ID, id.as_bytes())?;
+                    Ok(id)
+                }
+            },
+            |_, id| (id, None),
+        )
+    }
+
+    /// Replaces the install identifier with a new random one; the old one is forgotten.
+    pub fn reset_install_id(&self) -> Result<String> {
+        self.commit(
+            |_, conn, _| {
+                let id = adid::random_uuid();
+                meta::set(conn, INSTALL_ID, id.as_bytes())?;
+                Ok(id)
+            },
+            |_, id| (id, None),
+        )
+    }
+
+    /// Everything PrivacyKit keeps about the user, as one JSON document (format
+    /// `privacykit-export` version 1; `export_json_schema()` describes it): policy and age
+    /// status, every decision, permission states with their history, the consent ledger as
+    /// consent receipts, linked accounts (metadata only, never secrets) and the access report.
+    pub fn export_personal_data(&self) -> Result<String> {
+        self.flush()?;
+        let reported = lock(&self.advertising_id).is_some();
+        self.read(|core| {
+            rights::export::export(core, self.clock.now_ms(), self.guard.today(), reported)
+        })
+    }
+
+    /// Erases everything PrivacyKit keeps about the user: the ledger, declared facts,
+    /// permission states and history, the access report, linked accounts with their keys
+    /// (the platform keys are deleted too), the install id. The file is then compacted so no
+    /// deleted byte survives in it or its WAL. PrivacyKit stays open and starts afresh with
+    /// the policy in force, as on a first open.
+    pub fn erase_all(&self) -> Result<ErasureReceipt> {
+        self.erase_with(true, |conn, core, now| {
+            erase::erase_all(conn, core.policy.version(), now)
+        })
+    }
+
+    /// Erases one kind of data the same way (deleted in one transaction, keys destroyed where
+    /// the data has them, file compacted). Erasing the permission history keeps each
+    /// permission's current state; erasing the ledger forgets every choice.
+    pub fn erase_data(&self, data: PersonalData) -> Result<ErasureReceipt> {
+        self.erase_with(data == PersonalData::AccessReport, |conn, _, now| {
+            let (records, keys) = erase::erase(conn, data, now)?;
+            Ok((vec![ErasedData { data, records }], keys))
+        })
+    }
+
+    /// Applies the policy's retention periods now (PrivacyKit also does this on open). Safe
+    /// to call at any time: a second call deletes nothing more.
+    pub fn purge_expired(&self) -> Result<PurgeReport> {
+        let today = self.guard.today();
+        self.commit(
+            |core, conn, now| retention::purge(conn, &core.policy, now, today),
+            |core, (report, accounts_deleted)| {
+                if accounts_deleted {
+                    if let Err(err) = erase::compact(core.store.conn()) {
+                        log::warn!("compaction after a retention purge failed: {err}");
+                    }
+                }
+                (report, None)
+            },
+        )
+    }
+
     /// Registers a listener; returns the id to remove it with.
     pub fn add_listener(&self, listener: Arc<dyn PrivacyListener>) -> Result<u64> {
         self.read(|_| Ok(self.listeners.add(listener)))
@@ -446,10 +619,7 @@ impl PrivacyKit {
             tx.commit()?;
             let current = with_terms_history(conn, current)?;
             let consent = consent::db::load_book(conn)?;
-            let mut permissions = OsPermission::ALL.map(PermissionTracker::new);
-            for event in permissions::db::load(conn, None)? {
-                permissions[event.permission.position()].apply(&event);
-            }
+            let permissions = permissions::db::load_trackers(conn)?;
             let guard = Guard::new(clock.clone(), config.utc_offset_minutes);
             let policy = Arc::new(current);
             let age = age::assess(consent.declared(), &policy.info, guard.today());
@@ -463,13 +633,20 @@ impl PrivacyKit {
                 _claim: claim,
             };
             install_guard(&guard, &mut core);
-            Ok(Arc::new(PrivacyKit {
+            let kit = Arc::new(PrivacyKit {
                 clock,
                 guard,
                 core: Mutex::new(Some(core)),
                 listeners: Listeners::default(),
                 vault_keys: VaultKeys::default(),
-            }))
+                advertising_id: Mutex::new(None),
+            });
+            // Retention runs at every open; a failure here must not keep the app from its
+            // data, and the next open or purge_expired() tries again.
+            if let Err(err) = kit.purge_expired() {
+                log::warn!("retention purge on open failed: {err}");
+            }
+            Ok(kit)
         })
     }
 
@@ -616,6 +793,65 @@ impl PrivacyKit {
         )
     }
 
+    /// Runs an erasure: `work` deletes in one transaction; memory is then reloaded from the
+    /// store, key material forgotten, the file compacted and listeners told. With
+    /// `drop_counts`, access counts gathered in memory are discarded rather than written.
+    fn erase_with(
+        &self,
+        drop_counts: bool,
+        work: impl FnOnce(&Connection, &Core, i64) -> Result<(Vec<ErasedData>, bool)>,
+    ) -> Result<ErasureReceipt> {
+        guarded(|| {
+            let receipt = {
+                let mut slot = self.lock_core();
+                let core = slot.as_mut().ok_or(PrivacyError::Closed)?;
+                let now = self.clock.now_ms();
+                let counts = self.guard.take_unwritten_counts();
+                let written = (|| {
+                    let tx = core.store.begin()?;
+                    let done = work(&tx, core, now)?;
+                    if !drop_counts {
+                        report::store(&tx, &counts)?;
+                    }
+                    tx.commit()?;
+                    Ok(done)
+                })();
+                let (erased, keys_destroyed) = match written {
+                    Ok(done) => done,
+                    Err(err) => {
+                        self.guard.return_unwritten_counts(counts);
+                        return Err(err);
+                    }
+                };
+                if keys_destroyed {
+                    self.vault_keys.after_shred(&core.store);
+                }
+                core.consent = consent::db::load_book(core.store.conn())?;
+                core.permissions = permissions::db::load_trackers(core.store.conn())?;
+                if erased.iter().any(|e| e.data == PersonalData::ConsentLedger) {
+                    *lock(&self.advertising_id) = None;
+                }
+                install_guard(&self.guard, core);
+                erase::compact(core.store.conn())?;
+                let receipt = ErasureReceipt {
+                    erased_at_ms: now,
+                    erased,
+                    keys_destroyed,
+                };
+                log::info!(
+                    "erased {} record(s) of {} kind(s) of data",
+                    receipt.erased.iter().map(|e| e.records).sum::<u64>(),
+                    receipt.erased.len()
+                );
+                receipt
+            };
+            self.listeners.notify(&PrivacyChange::Erased {
+                receipt: receipt.clone(),
+            });
+            Ok(receipt)
+        })
+    }
+
     /// The one write path; see the module comment.
     fn commit<S, T>(
         &self,
@@ -683,6 +919,12 @@ impl Drop for PrivacyKit {
             }
         }
     }
+}
+
+pub(crate) const INSTALL_ID: &str = "install_id";
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Builds the guard's table from `core`, with the age rules as of today.

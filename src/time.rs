@@ -5,7 +5,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-const MS_PER_DAY: i64 = 86_400_000;
+pub(crate) const MS_PER_DAY: i64 = 86_400_000;
 
 /// Where PrivacyKit reads the time. The system clock in apps; a fixed or stepping clock in
 /// tests and benchmarks.

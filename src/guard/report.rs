@@ -7,7 +7,7 @@ use crate::error::Result;
 use crate::time::format_day;
 
 /// Allowed uses of one (category, purpose) on one local day.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, uniffi::Record)]
 pub struct AccessReportRow {
     /// `YYYY-MM-DD` in the time zone the app configured.
     pub day: String,

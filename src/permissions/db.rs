@@ -4,6 +4,7 @@ use rusqlite::{params, Connection};
 
 use super::{
     LocationAccuracy, OsPermission, PermissionEvent, PermissionEventKind, PermissionStatus,
+    PermissionTracker,
 };
 use crate::error::{PrivacyError, Result};
 
@@ -57,4 +58,83 @@ pub(crate) fn load(conn: &Connection, only: Option<OsPermission>) -> Result<Vec<
         })
     })
     .collect()
+}
+
+/// Every permission's tracker: its baseline (the history retention folded away), then the
+/// remaining history in order.
+pub(crate) fn load_trackers(
+    conn: &Connection,
+) -> Result<[PermissionTracker; OsPermission::ALL.len()]> {
+    let mut trackers = load_baselines(conn)?;
+    for event in load(conn, None)? {
+        trackers[event.permission.position()].apply(&event);
+    }
+    Ok(trackers)
+}
+
+fn load_baselines(conn: &Connection) -> Result<[PermissionTracker; OsPermission::ALL.len()]> {
+    let mut trackers = OsPermission::ALL.map(PermissionTracker::new);
+    let mut stmt = conn
+        .prepare_cached("SELECT permission, status, accuracy, denials FROM permission_baseline")?;
+    let rows = stmt.query_map([], |row| {
+        Ok((
+            row.get::<_, String>(0)?,
+            row.get::<_, String>(1)?,
+            row.get::<_, Option<String>>(2)?,
+            row.get::<_, u32>(3)?,
+        ))
+    })?;
+    for row in rows {
+        let (permission, status, accuracy, denials) = row?;
+        let corrupt = || PrivacyError::CorruptDatabase {
+            reason: "a permission baseline row holds a value PrivacyKit never writes".into(),
+        };
+        let permission = OsPermission::from_str(&permission).ok_or_else(corrupt)?;
+        trackers[permission.position()] = PermissionTracker {
+            permission,
+            status: PermissionStatus::from_str(&status).ok_or_else(corrupt)?,
+            accuracy: match accuracy {
+                Some(text) => Some(LocationAccuracy::from_str(&text).ok_or_else(corrupt)?),
+                None => None,
+            },
+            denials,
+        };
+    }
+    Ok(trackers)
+}
+
+/// Folds the history rows older than `cutoff_ms` into the baselines and deletes them, so the
+/// state derived from what remains is unchanged. Returns how many rows were deleted.
+pub(crate) fn fold_older_than(conn: &Connection, cutoff_ms: i64) -> Result<u64> {
+    let old: Vec<PermissionEvent> = load(conn, None)?
+        .into_iter()
+        .filter(|e| e.time_ms < cutoff_ms)
+        .collect();
+    if old.is_empty() {
+        return Ok(0);
+    }
+    let mut trackers = load_baselines(conn)?;
+    let mut touched = [false; OsPermission::ALL.len()];
+    for event in &old {
+        trackers[event.permission.position()].apply(event);
+        touched[event.permission.position()] = true;
+    }
+    let mut upsert = conn.prepare_cached(
+        "INSERT OR REPLACE INTO permission_baseline
+             (permission, status, accuracy, denials, through_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for (tracker, _) in trackers.iter().zip(touched).filter(|(_, t)| *t) {
+        upsert.execute(params![
+            tracker.permission.as_str(),
+            tracker.status.as_str(),
+            tracker.accuracy.map(LocationAccuracy::as_str),
+            tracker.denials,
+            cutoff_ms,
+        ])?;
+    }
+    let deleted = conn.execute(
+        "DELETE FROM permission_event WHERE time_ms < ?1",
+        [cutoff_ms],
+    )?;
+    Ok(deleted as u64)
 }

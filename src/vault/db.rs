@@ -224,3 +224,35 @@ fn store_unused(conn: &Connection, keys: &[(u32, u32)]) -> Result<()> {
     let bytes = serde_json::to_vec(keys).expect("pairs of integers encode");
     meta::set(conn, UNUSED_KEYS, &bytes)
 }
+
+/// When each account's tokens were last read, by lookup hash.
+pub(crate) fn last_used(conn: &Connection, lookup: &[u8]) -> Result<Option<i64>> {
+    Ok(conn
+        .query_row(
+            "SELECT last_used_ms FROM vault_account WHERE lookup = ?1",
+            [lookup],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten())
+}
+
+/// Notes a read of the account's tokens, writing at most once a day per account so that
+/// reads stay reads.
+pub(crate) fn touch(conn: &Connection, lookup: &[u8], now_ms: i64) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE vault_account SET last_used_ms = ?2
+         WHERE lookup = ?1 AND (last_used_ms IS NULL OR last_used_ms < ?2 - 86400000)",
+    )?
+    .execute(params![lookup, now_ms])?;
+    Ok(())
+}
+
+/// Deletes the accounts neither read nor updated since `cutoff_ms`; returns how many.
+pub(crate) fn delete_unused_since(conn: &Connection, cutoff_ms: i64) -> Result<u64> {
+    Ok(conn.execute(
+        "DELETE FROM vault_account
+         WHERE max(updated_at_ms, coalesce(last_used_ms, 0)) < ?1",
+        [cutoff_ms],
+    )? as u64)
+}

@@ -373,6 +373,40 @@ pub(crate) fn withdrawn_by(core: &Core, entry: &LedgerEntry, hash: [u8; 32]) -> 
     )
 }
 
+/// A linked account as the data export shows it: metadata only. The account id is sealed
+/// under the vault key and tokens are secrets, so neither is exported.
+#[derive(serde::Serialize)]
+pub(crate) struct ExportedAccount {
+    provider: String,
+    scopes: Vec<String>,
+    expires_at_ms: Option<i64>,
+    linked_at_ms: i64,
+    updated_at_ms: i64,
+    last_used_ms: Option<i64>,
+}
+
+pub(crate) fn exported_accounts(conn: &Connection) -> Result<Vec<ExportedAccount>> {
+    db::accounts(conn)?
+        .into_iter()
+        .map(|row| {
+            Ok(ExportedAccount {
+                last_used_ms: db::last_used(conn, &row.lookup)?,
+                provider: row.provider,
+                scopes: row.scopes,
+                expires_at_ms: row.expires_at_ms,
+                linked_at_ms: row.linked_at_ms,
+                updated_at_ms: row.updated_at_ms,
+            })
+        })
+        .collect()
+}
+
+/// Deletes the linked accounts unused since `cutoff_ms` (retention); their record keys go
+/// with their rows.
+pub(crate) fn delete_unused_since(conn: &Connection, cutoff_ms: i64) -> Result<u64> {
+    db::delete_unused_since(conn, cutoff_ms)
+}
+
 /// Deletes every token and vault key in the caller's transaction; true if there was any.
 pub(crate) fn shred(conn: &Connection) -> Result<bool> {
     if !db::has_data(conn)? {
@@ -455,9 +489,11 @@ impl TokenVault {
             let lookup = key.key.lookup(&provider, &account_id);
             let row =
                 db::account(core.store.conn(), &lookup)?.ok_or(PrivacyError::AccountNotLinked)?;
-            open_record_key(&key, &row)
+            let tokens = open_record_key(&key, &row)
                 .and_then(|record_key| open_tokens(&record_key, key.id, &row))
-                .ok_or(PrivacyError::CorruptRecord)
+                .ok_or(PrivacyError::CorruptRecord)?;
+            db::touch(core.store.conn(), &lookup, now)?;
+            Ok(tokens)
         })
     }
 

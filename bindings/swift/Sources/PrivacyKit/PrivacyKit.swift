@@ -1134,9 +1134,28 @@ public protocol PrivacyKitProtocol: AnyObject, Sendable {
     func accessReport(fromDay: String, toDay: String) throws  -> [AccessReportRow]
     
     /**
+     * What the app may send to ad partners: each field of `input`, and the advertising ID,
+     * only if its own category is allowed for advertising now. Fields left out are listed
+     * with the reason. Each included field counts as a use.
+     */
+    func adContext(input: AdContextInput) throws  -> AdContext
+    
+    /**
      * Registers a listener; returns the id to remove it with.
      */
     func addListener(listener: PrivacyListener) throws  -> UInt64
+    
+    /**
+     * The advertising ID, only if the OS allows it, the user consented to advertising, the
+     * user is not a minor and processing is not restricted; otherwise none, with the reason.
+     * Counted as a use of `advertising_id` for `advertising` when given out.
+     */
+    func advertisingId() throws  -> AdvertisingIdAnswer
+    
+    /**
+     * Which age rules apply now, and why.
+     */
+    func ageStatus() throws  -> AgeStatus
     
     /**
      * Would a request show the system prompt?
@@ -1168,14 +1187,45 @@ public protocol PrivacyKitProtocol: AnyObject, Sendable {
     func dataUse(category: String, purpose: String)  -> DataUse
     
     /**
+     * Declares or corrects the user's own facts: birth date or age, and jurisdiction. They
+     * set the age rules (see `age_status`). Recorded in the ledger. Facts a guardian declared
+     * can be changed only with `ConsentSource::Guardian`.
+     */
+    func declareUserFacts(facts: UserFacts, source: ConsentSource) throws  -> LedgerEntry
+    
+    /**
      * The user declines `purpose` when asked.
      */
     func denyConsent(purpose: String, category: String?) throws  -> LedgerEntry
     
     /**
+     * Erases everything PrivacyKit keeps about the user: the ledger, declared facts,
+     * permission states and history, the access report, linked accounts with their keys
+     * (the platform keys are deleted too), the install id. The file is then compacted so no
+     * deleted byte survives in it or its WAL. PrivacyKit stays open and starts afresh with
+     * the policy in force, as on a first open.
+     */
+    func eraseAll() throws  -> ErasureReceipt
+    
+    /**
+     * Erases one kind of data the same way (deleted in one transaction, keys destroyed where
+     * the data has them, file compacted). Erasing the permission history keeps each
+     * permission's current state; erasing the ledger forgets every choice.
+     */
+    func eraseData(data: PersonalData) throws  -> ErasureReceipt
+    
+    /**
      * The same answer as `check`, without counting a use: for settings screens.
      */
     func explain(category: String, purpose: String)  -> Decision
+    
+    /**
+     * Everything PrivacyKit keeps about the user, as one JSON document (format
+     * `privacykit-export` version 1; `export_json_schema()` describes it): policy and age
+     * status, every decision, permission states with their history, the consent ledger as
+     * consent receipts, linked accounts (metadata only, never secrets) and the access report.
+     */
+    func exportPersonalData() throws  -> String
     
     /**
      * Writes the access counts gathered in memory. Call it when the app goes to the
@@ -1187,6 +1237,12 @@ public protocol PrivacyKitProtocol: AnyObject, Sendable {
      * The user consents to `purpose` (for every category, or only `category`).
      */
     func grantConsent(purpose: String, category: String?) throws  -> LedgerEntry
+    
+    /**
+     * A random identifier for this installation, created on first use: a pseudonym the app
+     * can use instead of the advertising ID or any account id. The user can reset it.
+     */
+    func installId() throws  -> String
     
     /**
      * Up to `limit` ledger entries after `after_seq` (0 for the first), oldest first.
@@ -1204,6 +1260,13 @@ public protocol PrivacyKitProtocol: AnyObject, Sendable {
     func objectTo(purpose: String, category: String?) throws  -> LedgerEntry
     
     /**
+     * The uses the user agreed to under terms that have since grown, with what changed:
+     * consents to ask for again (`grant_consent`) and uses that need the policy accepted
+     * again (`accept_policy`). Withdrawn and denied choices are never listed: they stay.
+     */
+    func pendingReconsent() throws  -> [ReconsentItem]
+    
+    /**
      * Every recorded observation and request result for `permission`, oldest first.
      */
     func permissionHistory(permission: OsPermission) throws  -> [PermissionEvent]
@@ -1217,6 +1280,12 @@ public protocol PrivacyKitProtocol: AnyObject, Sendable {
      * The policy in force.
      */
     func policy() throws  -> PolicyInfo
+    
+    /**
+     * Applies the policy's retention periods now (PrivacyKit also does this on open). Safe
+     * to call at any time: a second call deletes nothing more.
+     */
+    func purgeExpired() throws  -> PurgeReport
     
     /**
      * Records any consent change, with its source (a guardian, a default, a migration).
@@ -1235,11 +1304,24 @@ public protocol PrivacyKitProtocol: AnyObject, Sendable {
     func removeListener(id: UInt64)  -> Bool
     
     /**
+     * Reports the OS advertising ID (IDFA / Android advertising ID) at launch and whenever
+     * it may have changed; `None` when the OS gives none. The all-zero ID counts as none.
+     * Kept in memory only. Report tracking authorization with `report_permission(Tracking,
+     * ...)`: ATT on iOS; on Android `Denied` when the user limited ad tracking.
+     */
+    func reportAdvertisingId(advertisingId: String?) throws 
+    
+    /**
      * Reports what the OS says now (at launch, on resume, after Settings). Recorded only
      * when it differs from what PrivacyKit knew. `os_shows_rationale` is Android's
      * `shouldShowRequestPermissionRationale`; pass `None` on iOS.
      */
     func reportPermission(permission: OsPermission, status: PermissionStatus, accuracy: LocationAccuracy?, osShowsRationale: Bool?) throws  -> PermissionState
+    
+    /**
+     * Replaces the install identifier with a new random one; the old one is forgotten.
+     */
+    func resetInstallId() throws  -> String
     
     /**
      * The user restricts all processing that is not essential.
@@ -1259,8 +1341,16 @@ public protocol PrivacyKitProtocol: AnyObject, Sendable {
     /**
      * Loads a newer policy version. The same version with the same content changes
      * nothing; an older version, or the same version with other content, is refused.
+     *
+     * Agreement carries over for every use whose terms did not change materially; the uses
+     * whose terms grew need consent or acceptance again (see `pending_reconsent`).
      */
     func updatePolicy(policyJson: String) throws  -> PolicyInfo
+    
+    /**
+     * The user's facts as last declared, if any.
+     */
+    func userFacts() throws  -> UserFacts?
     
     /**
      * The vault of linked accounts' tokens, keyed by the platform keystore through
@@ -1385,6 +1475,21 @@ open func accessReport(fromDay: String, toDay: String)throws  -> [AccessReportRo
 }
     
     /**
+     * What the app may send to ad partners: each field of `input`, and the advertising ID,
+     * only if its own category is allowed for advertising now. Fields left out are listed
+     * with the reason. Each included field counts as a use.
+     */
+open func adContext(input: AdContextInput)throws  -> AdContext  {
+    return try  FfiConverterTypeAdContext_lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_privacykit_ad_context(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeAdContextInput_lower(input),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Registers a listener; returns the id to remove it with.
      */
 open func addListener(listener: PrivacyListener)throws  -> UInt64  {
@@ -1393,6 +1498,32 @@ open func addListener(listener: PrivacyListener)throws  -> UInt64  {
     uniffi_privacykit_fn_method_privacykit_add_listener(
             self.uniffiCloneHandle(),
         FfiConverterTypePrivacyListener_lower(listener),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The advertising ID, only if the OS allows it, the user consented to advertising, the
+     * user is not a minor and processing is not restricted; otherwise none, with the reason.
+     * Counted as a use of `advertising_id` for `advertising` when given out.
+     */
+open func advertisingId()throws  -> AdvertisingIdAnswer  {
+    return try  FfiConverterTypeAdvertisingIdAnswer_lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_privacykit_advertising_id(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Which age rules apply now, and why.
+     */
+open func ageStatus()throws  -> AgeStatus  {
+    return try  FfiConverterTypeAgeStatus_lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_privacykit_age_status(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
@@ -1466,6 +1597,22 @@ open func dataUse(category: String, purpose: String) -> DataUse  {
 }
     
     /**
+     * Declares or corrects the user's own facts: birth date or age, and jurisdiction. They
+     * set the age rules (see `age_status`). Recorded in the ledger. Facts a guardian declared
+     * can be changed only with `ConsentSource::Guardian`.
+     */
+open func declareUserFacts(facts: UserFacts, source: ConsentSource)throws  -> LedgerEntry  {
+    return try  FfiConverterTypeLedgerEntry_lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_privacykit_declare_user_facts(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeUserFacts_lower(facts),
+        FfiConverterTypeConsentSource_lower(source),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * The user declines `purpose` when asked.
      */
 open func denyConsent(purpose: String, category: String? = nil)throws  -> LedgerEntry  {
@@ -1480,6 +1627,37 @@ open func denyConsent(purpose: String, category: String? = nil)throws  -> Ledger
 }
     
     /**
+     * Erases everything PrivacyKit keeps about the user: the ledger, declared facts,
+     * permission states and history, the access report, linked accounts with their keys
+     * (the platform keys are deleted too), the install id. The file is then compacted so no
+     * deleted byte survives in it or its WAL. PrivacyKit stays open and starts afresh with
+     * the policy in force, as on a first open.
+     */
+open func eraseAll()throws  -> ErasureReceipt  {
+    return try  FfiConverterTypeErasureReceipt_lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_privacykit_erase_all(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Erases one kind of data the same way (deleted in one transaction, keys destroyed where
+     * the data has them, file compacted). Erasing the permission history keeps each
+     * permission's current state; erasing the ledger forgets every choice.
+     */
+open func eraseData(data: PersonalData)throws  -> ErasureReceipt  {
+    return try  FfiConverterTypeErasureReceipt_lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_privacykit_erase_data(
+            self.uniffiCloneHandle(),
+        FfiConverterTypePersonalData_lower(data),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * The same answer as `check`, without counting a use: for settings screens.
      */
 open func explain(category: String, purpose: String) -> Decision  {
@@ -1489,6 +1667,21 @@ open func explain(category: String, purpose: String) -> Decision  {
             self.uniffiCloneHandle(),
         FfiConverterString.lower(category),
         FfiConverterString.lower(purpose),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Everything PrivacyKit keeps about the user, as one JSON document (format
+     * `privacykit-export` version 1; `export_json_schema()` describes it): policy and age
+     * status, every decision, permission states with their history, the consent ledger as
+     * consent receipts, linked accounts (metadata only, never secrets) and the access report.
+     */
+open func exportPersonalData()throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_privacykit_export_personal_data(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
@@ -1515,6 +1708,19 @@ open func grantConsent(purpose: String, category: String? = nil)throws  -> Ledge
             self.uniffiCloneHandle(),
         FfiConverterString.lower(purpose),
         FfiConverterOptionString.lower(category),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A random identifier for this installation, created on first use: a pseudonym the app
+     * can use instead of the advertising ID or any account id. The user can reset it.
+     */
+open func installId()throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_privacykit_install_id(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
@@ -1560,6 +1766,20 @@ open func objectTo(purpose: String, category: String? = nil)throws  -> LedgerEnt
 }
     
     /**
+     * The uses the user agreed to under terms that have since grown, with what changed:
+     * consents to ask for again (`grant_consent`) and uses that need the policy accepted
+     * again (`accept_policy`). Withdrawn and denied choices are never listed: they stay.
+     */
+open func pendingReconsent()throws  -> [ReconsentItem]  {
+    return try  FfiConverterSequenceTypeReconsentItem.lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_privacykit_pending_reconsent(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Every recorded observation and request result for `permission`, oldest first.
      */
 open func permissionHistory(permission: OsPermission)throws  -> [PermissionEvent]  {
@@ -1592,6 +1812,19 @@ open func policy()throws  -> PolicyInfo  {
     return try  FfiConverterTypePolicyInfo_lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
         uniffiCallStatus in
     uniffi_privacykit_fn_method_privacykit_policy(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Applies the policy's retention periods now (PrivacyKit also does this on open). Safe
+     * to call at any time: a second call deletes nothing more.
+     */
+open func purgeExpired()throws  -> PurgeReport  {
+    return try  FfiConverterTypePurgeReport_lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_privacykit_purge_expired(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -1641,6 +1874,21 @@ open func removeListener(id: UInt64) -> Bool  {
 }
     
     /**
+     * Reports the OS advertising ID (IDFA / Android advertising ID) at launch and whenever
+     * it may have changed; `None` when the OS gives none. The all-zero ID counts as none.
+     * Kept in memory only. Report tracking authorization with `report_permission(Tracking,
+     * ...)`: ATT on iOS; on Android `Denied` when the user limited ad tracking.
+     */
+open func reportAdvertisingId(advertisingId: String?)throws   {try rustCallWithError(FfiConverterTypePrivacyError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_privacykit_report_advertising_id(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionString.lower(advertisingId),uniffiCallStatus
+    )
+}
+}
+    
+    /**
      * Reports what the OS says now (at launch, on resume, after Settings). Recorded only
      * when it differs from what PrivacyKit knew. `os_shows_rationale` is Android's
      * `shouldShowRequestPermissionRationale`; pass `None` on iOS.
@@ -1654,6 +1902,18 @@ open func reportPermission(permission: OsPermission, status: PermissionStatus, a
         FfiConverterTypePermissionStatus_lower(status),
         FfiConverterOptionTypeLocationAccuracy.lower(accuracy),
         FfiConverterOptionBool.lower(osShowsRationale),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Replaces the install identifier with a new random one; the old one is forgotten.
+     */
+open func resetInstallId()throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_privacykit_reset_install_id(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
@@ -1698,6 +1958,9 @@ open func shouldShowRationale(permission: OsPermission)throws  -> Bool  {
     /**
      * Loads a newer policy version. The same version with the same content changes
      * nothing; an older version, or the same version with other content, is refused.
+     *
+     * Agreement carries over for every use whose terms did not change materially; the uses
+     * whose terms grew need consent or acceptance again (see `pending_reconsent`).
      */
 open func updatePolicy(policyJson: String)throws  -> PolicyInfo  {
     return try  FfiConverterTypePolicyInfo_lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
@@ -1705,6 +1968,18 @@ open func updatePolicy(policyJson: String)throws  -> PolicyInfo  {
     uniffi_privacykit_fn_method_privacykit_update_policy(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(policyJson),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The user's facts as last declared, if any.
+     */
+open func userFacts()throws  -> UserFacts?  {
+    return try  FfiConverterOptionTypeUserFacts.lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_privacykit_user_facts(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
@@ -2651,6 +2926,323 @@ public func FfiConverterTypeAccountTokens_lower(_ value: AccountTokens) -> RustB
 
 
 /**
+ * What may be sent to ad partners: each field only if its category is allowed for
+ * advertising now.
+ */
+public struct AdContext: Equatable, Hashable {
+    public var language: String?
+    public var country: String?
+    public var city: String?
+    public var deviceModel: String?
+    public var advertisingId: String?
+    /**
+     * Fields the app supplied (or the ID) that were left out.
+     */
+    public var withheld: [WithheldField]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(language: String?, country: String?, city: String?, deviceModel: String?, advertisingId: String?, 
+        /**
+         * Fields the app supplied (or the ID) that were left out.
+         */withheld: [WithheldField]) {
+        self.language = language
+        self.country = country
+        self.city = city
+        self.deviceModel = deviceModel
+        self.advertisingId = advertisingId
+        self.withheld = withheld
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension AdContext: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAdContext: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AdContext {
+        return
+            try AdContext(
+                language: FfiConverterOptionString.read(from: &buf), 
+                country: FfiConverterOptionString.read(from: &buf), 
+                city: FfiConverterOptionString.read(from: &buf), 
+                deviceModel: FfiConverterOptionString.read(from: &buf), 
+                advertisingId: FfiConverterOptionString.read(from: &buf), 
+                withheld: FfiConverterSequenceTypeWithheldField.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AdContext, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.language, into: &buf)
+        FfiConverterOptionString.write(value.country, into: &buf)
+        FfiConverterOptionString.write(value.city, into: &buf)
+        FfiConverterOptionString.write(value.deviceModel, into: &buf)
+        FfiConverterOptionString.write(value.advertisingId, into: &buf)
+        FfiConverterSequenceTypeWithheldField.write(value.withheld, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAdContext_lift(_ buf: RustBuffer) throws -> AdContext {
+    return try FfiConverterTypeAdContext.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAdContext_lower(_ value: AdContext) -> RustBuffer {
+    return FfiConverterTypeAdContext.lower(value)
+}
+
+
+/**
+ * What the app knows and would send to an ad partner.
+ */
+public struct AdContextInput: Equatable, Hashable {
+    /**
+     * BCP 47 language tag of the device (`de-DE`); category `device_info`.
+     */
+    public var language: String?
+    /**
+     * Country of the user; category `location`.
+     */
+    public var country: String?
+    /**
+     * City of the user; category `location`.
+     */
+    public var city: String?
+    /**
+     * Device model; category `device_info`.
+     */
+    public var deviceModel: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * BCP 47 language tag of the device (`de-DE`); category `device_info`.
+         */language: String?, 
+        /**
+         * Country of the user; category `location`.
+         */country: String?, 
+        /**
+         * City of the user; category `location`.
+         */city: String?, 
+        /**
+         * Device model; category `device_info`.
+         */deviceModel: String?) {
+        self.language = language
+        self.country = country
+        self.city = city
+        self.deviceModel = deviceModel
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension AdContextInput: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAdContextInput: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AdContextInput {
+        return
+            try AdContextInput(
+                language: FfiConverterOptionString.read(from: &buf), 
+                country: FfiConverterOptionString.read(from: &buf), 
+                city: FfiConverterOptionString.read(from: &buf), 
+                deviceModel: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AdContextInput, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.language, into: &buf)
+        FfiConverterOptionString.write(value.country, into: &buf)
+        FfiConverterOptionString.write(value.city, into: &buf)
+        FfiConverterOptionString.write(value.deviceModel, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAdContextInput_lift(_ buf: RustBuffer) throws -> AdContextInput {
+    return try FfiConverterTypeAdContextInput.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAdContextInput_lower(_ value: AdContextInput) -> RustBuffer {
+    return FfiConverterTypeAdContextInput.lower(value)
+}
+
+
+/**
+ * The advertising ID, when everything allows it, and the guard's decision either way.
+ */
+public struct AdvertisingIdAnswer: Equatable, Hashable {
+    public var advertisingId: String?
+    public var decision: Decision
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(advertisingId: String?, decision: Decision) {
+        self.advertisingId = advertisingId
+        self.decision = decision
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension AdvertisingIdAnswer: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAdvertisingIdAnswer: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AdvertisingIdAnswer {
+        return
+            try AdvertisingIdAnswer(
+                advertisingId: FfiConverterOptionString.read(from: &buf), 
+                decision: FfiConverterTypeDecision.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AdvertisingIdAnswer, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.advertisingId, into: &buf)
+        FfiConverterTypeDecision.write(value.decision, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAdvertisingIdAnswer_lift(_ buf: RustBuffer) throws -> AdvertisingIdAnswer {
+    return try FfiConverterTypeAdvertisingIdAnswer.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAdvertisingIdAnswer_lower(_ value: AdvertisingIdAnswer) -> RustBuffer {
+    return FfiConverterTypeAdvertisingIdAnswer.lower(value)
+}
+
+
+/**
+ * The user's age group and the thresholds behind it, for a settings screen.
+ */
+public struct AgeStatus: Equatable, Hashable {
+    public var group: AgeGroup
+    /**
+     * Whether the protective defaults for minors apply (minors, and unknown ages unless the
+     * policy treats them as adults).
+     */
+    public var protectiveDefaults: Bool
+    public var minimumAge: UInt8
+    /**
+     * The age of digital consent in force: the higher of the policy's and the
+     * jurisdiction's (16 when no jurisdiction is declared).
+     */
+    public var digitalConsentAge: UInt8
+    /**
+     * Who made the latest declaration; a guardian's can be changed only by a guardian.
+     */
+    public var declaredBy: ConsentSource?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(group: AgeGroup, 
+        /**
+         * Whether the protective defaults for minors apply (minors, and unknown ages unless the
+         * policy treats them as adults).
+         */protectiveDefaults: Bool, minimumAge: UInt8, 
+        /**
+         * The age of digital consent in force: the higher of the policy's and the
+         * jurisdiction's (16 when no jurisdiction is declared).
+         */digitalConsentAge: UInt8, 
+        /**
+         * Who made the latest declaration; a guardian's can be changed only by a guardian.
+         */declaredBy: ConsentSource?) {
+        self.group = group
+        self.protectiveDefaults = protectiveDefaults
+        self.minimumAge = minimumAge
+        self.digitalConsentAge = digitalConsentAge
+        self.declaredBy = declaredBy
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension AgeStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAgeStatus: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AgeStatus {
+        return
+            try AgeStatus(
+                group: FfiConverterTypeAgeGroup.read(from: &buf), 
+                protectiveDefaults: FfiConverterBool.read(from: &buf), 
+                minimumAge: FfiConverterUInt8.read(from: &buf), 
+                digitalConsentAge: FfiConverterUInt8.read(from: &buf), 
+                declaredBy: FfiConverterOptionTypeConsentSource.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AgeStatus, into buf: inout [UInt8]) {
+        FfiConverterTypeAgeGroup.write(value.group, into: &buf)
+        FfiConverterBool.write(value.protectiveDefaults, into: &buf)
+        FfiConverterUInt8.write(value.minimumAge, into: &buf)
+        FfiConverterUInt8.write(value.digitalConsentAge, into: &buf)
+        FfiConverterOptionTypeConsentSource.write(value.declaredBy, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAgeStatus_lift(_ buf: RustBuffer) throws -> AgeStatus {
+    return try FfiConverterTypeAgeStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAgeStatus_lower(_ value: AgeStatus) -> RustBuffer {
+    return FfiConverterTypeAgeStatus.lower(value)
+}
+
+
+/**
  * A kind of personal data the app processes.
  */
 public struct Category: Equatable, Hashable {
@@ -2924,6 +3516,127 @@ public func FfiConverterTypeDecision_lower(_ value: Decision) -> RustBuffer {
 }
 
 
+public struct ErasedData: Equatable, Hashable {
+    public var data: PersonalData
+    public var records: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(data: PersonalData, records: UInt64) {
+        self.data = data
+        self.records = records
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ErasedData: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeErasedData: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ErasedData {
+        return
+            try ErasedData(
+                data: FfiConverterTypePersonalData.read(from: &buf), 
+                records: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ErasedData, into buf: inout [UInt8]) {
+        FfiConverterTypePersonalData.write(value.data, into: &buf)
+        FfiConverterUInt64.write(value.records, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeErasedData_lift(_ buf: RustBuffer) throws -> ErasedData {
+    return try FfiConverterTypeErasedData.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeErasedData_lower(_ value: ErasedData) -> RustBuffer {
+    return FfiConverterTypeErasedData.lower(value)
+}
+
+
+/**
+ * What an erasure deleted: the kinds of data, how many records of each, and when.
+ */
+public struct ErasureReceipt: Equatable, Hashable {
+    public var erasedAtMs: Int64
+    public var erased: [ErasedData]
+    /**
+     * Whether key material was destroyed (the vault key and its platform keys).
+     */
+    public var keysDestroyed: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(erasedAtMs: Int64, erased: [ErasedData], 
+        /**
+         * Whether key material was destroyed (the vault key and its platform keys).
+         */keysDestroyed: Bool) {
+        self.erasedAtMs = erasedAtMs
+        self.erased = erased
+        self.keysDestroyed = keysDestroyed
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ErasureReceipt: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeErasureReceipt: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ErasureReceipt {
+        return
+            try ErasureReceipt(
+                erasedAtMs: FfiConverterInt64.read(from: &buf), 
+                erased: FfiConverterSequenceTypeErasedData.read(from: &buf), 
+                keysDestroyed: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ErasureReceipt, into buf: inout [UInt8]) {
+        FfiConverterInt64.write(value.erasedAtMs, into: &buf)
+        FfiConverterSequenceTypeErasedData.write(value.erased, into: &buf)
+        FfiConverterBool.write(value.keysDestroyed, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeErasureReceipt_lift(_ buf: RustBuffer) throws -> ErasureReceipt {
+    return try FfiConverterTypeErasureReceipt.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeErasureReceipt_lower(_ value: ErasureReceipt) -> RustBuffer {
+    return FfiConverterTypeErasureReceipt.lower(value)
+}
+
+
 /**
  * One row of the consent ledger.
  */
@@ -2939,6 +3652,10 @@ public struct LedgerEntry: Equatable, Hashable {
     public var category: String?
     public var source: ConsentSource
     /**
+     * What a `DeclareFacts` entry declared, as JSON; absent for every other action.
+     */
+    public var detail: String?
+    /**
      * SHA-256 over this entry and the previous entry's hash, in hex.
      */
     public var hash: String
@@ -2950,6 +3667,9 @@ public struct LedgerEntry: Equatable, Hashable {
          * 1, 2, 3, ... with no gaps.
          */seq: UInt64, timeMs: Int64, policyVersion: UInt32, action: ConsentAction, purpose: String?, category: String?, source: ConsentSource, 
         /**
+         * What a `DeclareFacts` entry declared, as JSON; absent for every other action.
+         */detail: String?, 
+        /**
          * SHA-256 over this entry and the previous entry's hash, in hex.
          */hash: String) {
         self.seq = seq
@@ -2959,6 +3679,7 @@ public struct LedgerEntry: Equatable, Hashable {
         self.purpose = purpose
         self.category = category
         self.source = source
+        self.detail = detail
         self.hash = hash
     }
 
@@ -2985,6 +3706,7 @@ public struct FfiConverterTypeLedgerEntry: FfiConverterRustBuffer {
                 purpose: FfiConverterOptionString.read(from: &buf), 
                 category: FfiConverterOptionString.read(from: &buf), 
                 source: FfiConverterTypeConsentSource.read(from: &buf), 
+                detail: FfiConverterOptionString.read(from: &buf), 
                 hash: FfiConverterString.read(from: &buf)
         )
     }
@@ -2997,6 +3719,7 @@ public struct FfiConverterTypeLedgerEntry: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.purpose, into: &buf)
         FfiConverterOptionString.write(value.category, into: &buf)
         FfiConverterTypeConsentSource.write(value.source, into: &buf)
+        FfiConverterOptionString.write(value.detail, into: &buf)
         FfiConverterString.write(value.hash, into: &buf)
     }
 }
@@ -3295,6 +4018,7 @@ public struct PolicyInfo: Equatable, Hashable {
     public var requiresAcceptance: Bool
     public var minimumAge: UInt8
     public var digitalConsentAge: UInt8
+    public var unknownAge: UnknownAgeRule
     public var categories: [Category]
     public var purposes: [Purpose]
     public var processing: [Processing]
@@ -3303,7 +4027,7 @@ public struct PolicyInfo: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(policyId: String, version: UInt32, effectiveDate: String, lastRevised: String?, controllerName: String, controllerContact: String?, requiresAcceptance: Bool, minimumAge: UInt8, digitalConsentAge: UInt8, categories: [Category], purposes: [Purpose], processing: [Processing], retention: [RetentionRule], recipients: [Recipient]) {
+    public init(policyId: String, version: UInt32, effectiveDate: String, lastRevised: String?, controllerName: String, controllerContact: String?, requiresAcceptance: Bool, minimumAge: UInt8, digitalConsentAge: UInt8, unknownAge: UnknownAgeRule, categories: [Category], purposes: [Purpose], processing: [Processing], retention: [RetentionRule], recipients: [Recipient]) {
         self.policyId = policyId
         self.version = version
         self.effectiveDate = effectiveDate
@@ -3313,6 +4037,7 @@ public struct PolicyInfo: Equatable, Hashable {
         self.requiresAcceptance = requiresAcceptance
         self.minimumAge = minimumAge
         self.digitalConsentAge = digitalConsentAge
+        self.unknownAge = unknownAge
         self.categories = categories
         self.purposes = purposes
         self.processing = processing
@@ -3345,6 +4070,7 @@ public struct FfiConverterTypePolicyInfo: FfiConverterRustBuffer {
                 requiresAcceptance: FfiConverterBool.read(from: &buf), 
                 minimumAge: FfiConverterUInt8.read(from: &buf), 
                 digitalConsentAge: FfiConverterUInt8.read(from: &buf), 
+                unknownAge: FfiConverterTypeUnknownAgeRule.read(from: &buf), 
                 categories: FfiConverterSequenceTypeCategory.read(from: &buf), 
                 purposes: FfiConverterSequenceTypePurpose.read(from: &buf), 
                 processing: FfiConverterSequenceTypeProcessing.read(from: &buf), 
@@ -3363,6 +4089,7 @@ public struct FfiConverterTypePolicyInfo: FfiConverterRustBuffer {
         FfiConverterBool.write(value.requiresAcceptance, into: &buf)
         FfiConverterUInt8.write(value.minimumAge, into: &buf)
         FfiConverterUInt8.write(value.digitalConsentAge, into: &buf)
+        FfiConverterTypeUnknownAgeRule.write(value.unknownAge, into: &buf)
         FfiConverterSequenceTypeCategory.write(value.categories, into: &buf)
         FfiConverterSequenceTypePurpose.write(value.purposes, into: &buf)
         FfiConverterSequenceTypeProcessing.write(value.processing, into: &buf)
@@ -3554,6 +4281,137 @@ public func FfiConverterTypeProcessing_lower(_ value: Processing) -> RustBuffer 
 
 
 /**
+ * What one purge did.
+ */
+public struct PurgeReport: Equatable, Hashable {
+    public var purgedAtMs: Int64
+    /**
+     * One entry per retention rule PrivacyKit enforces, with what it deleted.
+     */
+    public var purged: [PurgedData]
+    /**
+     * Retention rules for the app's own data: delete what is older than `cutoff_ms`.
+     */
+    public var appManaged: [RetentionCutoff]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(purgedAtMs: Int64, 
+        /**
+         * One entry per retention rule PrivacyKit enforces, with what it deleted.
+         */purged: [PurgedData], 
+        /**
+         * Retention rules for the app's own data: delete what is older than `cutoff_ms`.
+         */appManaged: [RetentionCutoff]) {
+        self.purgedAtMs = purgedAtMs
+        self.purged = purged
+        self.appManaged = appManaged
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PurgeReport: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePurgeReport: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PurgeReport {
+        return
+            try PurgeReport(
+                purgedAtMs: FfiConverterInt64.read(from: &buf), 
+                purged: FfiConverterSequenceTypePurgedData.read(from: &buf), 
+                appManaged: FfiConverterSequenceTypeRetentionCutoff.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PurgeReport, into buf: inout [UInt8]) {
+        FfiConverterInt64.write(value.purgedAtMs, into: &buf)
+        FfiConverterSequenceTypePurgedData.write(value.purged, into: &buf)
+        FfiConverterSequenceTypeRetentionCutoff.write(value.appManaged, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePurgeReport_lift(_ buf: RustBuffer) throws -> PurgeReport {
+    return try FfiConverterTypePurgeReport.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePurgeReport_lower(_ value: PurgeReport) -> RustBuffer {
+    return FfiConverterTypePurgeReport.lower(value)
+}
+
+
+public struct PurgedData: Equatable, Hashable {
+    public var data: String
+    public var records: UInt64
+    public var cutoffMs: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(data: String, records: UInt64, cutoffMs: Int64) {
+        self.data = data
+        self.records = records
+        self.cutoffMs = cutoffMs
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PurgedData: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePurgedData: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PurgedData {
+        return
+            try PurgedData(
+                data: FfiConverterString.read(from: &buf), 
+                records: FfiConverterUInt64.read(from: &buf), 
+                cutoffMs: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PurgedData, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.data, into: &buf)
+        FfiConverterUInt64.write(value.records, into: &buf)
+        FfiConverterInt64.write(value.cutoffMs, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePurgedData_lift(_ buf: RustBuffer) throws -> PurgedData {
+    return try FfiConverterTypePurgedData.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePurgedData_lower(_ value: PurgedData) -> RustBuffer {
+    return FfiConverterTypePurgedData.lower(value)
+}
+
+
+/**
  * Why the app uses data.
  */
 public struct Purpose: Equatable, Hashable {
@@ -3680,6 +4538,149 @@ public func FfiConverterTypeRecipient_lift(_ buf: RustBuffer) throws -> Recipien
 #endif
 public func FfiConverterTypeRecipient_lower(_ value: Recipient) -> RustBuffer {
     return FfiConverterTypeRecipient.lower(value)
+}
+
+
+/**
+ * One use whose terms grew after the user agreed to it.
+ */
+public struct ReconsentItem: Equatable, Hashable {
+    public var category: String
+    public var purpose: String
+    public var legalBasis: LegalBasis
+    public var action: ReconsentAction
+    /**
+     * The policy version the user agreed under.
+     */
+    public var agreedVersion: UInt32
+    /**
+     * How the terms grew since that version.
+     */
+    public var changes: [TermsChange]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(category: String, purpose: String, legalBasis: LegalBasis, action: ReconsentAction, 
+        /**
+         * The policy version the user agreed under.
+         */agreedVersion: UInt32, 
+        /**
+         * How the terms grew since that version.
+         */changes: [TermsChange]) {
+        self.category = category
+        self.purpose = purpose
+        self.legalBasis = legalBasis
+        self.action = action
+        self.agreedVersion = agreedVersion
+        self.changes = changes
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ReconsentItem: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReconsentItem: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ReconsentItem {
+        return
+            try ReconsentItem(
+                category: FfiConverterString.read(from: &buf), 
+                purpose: FfiConverterString.read(from: &buf), 
+                legalBasis: FfiConverterTypeLegalBasis.read(from: &buf), 
+                action: FfiConverterTypeReconsentAction.read(from: &buf), 
+                agreedVersion: FfiConverterUInt32.read(from: &buf), 
+                changes: FfiConverterSequenceTypeTermsChange.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ReconsentItem, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.category, into: &buf)
+        FfiConverterString.write(value.purpose, into: &buf)
+        FfiConverterTypeLegalBasis.write(value.legalBasis, into: &buf)
+        FfiConverterTypeReconsentAction.write(value.action, into: &buf)
+        FfiConverterUInt32.write(value.agreedVersion, into: &buf)
+        FfiConverterSequenceTypeTermsChange.write(value.changes, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReconsentItem_lift(_ buf: RustBuffer) throws -> ReconsentItem {
+    return try FfiConverterTypeReconsentItem.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReconsentItem_lower(_ value: ReconsentItem) -> RustBuffer {
+    return FfiConverterTypeReconsentItem.lower(value)
+}
+
+
+public struct RetentionCutoff: Equatable, Hashable {
+    public var data: String
+    public var days: UInt32
+    public var cutoffMs: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(data: String, days: UInt32, cutoffMs: Int64) {
+        self.data = data
+        self.days = days
+        self.cutoffMs = cutoffMs
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RetentionCutoff: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRetentionCutoff: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RetentionCutoff {
+        return
+            try RetentionCutoff(
+                data: FfiConverterString.read(from: &buf), 
+                days: FfiConverterUInt32.read(from: &buf), 
+                cutoffMs: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RetentionCutoff, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.data, into: &buf)
+        FfiConverterUInt32.write(value.days, into: &buf)
+        FfiConverterInt64.write(value.cutoffMs, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRetentionCutoff_lift(_ buf: RustBuffer) throws -> RetentionCutoff {
+    return try FfiConverterTypeRetentionCutoff.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRetentionCutoff_lower(_ value: RetentionCutoff) -> RustBuffer {
+    return FfiConverterTypeRetentionCutoff.lower(value)
 }
 
 
@@ -3877,6 +4878,240 @@ public func FfiConverterTypeScopedObjection_lower(_ value: ScopedObjection) -> R
 
 
 /**
+ * What the user (or their guardian) declares about the user. Declaring again corrects it;
+ * every declaration is a ledger entry.
+ */
+public struct UserFacts: Equatable, Hashable {
+    /**
+     * `YYYY-MM-DD`. Preferred over `age_years`: the age then follows the calendar.
+     */
+    public var birthDate: String?
+    /**
+     * The age in completed years, when the birth date is not known. It stays as declared
+     * until declared again.
+     */
+    public var ageYears: UInt8?
+    /**
+     * ISO 3166-1 alpha-2 country, optionally with an ISO 3166-2 subdivision: `DE`, `US-CA`.
+     */
+    public var jurisdiction: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * `YYYY-MM-DD`. Preferred over `age_years`: the age then follows the calendar.
+         */birthDate: String?, 
+        /**
+         * The age in completed years, when the birth date is not known. It stays as declared
+         * until declared again.
+         */ageYears: UInt8?, 
+        /**
+         * ISO 3166-1 alpha-2 country, optionally with an ISO 3166-2 subdivision: `DE`, `US-CA`.
+         */jurisdiction: String?) {
+        self.birthDate = birthDate
+        self.ageYears = ageYears
+        self.jurisdiction = jurisdiction
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension UserFacts: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeUserFacts: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UserFacts {
+        return
+            try UserFacts(
+                birthDate: FfiConverterOptionString.read(from: &buf), 
+                ageYears: FfiConverterOptionUInt8.read(from: &buf), 
+                jurisdiction: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: UserFacts, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.birthDate, into: &buf)
+        FfiConverterOptionUInt8.write(value.ageYears, into: &buf)
+        FfiConverterOptionString.write(value.jurisdiction, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUserFacts_lift(_ buf: RustBuffer) throws -> UserFacts {
+    return try FfiConverterTypeUserFacts.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUserFacts_lower(_ value: UserFacts) -> RustBuffer {
+    return FfiConverterTypeUserFacts.lower(value)
+}
+
+
+/**
+ * A field left out of the ad context, and why.
+ */
+public struct WithheldField: Equatable, Hashable {
+    public var field: String
+    public var reason: DecisionReason
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(field: String, reason: DecisionReason) {
+        self.field = field
+        self.reason = reason
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension WithheldField: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWithheldField: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WithheldField {
+        return
+            try WithheldField(
+                field: FfiConverterString.read(from: &buf), 
+                reason: FfiConverterTypeDecisionReason.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: WithheldField, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.field, into: &buf)
+        FfiConverterTypeDecisionReason.write(value.reason, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWithheldField_lift(_ buf: RustBuffer) throws -> WithheldField {
+    return try FfiConverterTypeWithheldField.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWithheldField_lower(_ value: WithheldField) -> RustBuffer {
+    return FfiConverterTypeWithheldField.lower(value)
+}
+
+
+/**
+ * Which age rules apply to the user.
+ */
+
+public enum AgeGroup: Equatable, Hashable {
+    
+    /**
+     * At or above the age of digital consent.
+     */
+    case adult
+    /**
+     * Below the age of digital consent: guardian consent, no advertising or profiling.
+     */
+    case minor
+    /**
+     * Below the policy's minimum age: service-necessary processing only.
+     */
+    case belowMinimumAge
+    /**
+     * No age declared.
+     */
+    case unknown
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension AgeGroup: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAgeGroup: FfiConverterRustBuffer {
+    typealias SwiftType = AgeGroup
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AgeGroup {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .adult
+        
+        case 2: return .minor
+        
+        case 3: return .belowMinimumAge
+        
+        case 4: return .unknown
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: AgeGroup, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .adult:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .minor:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .belowMinimumAge:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .unknown:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAgeGroup_lift(_ buf: RustBuffer) throws -> AgeGroup {
+    return try FfiConverterTypeAgeGroup.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAgeGroup_lower(_ value: AgeGroup) -> RustBuffer {
+    return FfiConverterTypeAgeGroup.lower(value)
+}
+
+
+
+/**
  * What one ledger entry records.
  */
 
@@ -3899,6 +5134,11 @@ public enum ConsentAction: Equatable, Hashable {
      * Accepts the current policy version.
      */
     case acceptPolicy
+    /**
+     * Declares (or corrects) the user's own facts: birth date or age, jurisdiction. The
+     * entry's `detail` holds them.
+     */
+    case declareFacts
 
 
 
@@ -3935,6 +5175,8 @@ public struct FfiConverterTypeConsentAction: FfiConverterRustBuffer {
         case 7: return .liftRestriction
         
         case 8: return .acceptPolicy
+        
+        case 9: return .declareFacts
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -3974,6 +5216,10 @@ public struct FfiConverterTypeConsentAction: FfiConverterRustBuffer {
         
         case .acceptPolicy:
             writeInt(&buf, Int32(8))
+        
+        
+        case .declareFacts:
+            writeInt(&buf, Int32(9))
         
         }
     }
@@ -4185,9 +5431,14 @@ public enum DecisionReason: Equatable, Hashable {
      */
     case notDeclaredInPolicy
     /**
-     * The user has not accepted the current policy version.
+     * The user has not accepted the policy, or accepted a version whose terms for this use
+     * have since changed materially.
      */
     case policyNotAccepted
+    /**
+     * The user is younger than the policy's minimum age: only the service itself runs.
+     */
+    case belowMinimumAge
     /**
      * The user restricted all non-essential processing.
      */
@@ -4197,9 +5448,24 @@ public enum DecisionReason: Equatable, Hashable {
      */
     case objectedByUser
     /**
+     * Advertising and profiling are never allowed for minors (nor, under the protective
+     * defaults, for a user whose age was never declared).
+     */
+    case notAllowedForMinors
+    /**
+     * The user is below the age of digital consent (or their age is unknown): this use
+     * needs a guardian's consent.
+     */
+    case needsGuardianConsent
+    /**
      * This use needs consent and the user was never asked.
      */
     case needsConsent
+    /**
+     * The user consented under terms that have since changed materially: ask again
+     * (`pending_reconsent` says what changed).
+     */
+    case reconsentNeeded
     /**
      * The user said no when asked.
      */
@@ -4232,6 +5498,10 @@ public enum DecisionReason: Equatable, Hashable {
      * This use needs precise location and the OS granted approximate location only.
      */
     case approximateLocationOnly
+    /**
+     * Everything allows the advertising identifier, but the OS gave none (or a zeroed one).
+     */
+    case advertisingIdUnavailable
     /**
      * The `PrivacyKit` was closed.
      */
@@ -4271,33 +5541,43 @@ public struct FfiConverterTypeDecisionReason: FfiConverterRustBuffer {
         
         case 4: return .policyNotAccepted
         
-        case 5: return .restrictedByUser
+        case 5: return .belowMinimumAge
         
-        case 6: return .objectedByUser
+        case 6: return .restrictedByUser
         
-        case 7: return .needsConsent
+        case 7: return .objectedByUser
         
-        case 8: return .consentDenied
+        case 8: return .notAllowedForMinors
         
-        case 9: return .consentWithdrawn
+        case 9: return .needsGuardianConsent
         
-        case 10: return .osPermissionNotRequested(permission: try FfiConverterTypeOsPermission.read(from: &buf)
+        case 10: return .needsConsent
+        
+        case 11: return .reconsentNeeded
+        
+        case 12: return .consentDenied
+        
+        case 13: return .consentWithdrawn
+        
+        case 14: return .osPermissionNotRequested(permission: try FfiConverterTypeOsPermission.read(from: &buf)
         )
         
-        case 11: return .osPermissionDenied(permission: try FfiConverterTypeOsPermission.read(from: &buf)
+        case 15: return .osPermissionDenied(permission: try FfiConverterTypeOsPermission.read(from: &buf)
         )
         
-        case 12: return .blockedInSettings(permission: try FfiConverterTypeOsPermission.read(from: &buf)
+        case 16: return .blockedInSettings(permission: try FfiConverterTypeOsPermission.read(from: &buf)
         )
         
-        case 13: return .osPermissionRestricted(permission: try FfiConverterTypeOsPermission.read(from: &buf)
+        case 17: return .osPermissionRestricted(permission: try FfiConverterTypeOsPermission.read(from: &buf)
         )
         
-        case 14: return .approximateLocationOnly
+        case 18: return .approximateLocationOnly
         
-        case 15: return .closed
+        case 19: return .advertisingIdUnavailable
         
-        case 16: return .internalError
+        case 20: return .closed
+        
+        case 21: return .internalError
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -4325,56 +5605,76 @@ public struct FfiConverterTypeDecisionReason: FfiConverterRustBuffer {
             writeInt(&buf, Int32(4))
         
         
-        case .restrictedByUser:
+        case .belowMinimumAge:
             writeInt(&buf, Int32(5))
         
         
-        case .objectedByUser:
+        case .restrictedByUser:
             writeInt(&buf, Int32(6))
         
         
-        case .needsConsent:
+        case .objectedByUser:
             writeInt(&buf, Int32(7))
         
         
-        case .consentDenied:
+        case .notAllowedForMinors:
             writeInt(&buf, Int32(8))
         
         
-        case .consentWithdrawn:
+        case .needsGuardianConsent:
             writeInt(&buf, Int32(9))
         
         
-        case let .osPermissionNotRequested(permission):
+        case .needsConsent:
             writeInt(&buf, Int32(10))
+        
+        
+        case .reconsentNeeded:
+            writeInt(&buf, Int32(11))
+        
+        
+        case .consentDenied:
+            writeInt(&buf, Int32(12))
+        
+        
+        case .consentWithdrawn:
+            writeInt(&buf, Int32(13))
+        
+        
+        case let .osPermissionNotRequested(permission):
+            writeInt(&buf, Int32(14))
             FfiConverterTypeOsPermission.write(permission, into: &buf)
             
         
         case let .osPermissionDenied(permission):
-            writeInt(&buf, Int32(11))
+            writeInt(&buf, Int32(15))
             FfiConverterTypeOsPermission.write(permission, into: &buf)
             
         
         case let .blockedInSettings(permission):
-            writeInt(&buf, Int32(12))
+            writeInt(&buf, Int32(16))
             FfiConverterTypeOsPermission.write(permission, into: &buf)
             
         
         case let .osPermissionRestricted(permission):
-            writeInt(&buf, Int32(13))
+            writeInt(&buf, Int32(17))
             FfiConverterTypeOsPermission.write(permission, into: &buf)
             
         
         case .approximateLocationOnly:
-            writeInt(&buf, Int32(14))
+            writeInt(&buf, Int32(18))
+        
+        
+        case .advertisingIdUnavailable:
+            writeInt(&buf, Int32(19))
         
         
         case .closed:
-            writeInt(&buf, Int32(15))
+            writeInt(&buf, Int32(20))
         
         
         case .internalError:
-            writeInt(&buf, Int32(16))
+            writeInt(&buf, Int32(21))
         
         }
     }
@@ -5027,6 +6327,111 @@ public func FfiConverterTypePermissionStatus_lower(_ value: PermissionStatus) ->
 
 
 /**
+ * A kind of personal data PrivacyKit keeps.
+ */
+
+public enum PersonalData: Equatable, Hashable {
+    
+    /**
+     * The consent ledger, with the user's declared facts and any compacted summary.
+     */
+    case consentLedger
+    /**
+     * The history of OS permission observations and request results.
+     */
+    case permissionHistory
+    /**
+     * Allowed uses per day.
+     */
+    case accessReport
+    /**
+     * Linked accounts, their tokens and the vault key.
+     */
+    case linkedAccounts
+    /**
+     * The per-install pseudonymous identifier.
+     */
+    case installId
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension PersonalData: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePersonalData: FfiConverterRustBuffer {
+    typealias SwiftType = PersonalData
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PersonalData {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .consentLedger
+        
+        case 2: return .permissionHistory
+        
+        case 3: return .accessReport
+        
+        case 4: return .linkedAccounts
+        
+        case 5: return .installId
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: PersonalData, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .consentLedger:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .permissionHistory:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .accessReport:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .linkedAccounts:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .installId:
+            writeInt(&buf, Int32(5))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePersonalData_lift(_ buf: RustBuffer) throws -> PersonalData {
+    return try FfiConverterTypePersonalData.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePersonalData_lower(_ value: PersonalData) -> RustBuffer {
+    return FfiConverterTypePersonalData.lower(value)
+}
+
+
+
+/**
  * The app's platform; the rules for asking again differ.
  */
 
@@ -5116,6 +6521,11 @@ public enum PrivacyChange: Equatable, Hashable {
      */
     case policy(version: UInt32
     )
+    /**
+     * Data was erased at the user's request.
+     */
+    case erased(receipt: ErasureReceipt
+    )
 
 
 
@@ -5146,6 +6556,9 @@ public struct FfiConverterTypePrivacyChange: FfiConverterRustBuffer {
         case 3: return .policy(version: try FfiConverterUInt32.read(from: &buf)
         )
         
+        case 4: return .erased(receipt: try FfiConverterTypeErasureReceipt.read(from: &buf)
+        )
+        
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
@@ -5167,6 +6580,11 @@ public struct FfiConverterTypePrivacyChange: FfiConverterRustBuffer {
         case let .policy(version):
             writeInt(&buf, Int32(3))
             FfiConverterUInt32.write(version, into: &buf)
+            
+        
+        case let .erased(receipt):
+            writeInt(&buf, Int32(4))
+            FfiConverterTypeErasureReceipt.write(receipt, into: &buf)
             
         }
     }
@@ -5546,6 +6964,300 @@ public func FfiConverterTypeRecipientKind_lower(_ value: RecipientKind) -> RustB
 }
 
 
+
+/**
+ * What the user must do to cover a use again.
+ */
+
+public enum ReconsentAction: Equatable, Hashable {
+    
+    /**
+     * Consent again (`grant_consent`).
+     */
+    case grantConsent
+    /**
+     * Accept the policy in force (`accept_policy`).
+     */
+    case acceptPolicy
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ReconsentAction: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReconsentAction: FfiConverterRustBuffer {
+    typealias SwiftType = ReconsentAction
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ReconsentAction {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .grantConsent
+        
+        case 2: return .acceptPolicy
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ReconsentAction, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .grantConsent:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .acceptPolicy:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReconsentAction_lift(_ buf: RustBuffer) throws -> ReconsentAction {
+    return try FfiConverterTypeReconsentAction.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReconsentAction_lower(_ value: ReconsentAction) -> RustBuffer {
+    return FfiConverterTypeReconsentAction.lower(value)
+}
+
+
+
+/**
+ * One way a (category, purpose) pair's terms grew since the user agreed to them.
+ */
+
+public enum TermsChange: Equatable, Hashable {
+    
+    /**
+     * The pair was not processed under the version the user agreed to.
+     */
+    case newProcessing
+    case legalBasisChanged(from: LegalBasis, to: LegalBasis
+    )
+    /**
+     * Data now also goes to these recipients (ids from the policy's `recipients`).
+     */
+    case recipientsAdded(recipients: [String]
+    )
+    /**
+     * The use now needs precise location where approximate was enough.
+     */
+    case preciseLocationRequired
+    /**
+     * The category now sits behind another OS permission.
+     */
+    case osPermissionChanged
+    /**
+     * Another controller is responsible for the data.
+     */
+    case controllerChanged
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension TermsChange: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTermsChange: FfiConverterRustBuffer {
+    typealias SwiftType = TermsChange
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TermsChange {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .newProcessing
+        
+        case 2: return .legalBasisChanged(from: try FfiConverterTypeLegalBasis.read(from: &buf), to: try FfiConverterTypeLegalBasis.read(from: &buf)
+        )
+        
+        case 3: return .recipientsAdded(recipients: try FfiConverterSequenceString.read(from: &buf)
+        )
+        
+        case 4: return .preciseLocationRequired
+        
+        case 5: return .osPermissionChanged
+        
+        case 6: return .controllerChanged
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: TermsChange, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .newProcessing:
+            writeInt(&buf, Int32(1))
+        
+        
+        case let .legalBasisChanged(from,to):
+            writeInt(&buf, Int32(2))
+            FfiConverterTypeLegalBasis.write(from, into: &buf)
+            FfiConverterTypeLegalBasis.write(to, into: &buf)
+            
+        
+        case let .recipientsAdded(recipients):
+            writeInt(&buf, Int32(3))
+            FfiConverterSequenceString.write(recipients, into: &buf)
+            
+        
+        case .preciseLocationRequired:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .osPermissionChanged:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .controllerChanged:
+            writeInt(&buf, Int32(6))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTermsChange_lift(_ buf: RustBuffer) throws -> TermsChange {
+    return try FfiConverterTypeTermsChange.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTermsChange_lower(_ value: TermsChange) -> RustBuffer {
+    return FfiConverterTypeTermsChange.lower(value)
+}
+
+
+
+/**
+ * How the guard treats a user whose age was never declared.
+ */
+
+public enum UnknownAgeRule: Equatable, Hashable {
+    
+    /**
+     * The protective defaults for minors apply until an adult age is declared (the default).
+     */
+    case protect
+    /**
+     * Treat the user as an adult until an age is declared: for apps that verify age before
+     * the SDK is used (an adult-only service with checked sign-up, for example).
+     */
+    case adult
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension UnknownAgeRule: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeUnknownAgeRule: FfiConverterRustBuffer {
+    typealias SwiftType = UnknownAgeRule
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UnknownAgeRule {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .protect
+        
+        case 2: return .adult
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: UnknownAgeRule, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .protect:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .adult:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUnknownAgeRule_lift(_ buf: RustBuffer) throws -> UnknownAgeRule {
+    return try FfiConverterTypeUnknownAgeRule.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUnknownAgeRule_lower(_ value: UnknownAgeRule) -> RustBuffer {
+    return FfiConverterTypeUnknownAgeRule.lower(value)
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionUInt8: FfiConverterRustBuffer {
+    typealias SwiftType = UInt8?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt8.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt8.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
@@ -5661,6 +7373,54 @@ fileprivate struct FfiConverterOptionTypeSecret: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeSecret.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeUserFacts: FfiConverterRustBuffer {
+    typealias SwiftType = UserFacts?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeUserFacts.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeUserFacts.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeConsentSource: FfiConverterRustBuffer {
+    typealias SwiftType = ConsentSource?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeConsentSource.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeConsentSource.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -5792,6 +7552,31 @@ fileprivate struct FfiConverterSequenceTypeCategory: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeErasedData: FfiConverterRustBuffer {
+    typealias SwiftType = [ErasedData]
+
+    public static func write(_ value: [ErasedData], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeErasedData.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ErasedData] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ErasedData]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeErasedData.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeLedgerEntry: FfiConverterRustBuffer {
     typealias SwiftType = [LedgerEntry]
 
@@ -5892,6 +7677,31 @@ fileprivate struct FfiConverterSequenceTypeProcessing: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypePurgedData: FfiConverterRustBuffer {
+    typealias SwiftType = [PurgedData]
+
+    public static func write(_ value: [PurgedData], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypePurgedData.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [PurgedData] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [PurgedData]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypePurgedData.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypePurpose: FfiConverterRustBuffer {
     typealias SwiftType = [Purpose]
 
@@ -5934,6 +7744,56 @@ fileprivate struct FfiConverterSequenceTypeRecipient: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeRecipient.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeReconsentItem: FfiConverterRustBuffer {
+    typealias SwiftType = [ReconsentItem]
+
+    public static func write(_ value: [ReconsentItem], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeReconsentItem.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ReconsentItem] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ReconsentItem]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeReconsentItem.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeRetentionCutoff: FfiConverterRustBuffer {
+    typealias SwiftType = [RetentionCutoff]
+
+    public static func write(_ value: [RetentionCutoff], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeRetentionCutoff.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [RetentionCutoff] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [RetentionCutoff]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeRetentionCutoff.read(from: &buf))
         }
         return seq
     }
@@ -6013,6 +7873,66 @@ fileprivate struct FfiConverterSequenceTypeScopedObjection: FfiConverterRustBuff
         return seq
     }
 }
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeWithheldField: FfiConverterRustBuffer {
+    typealias SwiftType = [WithheldField]
+
+    public static func write(_ value: [WithheldField], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeWithheldField.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [WithheldField] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [WithheldField]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeWithheldField.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeTermsChange: FfiConverterRustBuffer {
+    typealias SwiftType = [TermsChange]
+
+    public static func write(_ value: [TermsChange], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeTermsChange.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [TermsChange] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [TermsChange]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeTermsChange.read(from: &buf))
+        }
+        return seq
+    }
+}
+/**
+ * The JSON Schema of the document `export_personal_data()` returns.
+ */
+public func exportJsonSchema() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_func_export_json_schema(uniffiCallStatus
+    )
+})
+}
 /**
  * The JSON Schema of the policy document, for editors and tooling.
  */
@@ -6050,6 +7970,9 @@ private let initializationResult: InitializationResult = {
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
+    if (uniffi_privacykit_checksum_func_export_json_schema() != 27196) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_privacykit_checksum_func_policy_json_schema() != 11578) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -6074,7 +7997,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_privacykit_checksum_method_privacykit_access_report() != 6678) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_privacykit_checksum_method_privacykit_ad_context() != 45983) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_privacykit_checksum_method_privacykit_add_listener() != 51131) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_privacykit_checksum_method_privacykit_advertising_id() != 8741) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_privacykit_checksum_method_privacykit_age_status() != 50533) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_privacykit_can_request() != 7178) {
@@ -6092,16 +8024,31 @@ private let initializationResult: InitializationResult = {
     if (uniffi_privacykit_checksum_method_privacykit_data_use() != 30884) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_privacykit_checksum_method_privacykit_declare_user_facts() != 36588) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_privacykit_checksum_method_privacykit_deny_consent() != 63358) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_privacykit_checksum_method_privacykit_erase_all() != 40766) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_privacykit_checksum_method_privacykit_erase_data() != 17310) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_privacykit_checksum_method_privacykit_explain() != 28705) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_privacykit_checksum_method_privacykit_export_personal_data() != 923) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_privacykit_flush() != 7692) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_privacykit_grant_consent() != 50883) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_privacykit_checksum_method_privacykit_install_id() != 40970) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_privacykit_ledger() != 54586) {
@@ -6113,6 +8060,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_privacykit_checksum_method_privacykit_object_to() != 25763) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_privacykit_checksum_method_privacykit_pending_reconsent() != 27866) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_privacykit_checksum_method_privacykit_permission_history() != 63660) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -6120,6 +8070,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_privacykit_policy() != 12567) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_privacykit_checksum_method_privacykit_purge_expired() != 48476) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_privacykit_record_consent() != 41782) {
@@ -6131,7 +8084,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_privacykit_checksum_method_privacykit_remove_listener() != 32790) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_privacykit_checksum_method_privacykit_report_advertising_id() != 4959) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_privacykit_checksum_method_privacykit_report_permission() != 44656) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_privacykit_checksum_method_privacykit_reset_install_id() != 32183) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_privacykit_restrict_processing() != 4843) {
@@ -6143,7 +8102,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_privacykit_checksum_method_privacykit_should_show_rationale() != 45887) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_update_policy() != 57443) {
+    if (uniffi_privacykit_checksum_method_privacykit_update_policy() != 12350) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_privacykit_checksum_method_privacykit_user_facts() != 43698) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_privacykit_vault() != 45895) {

@@ -361,9 +361,24 @@ RustBuffer uniffi_privacykit_fn_method_privacykit_accept_policy(uint64_t ptr, Ru
 RustBuffer uniffi_privacykit_fn_method_privacykit_access_report(uint64_t ptr, RustBuffer from_day, RustBuffer to_day, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_AD_CONTEXT
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_AD_CONTEXT
+RustBuffer uniffi_privacykit_fn_method_privacykit_ad_context(uint64_t ptr, RustBuffer input, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_ADD_LISTENER
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_ADD_LISTENER
 uint64_t uniffi_privacykit_fn_method_privacykit_add_listener(uint64_t ptr, uint64_t listener, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_ADVERTISING_ID
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_ADVERTISING_ID
+RustBuffer uniffi_privacykit_fn_method_privacykit_advertising_id(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_AGE_STATUS
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_AGE_STATUS
+RustBuffer uniffi_privacykit_fn_method_privacykit_age_status(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_CAN_REQUEST
@@ -391,14 +406,34 @@ RustBuffer uniffi_privacykit_fn_method_privacykit_consent_state(uint64_t ptr, Ru
 uint64_t uniffi_privacykit_fn_method_privacykit_data_use(uint64_t ptr, RustBuffer category, RustBuffer purpose, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_DECLARE_USER_FACTS
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_DECLARE_USER_FACTS
+RustBuffer uniffi_privacykit_fn_method_privacykit_declare_user_facts(uint64_t ptr, RustBuffer facts, RustBuffer source, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_DENY_CONSENT
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_DENY_CONSENT
 RustBuffer uniffi_privacykit_fn_method_privacykit_deny_consent(uint64_t ptr, RustBuffer purpose, RustBuffer category, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_ERASE_ALL
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_ERASE_ALL
+RustBuffer uniffi_privacykit_fn_method_privacykit_erase_all(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_ERASE_DATA
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_ERASE_DATA
+RustBuffer uniffi_privacykit_fn_method_privacykit_erase_data(uint64_t ptr, RustBuffer data, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_EXPLAIN
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_EXPLAIN
 RustBuffer uniffi_privacykit_fn_method_privacykit_explain(uint64_t ptr, RustBuffer category, RustBuffer purpose, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_EXPORT_PERSONAL_DATA
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_EXPORT_PERSONAL_DATA
+RustBuffer uniffi_privacykit_fn_method_privacykit_export_personal_data(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_FLUSH
@@ -409,6 +444,11 @@ void uniffi_privacykit_fn_method_privacykit_flush(uint64_t ptr, RustCallStatus *
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_GRANT_CONSENT
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_GRANT_CONSENT
 RustBuffer uniffi_privacykit_fn_method_privacykit_grant_consent(uint64_t ptr, RustBuffer purpose, RustBuffer category, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_INSTALL_ID
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_INSTALL_ID
+RustBuffer uniffi_privacykit_fn_method_privacykit_install_id(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_LEDGER
@@ -426,6 +466,11 @@ RustBuffer uniffi_privacykit_fn_method_privacykit_lift_restriction(uint64_t ptr,
 RustBuffer uniffi_privacykit_fn_method_privacykit_object_to(uint64_t ptr, RustBuffer purpose, RustBuffer category, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_PENDING_RECONSENT
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_PENDING_RECONSENT
+RustBuffer uniffi_privacykit_fn_method_privacykit_pending_reconsent(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_PERMISSION_HISTORY
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_PERMISSION_HISTORY
 RustBuffer uniffi_privacykit_fn_method_privacykit_permission_history(uint64_t ptr, RustBuffer permission, RustCallStatus *_Nonnull out_status
@@ -439,6 +484,11 @@ RustBuffer uniffi_privacykit_fn_method_privacykit_permission_state(uint64_t ptr,
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_POLICY
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_POLICY
 RustBuffer uniffi_privacykit_fn_method_privacykit_policy(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_PURGE_EXPIRED
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_PURGE_EXPIRED
+RustBuffer uniffi_privacykit_fn_method_privacykit_purge_expired(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_RECORD_CONSENT
@@ -456,9 +506,19 @@ RustBuffer uniffi_privacykit_fn_method_privacykit_record_permission_request(uint
 int8_t uniffi_privacykit_fn_method_privacykit_remove_listener(uint64_t ptr, uint64_t id, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_REPORT_ADVERTISING_ID
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_REPORT_ADVERTISING_ID
+void uniffi_privacykit_fn_method_privacykit_report_advertising_id(uint64_t ptr, RustBuffer advertising_id, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_REPORT_PERMISSION
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_REPORT_PERMISSION
 RustBuffer uniffi_privacykit_fn_method_privacykit_report_permission(uint64_t ptr, RustBuffer permission, RustBuffer status, RustBuffer accuracy, RustBuffer os_shows_rationale, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_RESET_INSTALL_ID
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_RESET_INSTALL_ID
+RustBuffer uniffi_privacykit_fn_method_privacykit_reset_install_id(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_RESTRICT_PROCESSING
@@ -479,6 +539,11 @@ int8_t uniffi_privacykit_fn_method_privacykit_should_show_rationale(uint64_t ptr
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_UPDATE_POLICY
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_UPDATE_POLICY
 RustBuffer uniffi_privacykit_fn_method_privacykit_update_policy(uint64_t ptr, RustBuffer policy_json, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_USER_FACTS
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_USER_FACTS
+RustBuffer uniffi_privacykit_fn_method_privacykit_user_facts(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_VAULT
@@ -594,6 +659,12 @@ RustBuffer uniffi_privacykit_fn_method_tokenvault_tokens(uint64_t ptr, RustBuffe
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_TOKENVAULT_UNLINK_ACCOUNT
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_TOKENVAULT_UNLINK_ACCOUNT
 int8_t uniffi_privacykit_fn_method_tokenvault_unlink_account(uint64_t ptr, RustBuffer provider, RustBuffer account_id, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_FUNC_EXPORT_JSON_SCHEMA
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_FUNC_EXPORT_JSON_SCHEMA
+RustBuffer uniffi_privacykit_fn_func_export_json_schema(RustCallStatus *_Nonnull out_status
+    
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_FUNC_POLICY_JSON_SCHEMA
@@ -867,6 +938,12 @@ void ffi_privacykit_rust_future_free_void(uint64_t handle
 void ffi_privacykit_rust_future_complete_void(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_FUNC_EXPORT_JSON_SCHEMA
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_FUNC_EXPORT_JSON_SCHEMA
+uint16_t uniffi_privacykit_checksum_func_export_json_schema(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_FUNC_POLICY_JSON_SCHEMA
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_FUNC_POLICY_JSON_SCHEMA
 uint16_t uniffi_privacykit_checksum_func_policy_json_schema(void
@@ -915,9 +992,27 @@ uint16_t uniffi_privacykit_checksum_method_privacykit_access_report(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_AD_CONTEXT
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_AD_CONTEXT
+uint16_t uniffi_privacykit_checksum_method_privacykit_ad_context(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_ADD_LISTENER
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_ADD_LISTENER
 uint16_t uniffi_privacykit_checksum_method_privacykit_add_listener(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_ADVERTISING_ID
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_ADVERTISING_ID
+uint16_t uniffi_privacykit_checksum_method_privacykit_advertising_id(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_AGE_STATUS
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_AGE_STATUS
+uint16_t uniffi_privacykit_checksum_method_privacykit_age_status(void
     
 );
 #endif
@@ -951,15 +1046,39 @@ uint16_t uniffi_privacykit_checksum_method_privacykit_data_use(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_DECLARE_USER_FACTS
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_DECLARE_USER_FACTS
+uint16_t uniffi_privacykit_checksum_method_privacykit_declare_user_facts(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_DENY_CONSENT
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_DENY_CONSENT
 uint16_t uniffi_privacykit_checksum_method_privacykit_deny_consent(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_ERASE_ALL
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_ERASE_ALL
+uint16_t uniffi_privacykit_checksum_method_privacykit_erase_all(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_ERASE_DATA
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_ERASE_DATA
+uint16_t uniffi_privacykit_checksum_method_privacykit_erase_data(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_EXPLAIN
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_EXPLAIN
 uint16_t uniffi_privacykit_checksum_method_privacykit_explain(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_EXPORT_PERSONAL_DATA
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_EXPORT_PERSONAL_DATA
+uint16_t uniffi_privacykit_checksum_method_privacykit_export_personal_data(void
     
 );
 #endif
@@ -972,6 +1091,12 @@ uint16_t uniffi_privacykit_checksum_method_privacykit_flush(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_GRANT_CONSENT
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_GRANT_CONSENT
 uint16_t uniffi_privacykit_checksum_method_privacykit_grant_consent(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_INSTALL_ID
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_INSTALL_ID
+uint16_t uniffi_privacykit_checksum_method_privacykit_install_id(void
     
 );
 #endif
@@ -993,6 +1118,12 @@ uint16_t uniffi_privacykit_checksum_method_privacykit_object_to(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_PENDING_RECONSENT
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_PENDING_RECONSENT
+uint16_t uniffi_privacykit_checksum_method_privacykit_pending_reconsent(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_PERMISSION_HISTORY
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_PERMISSION_HISTORY
 uint16_t uniffi_privacykit_checksum_method_privacykit_permission_history(void
@@ -1008,6 +1139,12 @@ uint16_t uniffi_privacykit_checksum_method_privacykit_permission_state(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_POLICY
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_POLICY
 uint16_t uniffi_privacykit_checksum_method_privacykit_policy(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_PURGE_EXPIRED
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_PURGE_EXPIRED
+uint16_t uniffi_privacykit_checksum_method_privacykit_purge_expired(void
     
 );
 #endif
@@ -1029,9 +1166,21 @@ uint16_t uniffi_privacykit_checksum_method_privacykit_remove_listener(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_REPORT_ADVERTISING_ID
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_REPORT_ADVERTISING_ID
+uint16_t uniffi_privacykit_checksum_method_privacykit_report_advertising_id(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_REPORT_PERMISSION
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_REPORT_PERMISSION
 uint16_t uniffi_privacykit_checksum_method_privacykit_report_permission(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_RESET_INSTALL_ID
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_RESET_INSTALL_ID
+uint16_t uniffi_privacykit_checksum_method_privacykit_reset_install_id(void
     
 );
 #endif
@@ -1056,6 +1205,12 @@ uint16_t uniffi_privacykit_checksum_method_privacykit_should_show_rationale(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_UPDATE_POLICY
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_UPDATE_POLICY
 uint16_t uniffi_privacykit_checksum_method_privacykit_update_policy(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_USER_FACTS
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_USER_FACTS
+uint16_t uniffi_privacykit_checksum_method_privacykit_user_facts(void
     
 );
 #endif

@@ -731,6 +731,8 @@ internal object IntegrityCheckingUniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
+    external fun uniffi_privacykit_checksum_func_export_json_schema(
+    ): Int
     external fun uniffi_privacykit_checksum_func_policy_json_schema(
     ): Int
     external fun uniffi_privacykit_checksum_func_validate_policy(
@@ -747,7 +749,13 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_access_report(
     ): Int
+    external fun uniffi_privacykit_checksum_method_privacykit_ad_context(
+    ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_add_listener(
+    ): Int
+    external fun uniffi_privacykit_checksum_method_privacykit_advertising_id(
+    ): Int
+    external fun uniffi_privacykit_checksum_method_privacykit_age_status(
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_can_request(
     ): Int
@@ -759,13 +767,23 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_data_use(
     ): Int
+    external fun uniffi_privacykit_checksum_method_privacykit_declare_user_facts(
+    ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_deny_consent(
     ): Int
+    external fun uniffi_privacykit_checksum_method_privacykit_erase_all(
+    ): Int
+    external fun uniffi_privacykit_checksum_method_privacykit_erase_data(
+    ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_explain(
+    ): Int
+    external fun uniffi_privacykit_checksum_method_privacykit_export_personal_data(
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_flush(
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_grant_consent(
+    ): Int
+    external fun uniffi_privacykit_checksum_method_privacykit_install_id(
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_ledger(
     ): Int
@@ -773,11 +791,15 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_object_to(
     ): Int
+    external fun uniffi_privacykit_checksum_method_privacykit_pending_reconsent(
+    ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_permission_history(
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_permission_state(
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_policy(
+    ): Int
+    external fun uniffi_privacykit_checksum_method_privacykit_purge_expired(
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_record_consent(
     ): Int
@@ -785,7 +807,11 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_remove_listener(
     ): Int
+    external fun uniffi_privacykit_checksum_method_privacykit_report_advertising_id(
+    ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_report_permission(
+    ): Int
+    external fun uniffi_privacykit_checksum_method_privacykit_reset_install_id(
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_restrict_processing(
     ): Int
@@ -794,6 +820,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_privacykit_checksum_method_privacykit_should_show_rationale(
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_update_policy(
+    ): Int
+    external fun uniffi_privacykit_checksum_method_privacykit_user_facts(
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_vault(
     ): Int
@@ -879,8 +907,14 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_access_report(`ptr`: Long,`fromDay`: RustBuffer.ByValue,`toDay`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_privacykit_fn_method_privacykit_ad_context(`ptr`: Long,`input`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_add_listener(`ptr`: Long,`listener`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_privacykit_fn_method_privacykit_advertising_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_privacykit_fn_method_privacykit_age_status(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_can_request(`ptr`: Long,`permission`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Byte
     external fun uniffi_privacykit_fn_method_privacykit_check(`ptr`: Long,`category`: RustBuffer.ByValue,`purpose`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -891,13 +925,23 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_data_use(`ptr`: Long,`category`: RustBuffer.ByValue,`purpose`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_privacykit_fn_method_privacykit_declare_user_facts(`ptr`: Long,`facts`: RustBuffer.ByValue,`source`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_deny_consent(`ptr`: Long,`purpose`: RustBuffer.ByValue,`category`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_privacykit_fn_method_privacykit_erase_all(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_privacykit_fn_method_privacykit_erase_data(`ptr`: Long,`data`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_explain(`ptr`: Long,`category`: RustBuffer.ByValue,`purpose`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_privacykit_fn_method_privacykit_export_personal_data(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_flush(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_privacykit_fn_method_privacykit_grant_consent(`ptr`: Long,`purpose`: RustBuffer.ByValue,`category`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_privacykit_fn_method_privacykit_install_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_ledger(`ptr`: Long,`afterSeq`: Long,`limit`: Int,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -905,11 +949,15 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_object_to(`ptr`: Long,`purpose`: RustBuffer.ByValue,`category`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_privacykit_fn_method_privacykit_pending_reconsent(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_permission_history(`ptr`: Long,`permission`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_permission_state(`ptr`: Long,`permission`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_policy(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_privacykit_fn_method_privacykit_purge_expired(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_record_consent(`ptr`: Long,`change`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -917,7 +965,11 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_remove_listener(`ptr`: Long,`id`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Byte
+    external fun uniffi_privacykit_fn_method_privacykit_report_advertising_id(`ptr`: Long,`advertisingId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_privacykit_fn_method_privacykit_report_permission(`ptr`: Long,`permission`: RustBuffer.ByValue,`status`: RustBuffer.ByValue,`accuracy`: RustBuffer.ByValue,`osShowsRationale`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_privacykit_fn_method_privacykit_reset_install_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_restrict_processing(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -926,6 +978,8 @@ internal object UniffiLib {
     external fun uniffi_privacykit_fn_method_privacykit_should_show_rationale(`ptr`: Long,`permission`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Byte
     external fun uniffi_privacykit_fn_method_privacykit_update_policy(`ptr`: Long,`policyJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_privacykit_fn_method_privacykit_user_facts(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_vault(`ptr`: Long,`keyProvider`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -973,6 +1027,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_tokenvault_unlink_account(`ptr`: Long,`provider`: RustBuffer.ByValue,`accountId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Byte
+    external fun uniffi_privacykit_fn_func_export_json_schema(uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_func_policy_json_schema(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_func_validate_policy(`policyJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1096,6 +1152,9 @@ private fun uniffiCheckContractApiVersion(lib: IntegrityCheckingUniffiLib) {
 }
 @Suppress("UNUSED_PARAMETER")
 private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
+    if ((lib.uniffi_privacykit_checksum_func_export_json_schema() and 0xFFFF) != 27196) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_privacykit_checksum_func_policy_json_schema() and 0xFFFF) != 11578) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1120,7 +1179,16 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_privacykit_checksum_method_privacykit_access_report() and 0xFFFF) != 6678) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_ad_context() and 0xFFFF) != 45983) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_add_listener() and 0xFFFF) != 51131) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_advertising_id() and 0xFFFF) != 8741) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_age_status() and 0xFFFF) != 50533) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_can_request() and 0xFFFF) != 7178) {
@@ -1138,16 +1206,31 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_privacykit_checksum_method_privacykit_data_use() and 0xFFFF) != 30884) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_declare_user_facts() and 0xFFFF) != 36588) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_deny_consent() and 0xFFFF) != 63358) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_erase_all() and 0xFFFF) != 40766) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_erase_data() and 0xFFFF) != 17310) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_explain() and 0xFFFF) != 28705) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_export_personal_data() and 0xFFFF) != 923) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_flush() and 0xFFFF) != 7692) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_grant_consent() and 0xFFFF) != 50883) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_install_id() and 0xFFFF) != 40970) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_ledger() and 0xFFFF) != 54586) {
@@ -1159,6 +1242,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_privacykit_checksum_method_privacykit_object_to() and 0xFFFF) != 25763) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_pending_reconsent() and 0xFFFF) != 27866) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_permission_history() and 0xFFFF) != 63660) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1166,6 +1252,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_policy() and 0xFFFF) != 12567) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_purge_expired() and 0xFFFF) != 48476) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_record_consent() and 0xFFFF) != 41782) {
@@ -1177,7 +1266,13 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_privacykit_checksum_method_privacykit_remove_listener() and 0xFFFF) != 32790) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_report_advertising_id() and 0xFFFF) != 4959) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_report_permission() and 0xFFFF) != 44656) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_reset_install_id() and 0xFFFF) != 32183) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_restrict_processing() and 0xFFFF) != 4843) {
@@ -1189,7 +1284,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_privacykit_checksum_method_privacykit_should_show_rationale() and 0xFFFF) != 45887) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_update_policy() and 0xFFFF) != 57443) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_update_policy() and 0xFFFF) != 12350) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_user_facts() and 0xFFFF) != 43698) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_vault() and 0xFFFF) != 45895) {
@@ -2498,9 +2596,28 @@ public interface PrivacyKitInterface {
     fun `accessReport`(`fromDay`: kotlin.String, `toDay`: kotlin.String): List<AccessReportRow>
     
     /**
+     * What the app may send to ad partners: each field of `input`, and the advertising ID,
+     * only if its own category is allowed for advertising now. Fields left out are listed
+     * with the reason. Each included field counts as a use.
+     */
+    fun `adContext`(`input`: AdContextInput): AdContext
+    
+    /**
      * Registers a listener; returns the id to remove it with.
      */
     fun `addListener`(`listener`: PrivacyListener): kotlin.ULong
+    
+    /**
+     * The advertising ID, only if the OS allows it, the user consented to advertising, the
+     * user is not a minor and processing is not restricted; otherwise none, with the reason.
+     * Counted as a use of `advertising_id` for `advertising` when given out.
+     */
+    fun `advertisingId`(): AdvertisingIdAnswer
+    
+    /**
+     * Which age rules apply now, and why.
+     */
+    fun `ageStatus`(): AgeStatus
     
     /**
      * Would a request show the system prompt?
@@ -2532,14 +2649,45 @@ public interface PrivacyKitInterface {
     fun `dataUse`(`category`: kotlin.String, `purpose`: kotlin.String): DataUse
     
     /**
+     * Declares or corrects the user's own facts: birth date or age, and jurisdiction. They
+     * set the age rules (see `age_status`). Recorded in the ledger. Facts a guardian declared
+     * can be changed only with `ConsentSource::Guardian`.
+     */
+    fun `declareUserFacts`(`facts`: UserFacts, `source`: ConsentSource): LedgerEntry
+    
+    /**
      * The user declines `purpose` when asked.
      */
     fun `denyConsent`(`purpose`: kotlin.String, `category`: kotlin.String? = null): LedgerEntry
     
     /**
+     * Erases everything PrivacyKit keeps about the user: the ledger, declared facts,
+     * permission states and history, the access report, linked accounts with their keys
+     * (the platform keys are deleted too), the install id. The file is then compacted so no
+     * deleted byte survives in it or its WAL. PrivacyKit stays open and starts afresh with
+     * the policy in force, as on a first open.
+     */
+    fun `eraseAll`(): ErasureReceipt
+    
+    /**
+     * Erases one kind of data the same way (deleted in one transaction, keys destroyed where
+     * the data has them, file compacted). Erasing the permission history keeps each
+     * permission's current state; erasing the ledger forgets every choice.
+     */
+    fun `eraseData`(`data`: PersonalData): ErasureReceipt
+    
+    /**
      * The same answer as `check`, without counting a use: for settings screens.
      */
     fun `explain`(`category`: kotlin.String, `purpose`: kotlin.String): Decision
+    
+    /**
+     * Everything PrivacyKit keeps about the user, as one JSON document (format
+     * `privacykit-export` version 1; `export_json_schema()` describes it): policy and age
+     * status, every decision, permission states with their history, the consent ledger as
+     * consent receipts, linked accounts (metadata only, never secrets) and the access report.
+     */
+    fun `exportPersonalData`(): kotlin.String
     
     /**
      * Writes the access counts gathered in memory. Call it when the app goes to the
@@ -2551,6 +2699,12 @@ public interface PrivacyKitInterface {
      * The user consents to `purpose` (for every category, or only `category`).
      */
     fun `grantConsent`(`purpose`: kotlin.String, `category`: kotlin.String? = null): LedgerEntry
+    
+    /**
+     * A random identifier for this installation, created on first use: a pseudonym the app
+     * can use instead of the advertising ID or any account id. The user can reset it.
+     */
+    fun `installId`(): kotlin.String
     
     /**
      * Up to `limit` ledger entries after `after_seq` (0 for the first), oldest first.
@@ -2568,6 +2722,13 @@ public interface PrivacyKitInterface {
     fun `objectTo`(`purpose`: kotlin.String, `category`: kotlin.String? = null): LedgerEntry
     
     /**
+     * The uses the user agreed to under terms that have since grown, with what changed:
+     * consents to ask for again (`grant_consent`) and uses that need the policy accepted
+     * again (`accept_policy`). Withdrawn and denied choices are never listed: they stay.
+     */
+    fun `pendingReconsent`(): List<ReconsentItem>
+    
+    /**
      * Every recorded observation and request result for `permission`, oldest first.
      */
     fun `permissionHistory`(`permission`: OsPermission): List<PermissionEvent>
@@ -2581,6 +2742,12 @@ public interface PrivacyKitInterface {
      * The policy in force.
      */
     fun `policy`(): PolicyInfo
+    
+    /**
+     * Applies the policy's retention periods now (PrivacyKit also does this on open). Safe
+     * to call at any time: a second call deletes nothing more.
+     */
+    fun `purgeExpired`(): PurgeReport
     
     /**
      * Records any consent change, with its source (a guardian, a default, a migration).
@@ -2599,11 +2766,24 @@ public interface PrivacyKitInterface {
     fun `removeListener`(`id`: kotlin.ULong): kotlin.Boolean
     
     /**
+     * Reports the OS advertising ID (IDFA / Android advertising ID) at launch and whenever
+     * it may have changed; `None` when the OS gives none. The all-zero ID counts as none.
+     * Kept in memory only. Report tracking authorization with `report_permission(Tracking,
+     * ...)`: ATT on iOS; on Android `Denied` when the user limited ad tracking.
+     */
+    fun `reportAdvertisingId`(`advertisingId`: kotlin.String?)
+    
+    /**
      * Reports what the OS says now (at launch, on resume, after Settings). Recorded only
      * when it differs from what PrivacyKit knew. `os_shows_rationale` is Android's
      * `shouldShowRequestPermissionRationale`; pass `None` on iOS.
      */
     fun `reportPermission`(`permission`: OsPermission, `status`: PermissionStatus, `accuracy`: LocationAccuracy? = null, `osShowsRationale`: kotlin.Boolean? = null): PermissionState
+    
+    /**
+     * Replaces the install identifier with a new random one; the old one is forgotten.
+     */
+    fun `resetInstallId`(): kotlin.String
     
     /**
      * The user restricts all processing that is not essential.
@@ -2623,8 +2803,16 @@ public interface PrivacyKitInterface {
     /**
      * Loads a newer policy version. The same version with the same content changes
      * nothing; an older version, or the same version with other content, is refused.
+     *
+     * Agreement carries over for every use whose terms did not change materially; the uses
+     * whose terms grew need consent or acceptance again (see `pending_reconsent`).
      */
     fun `updatePolicy`(`policyJson`: kotlin.String): PolicyInfo
+    
+    /**
+     * The user's facts as last declared, if any.
+     */
+    fun `userFacts`(): UserFacts?
     
     /**
      * The vault of linked accounts' tokens, keyed by the platform keystore through
@@ -2796,6 +2984,26 @@ open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
 
     
     /**
+     * What the app may send to ad partners: each field of `input`, and the advertising ID,
+     * only if its own category is allowed for advertising now. Fields left out are listed
+     * with the reason. Each included field counts as a use.
+     */
+    @Throws(PrivacyException::class)override fun `adContext`(`input`: AdContextInput): AdContext {
+            return FfiConverterTypeAdContext.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PrivacyException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_privacykit_ad_context(
+        it,
+        
+        FfiConverterTypeAdContextInput.lower(`input`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * Registers a listener; returns the id to remove it with.
      */
     @Throws(PrivacyException::class)override fun `addListener`(`listener`: PrivacyListener): kotlin.ULong {
@@ -2806,6 +3014,42 @@ open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
         it,
         
         FfiConverterTypePrivacyListener.lower(`listener`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The advertising ID, only if the OS allows it, the user consented to advertising, the
+     * user is not a minor and processing is not restricted; otherwise none, with the reason.
+     * Counted as a use of `advertising_id` for `advertising` when given out.
+     */
+    @Throws(PrivacyException::class)override fun `advertisingId`(): AdvertisingIdAnswer {
+            return FfiConverterTypeAdvertisingIdAnswer.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PrivacyException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_privacykit_advertising_id(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Which age rules apply now, and why.
+     */
+    @Throws(PrivacyException::class)override fun `ageStatus`(): AgeStatus {
+            return FfiConverterTypeAgeStatus.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PrivacyException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_privacykit_age_status(
+        it,
+        _status)
 }
     }
     )
@@ -2905,6 +3149,27 @@ open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
 
     
     /**
+     * Declares or corrects the user's own facts: birth date or age, and jurisdiction. They
+     * set the age rules (see `age_status`). Recorded in the ledger. Facts a guardian declared
+     * can be changed only with `ConsentSource::Guardian`.
+     */
+    @Throws(PrivacyException::class)override fun `declareUserFacts`(`facts`: UserFacts, `source`: ConsentSource): LedgerEntry {
+            return FfiConverterTypeLedgerEntry.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PrivacyException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_privacykit_declare_user_facts(
+        it,
+        
+        FfiConverterTypeUserFacts.lower(`facts`),
+        FfiConverterTypeConsentSource.lower(`source`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * The user declines `purpose` when asked.
      */
     @Throws(PrivacyException::class)override fun `denyConsent`(`purpose`: kotlin.String, `category`: kotlin.String?): LedgerEntry {
@@ -2924,6 +3189,47 @@ open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
 
     
     /**
+     * Erases everything PrivacyKit keeps about the user: the ledger, declared facts,
+     * permission states and history, the access report, linked accounts with their keys
+     * (the platform keys are deleted too), the install id. The file is then compacted so no
+     * deleted byte survives in it or its WAL. PrivacyKit stays open and starts afresh with
+     * the policy in force, as on a first open.
+     */
+    @Throws(PrivacyException::class)override fun `eraseAll`(): ErasureReceipt {
+            return FfiConverterTypeErasureReceipt.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PrivacyException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_privacykit_erase_all(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Erases one kind of data the same way (deleted in one transaction, keys destroyed where
+     * the data has them, file compacted). Erasing the permission history keeps each
+     * permission's current state; erasing the ledger forgets every choice.
+     */
+    @Throws(PrivacyException::class)override fun `eraseData`(`data`: PersonalData): ErasureReceipt {
+            return FfiConverterTypeErasureReceipt.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PrivacyException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_privacykit_erase_data(
+        it,
+        
+        FfiConverterTypePersonalData.lower(`data`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * The same answer as `check`, without counting a use: for settings screens.
      */override fun `explain`(`category`: kotlin.String, `purpose`: kotlin.String): Decision {
             return FfiConverterTypeDecision.lift(
@@ -2934,6 +3240,26 @@ open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
         
         FfiConverterString.lower(`category`),
         FfiConverterString.lower(`purpose`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Everything PrivacyKit keeps about the user, as one JSON document (format
+     * `privacykit-export` version 1; `export_json_schema()` describes it): policy and age
+     * status, every decision, permission states with their history, the consent ledger as
+     * consent receipts, linked accounts (metadata only, never secrets) and the access report.
+     */
+    @Throws(PrivacyException::class)override fun `exportPersonalData`(): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PrivacyException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_privacykit_export_personal_data(
+        it,
+        _status)
 }
     }
     )
@@ -2970,6 +3296,24 @@ open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
         
         FfiConverterString.lower(`purpose`),
         FfiConverterOptionalString.lower(`category`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * A random identifier for this installation, created on first use: a pseudonym the app
+     * can use instead of the advertising ID or any account id. The user can reset it.
+     */
+    @Throws(PrivacyException::class)override fun `installId`(): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PrivacyException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_privacykit_install_id(
+        it,
+        _status)
 }
     }
     )
@@ -3033,6 +3377,25 @@ open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
 
     
     /**
+     * The uses the user agreed to under terms that have since grown, with what changed:
+     * consents to ask for again (`grant_consent`) and uses that need the policy accepted
+     * again (`accept_policy`). Withdrawn and denied choices are never listed: they stay.
+     */
+    @Throws(PrivacyException::class)override fun `pendingReconsent`(): List<ReconsentItem> {
+            return FfiConverterSequenceTypeReconsentItem.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PrivacyException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_privacykit_pending_reconsent(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * Every recorded observation and request result for `permission`, oldest first.
      */
     @Throws(PrivacyException::class)override fun `permissionHistory`(`permission`: OsPermission): List<PermissionEvent> {
@@ -3076,6 +3439,24 @@ open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
     callWithHandle {
     uniffiRustCallWithError(PrivacyException) { _status ->
     UniffiLib.uniffi_privacykit_fn_method_privacykit_policy(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Applies the policy's retention periods now (PrivacyKit also does this on open). Safe
+     * to call at any time: a second call deletes nothing more.
+     */
+    @Throws(PrivacyException::class)override fun `purgeExpired`(): PurgeReport {
+            return FfiConverterTypePurgeReport.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PrivacyException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_privacykit_purge_expired(
         it,
         _status)
 }
@@ -3143,6 +3524,26 @@ open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
 
     
     /**
+     * Reports the OS advertising ID (IDFA / Android advertising ID) at launch and whenever
+     * it may have changed; `None` when the OS gives none. The all-zero ID counts as none.
+     * Kept in memory only. Report tracking authorization with `report_permission(Tracking,
+     * ...)`: ATT on iOS; on Android `Denied` when the user limited ad tracking.
+     */
+    @Throws(PrivacyException::class)override fun `reportAdvertisingId`(`advertisingId`: kotlin.String?)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(PrivacyException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_privacykit_report_advertising_id(
+        it,
+        
+        FfiConverterOptionalString.lower(`advertisingId`),_status)
+}
+    }
+    
+    
+
+    
+    /**
      * Reports what the OS says now (at launch, on resume, after Settings). Recorded only
      * when it differs from what PrivacyKit knew. `os_shows_rationale` is Android's
      * `shouldShowRequestPermissionRationale`; pass `None` on iOS.
@@ -3158,6 +3559,23 @@ open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
         FfiConverterTypePermissionStatus.lower(`status`),
         FfiConverterOptionalTypeLocationAccuracy.lower(`accuracy`),
         FfiConverterOptionalBoolean.lower(`osShowsRationale`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Replaces the install identifier with a new random one; the old one is forgotten.
+     */
+    @Throws(PrivacyException::class)override fun `resetInstallId`(): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PrivacyException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_privacykit_reset_install_id(
+        it,
+        _status)
 }
     }
     )
@@ -3220,6 +3638,9 @@ open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
     /**
      * Loads a newer policy version. The same version with the same content changes
      * nothing; an older version, or the same version with other content, is refused.
+     *
+     * Agreement carries over for every use whose terms did not change materially; the uses
+     * whose terms grew need consent or acceptance again (see `pending_reconsent`).
      */
     @Throws(PrivacyException::class)override fun `updatePolicy`(`policyJson`: kotlin.String): PolicyInfo {
             return FfiConverterTypePolicyInfo.lift(
@@ -3229,6 +3650,23 @@ open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
         it,
         
         FfiConverterString.lower(`policyJson`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The user's facts as last declared, if any.
+     */
+    @Throws(PrivacyException::class)override fun `userFacts`(): UserFacts? {
+            return FfiConverterOptionalTypeUserFacts.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PrivacyException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_privacykit_user_facts(
+        it,
+        _status)
 }
     }
     )
@@ -4600,6 +5038,242 @@ public object FfiConverterTypeAccountTokens: FfiConverterRustBuffer<AccountToken
 
 
 /**
+ * What may be sent to ad partners: each field only if its category is allowed for
+ * advertising now.
+ */
+data class AdContext (
+    var `language`: kotlin.String?
+    , 
+    var `country`: kotlin.String?
+    , 
+    var `city`: kotlin.String?
+    , 
+    var `deviceModel`: kotlin.String?
+    , 
+    var `advertisingId`: kotlin.String?
+    , 
+    /**
+     * Fields the app supplied (or the ID) that were left out.
+     */
+    var `withheld`: List<WithheldField>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAdContext: FfiConverterRustBuffer<AdContext> {
+    override fun read(buf: ByteBuffer): AdContext {
+        return AdContext(
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterSequenceTypeWithheldField.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: AdContext) = (
+            FfiConverterOptionalString.allocationSize(value.`language`) +
+            FfiConverterOptionalString.allocationSize(value.`country`) +
+            FfiConverterOptionalString.allocationSize(value.`city`) +
+            FfiConverterOptionalString.allocationSize(value.`deviceModel`) +
+            FfiConverterOptionalString.allocationSize(value.`advertisingId`) +
+            FfiConverterSequenceTypeWithheldField.allocationSize(value.`withheld`)
+    )
+
+    override fun write(value: AdContext, buf: ByteBuffer) {
+            FfiConverterOptionalString.write(value.`language`, buf)
+            FfiConverterOptionalString.write(value.`country`, buf)
+            FfiConverterOptionalString.write(value.`city`, buf)
+            FfiConverterOptionalString.write(value.`deviceModel`, buf)
+            FfiConverterOptionalString.write(value.`advertisingId`, buf)
+            FfiConverterSequenceTypeWithheldField.write(value.`withheld`, buf)
+    }
+}
+
+
+
+/**
+ * What the app knows and would send to an ad partner.
+ */
+data class AdContextInput (
+    /**
+     * BCP 47 language tag of the device (`de-DE`); category `device_info`.
+     */
+    var `language`: kotlin.String?
+    , 
+    /**
+     * Country of the user; category `location`.
+     */
+    var `country`: kotlin.String?
+    , 
+    /**
+     * City of the user; category `location`.
+     */
+    var `city`: kotlin.String?
+    , 
+    /**
+     * Device model; category `device_info`.
+     */
+    var `deviceModel`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAdContextInput: FfiConverterRustBuffer<AdContextInput> {
+    override fun read(buf: ByteBuffer): AdContextInput {
+        return AdContextInput(
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: AdContextInput) = (
+            FfiConverterOptionalString.allocationSize(value.`language`) +
+            FfiConverterOptionalString.allocationSize(value.`country`) +
+            FfiConverterOptionalString.allocationSize(value.`city`) +
+            FfiConverterOptionalString.allocationSize(value.`deviceModel`)
+    )
+
+    override fun write(value: AdContextInput, buf: ByteBuffer) {
+            FfiConverterOptionalString.write(value.`language`, buf)
+            FfiConverterOptionalString.write(value.`country`, buf)
+            FfiConverterOptionalString.write(value.`city`, buf)
+            FfiConverterOptionalString.write(value.`deviceModel`, buf)
+    }
+}
+
+
+
+/**
+ * The advertising ID, when everything allows it, and the guard's decision either way.
+ */
+data class AdvertisingIdAnswer (
+    var `advertisingId`: kotlin.String?
+    , 
+    var `decision`: Decision
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAdvertisingIdAnswer: FfiConverterRustBuffer<AdvertisingIdAnswer> {
+    override fun read(buf: ByteBuffer): AdvertisingIdAnswer {
+        return AdvertisingIdAnswer(
+            FfiConverterOptionalString.read(buf),
+            FfiConverterTypeDecision.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: AdvertisingIdAnswer) = (
+            FfiConverterOptionalString.allocationSize(value.`advertisingId`) +
+            FfiConverterTypeDecision.allocationSize(value.`decision`)
+    )
+
+    override fun write(value: AdvertisingIdAnswer, buf: ByteBuffer) {
+            FfiConverterOptionalString.write(value.`advertisingId`, buf)
+            FfiConverterTypeDecision.write(value.`decision`, buf)
+    }
+}
+
+
+
+/**
+ * The user's age group and the thresholds behind it, for a settings screen.
+ */
+data class AgeStatus (
+    var `group`: AgeGroup
+    , 
+    /**
+     * Whether the protective defaults for minors apply (minors, and unknown ages unless the
+     * policy treats them as adults).
+     */
+    var `protectiveDefaults`: kotlin.Boolean
+    , 
+    var `minimumAge`: kotlin.UByte
+    , 
+    /**
+     * The age of digital consent in force: the higher of the policy's and the
+     * jurisdiction's (16 when no jurisdiction is declared).
+     */
+    var `digitalConsentAge`: kotlin.UByte
+    , 
+    /**
+     * Who made the latest declaration; a guardian's can be changed only by a guardian.
+     */
+    var `declaredBy`: ConsentSource?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAgeStatus: FfiConverterRustBuffer<AgeStatus> {
+    override fun read(buf: ByteBuffer): AgeStatus {
+        return AgeStatus(
+            FfiConverterTypeAgeGroup.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterUByte.read(buf),
+            FfiConverterUByte.read(buf),
+            FfiConverterOptionalTypeConsentSource.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: AgeStatus) = (
+            FfiConverterTypeAgeGroup.allocationSize(value.`group`) +
+            FfiConverterBoolean.allocationSize(value.`protectiveDefaults`) +
+            FfiConverterUByte.allocationSize(value.`minimumAge`) +
+            FfiConverterUByte.allocationSize(value.`digitalConsentAge`) +
+            FfiConverterOptionalTypeConsentSource.allocationSize(value.`declaredBy`)
+    )
+
+    override fun write(value: AgeStatus, buf: ByteBuffer) {
+            FfiConverterTypeAgeGroup.write(value.`group`, buf)
+            FfiConverterBoolean.write(value.`protectiveDefaults`, buf)
+            FfiConverterUByte.write(value.`minimumAge`, buf)
+            FfiConverterUByte.write(value.`digitalConsentAge`, buf)
+            FfiConverterOptionalTypeConsentSource.write(value.`declaredBy`, buf)
+    }
+}
+
+
+
+/**
  * A kind of personal data the app processes.
  */
 data class Category (
@@ -4807,6 +5481,93 @@ public object FfiConverterTypeDecision: FfiConverterRustBuffer<Decision> {
 
 
 
+data class ErasedData (
+    var `data`: PersonalData
+    , 
+    var `records`: kotlin.ULong
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeErasedData: FfiConverterRustBuffer<ErasedData> {
+    override fun read(buf: ByteBuffer): ErasedData {
+        return ErasedData(
+            FfiConverterTypePersonalData.read(buf),
+            FfiConverterULong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ErasedData) = (
+            FfiConverterTypePersonalData.allocationSize(value.`data`) +
+            FfiConverterULong.allocationSize(value.`records`)
+    )
+
+    override fun write(value: ErasedData, buf: ByteBuffer) {
+            FfiConverterTypePersonalData.write(value.`data`, buf)
+            FfiConverterULong.write(value.`records`, buf)
+    }
+}
+
+
+
+/**
+ * What an erasure deleted: the kinds of data, how many records of each, and when.
+ */
+data class ErasureReceipt (
+    var `erasedAtMs`: kotlin.Long
+    , 
+    var `erased`: List<ErasedData>
+    , 
+    /**
+     * Whether key material was destroyed (the vault key and its platform keys).
+     */
+    var `keysDestroyed`: kotlin.Boolean
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeErasureReceipt: FfiConverterRustBuffer<ErasureReceipt> {
+    override fun read(buf: ByteBuffer): ErasureReceipt {
+        return ErasureReceipt(
+            FfiConverterLong.read(buf),
+            FfiConverterSequenceTypeErasedData.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ErasureReceipt) = (
+            FfiConverterLong.allocationSize(value.`erasedAtMs`) +
+            FfiConverterSequenceTypeErasedData.allocationSize(value.`erased`) +
+            FfiConverterBoolean.allocationSize(value.`keysDestroyed`)
+    )
+
+    override fun write(value: ErasureReceipt, buf: ByteBuffer) {
+            FfiConverterLong.write(value.`erasedAtMs`, buf)
+            FfiConverterSequenceTypeErasedData.write(value.`erased`, buf)
+            FfiConverterBoolean.write(value.`keysDestroyed`, buf)
+    }
+}
+
+
+
 /**
  * One row of the consent ledger.
  */
@@ -4827,6 +5588,11 @@ data class LedgerEntry (
     var `category`: kotlin.String?
     , 
     var `source`: ConsentSource
+    , 
+    /**
+     * What a `DeclareFacts` entry declared, as JSON; absent for every other action.
+     */
+    var `detail`: kotlin.String?
     , 
     /**
      * SHA-256 over this entry and the previous entry's hash, in hex.
@@ -4855,6 +5621,7 @@ public object FfiConverterTypeLedgerEntry: FfiConverterRustBuffer<LedgerEntry> {
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterTypeConsentSource.read(buf),
+            FfiConverterOptionalString.read(buf),
             FfiConverterString.read(buf),
         )
     }
@@ -4867,6 +5634,7 @@ public object FfiConverterTypeLedgerEntry: FfiConverterRustBuffer<LedgerEntry> {
             FfiConverterOptionalString.allocationSize(value.`purpose`) +
             FfiConverterOptionalString.allocationSize(value.`category`) +
             FfiConverterTypeConsentSource.allocationSize(value.`source`) +
+            FfiConverterOptionalString.allocationSize(value.`detail`) +
             FfiConverterString.allocationSize(value.`hash`)
     )
 
@@ -4878,6 +5646,7 @@ public object FfiConverterTypeLedgerEntry: FfiConverterRustBuffer<LedgerEntry> {
             FfiConverterOptionalString.write(value.`purpose`, buf)
             FfiConverterOptionalString.write(value.`category`, buf)
             FfiConverterTypeConsentSource.write(value.`source`, buf)
+            FfiConverterOptionalString.write(value.`detail`, buf)
             FfiConverterString.write(value.`hash`, buf)
     }
 }
@@ -5115,6 +5884,8 @@ data class PolicyInfo (
     , 
     var `digitalConsentAge`: kotlin.UByte
     , 
+    var `unknownAge`: UnknownAgeRule
+    , 
     var `categories`: List<Category>
     , 
     var `purposes`: List<Purpose>
@@ -5149,6 +5920,7 @@ public object FfiConverterTypePolicyInfo: FfiConverterRustBuffer<PolicyInfo> {
             FfiConverterBoolean.read(buf),
             FfiConverterUByte.read(buf),
             FfiConverterUByte.read(buf),
+            FfiConverterTypeUnknownAgeRule.read(buf),
             FfiConverterSequenceTypeCategory.read(buf),
             FfiConverterSequenceTypePurpose.read(buf),
             FfiConverterSequenceTypeProcessing.read(buf),
@@ -5167,6 +5939,7 @@ public object FfiConverterTypePolicyInfo: FfiConverterRustBuffer<PolicyInfo> {
             FfiConverterBoolean.allocationSize(value.`requiresAcceptance`) +
             FfiConverterUByte.allocationSize(value.`minimumAge`) +
             FfiConverterUByte.allocationSize(value.`digitalConsentAge`) +
+            FfiConverterTypeUnknownAgeRule.allocationSize(value.`unknownAge`) +
             FfiConverterSequenceTypeCategory.allocationSize(value.`categories`) +
             FfiConverterSequenceTypePurpose.allocationSize(value.`purposes`) +
             FfiConverterSequenceTypeProcessing.allocationSize(value.`processing`) +
@@ -5184,6 +5957,7 @@ public object FfiConverterTypePolicyInfo: FfiConverterRustBuffer<PolicyInfo> {
             FfiConverterBoolean.write(value.`requiresAcceptance`, buf)
             FfiConverterUByte.write(value.`minimumAge`, buf)
             FfiConverterUByte.write(value.`digitalConsentAge`, buf)
+            FfiConverterTypeUnknownAgeRule.write(value.`unknownAge`, buf)
             FfiConverterSequenceTypeCategory.write(value.`categories`, buf)
             FfiConverterSequenceTypePurpose.write(value.`purposes`, buf)
             FfiConverterSequenceTypeProcessing.write(value.`processing`, buf)
@@ -5321,6 +6095,101 @@ public object FfiConverterTypeProcessing: FfiConverterRustBuffer<Processing> {
 
 
 /**
+ * What one purge did.
+ */
+data class PurgeReport (
+    var `purgedAtMs`: kotlin.Long
+    , 
+    /**
+     * One entry per retention rule PrivacyKit enforces, with what it deleted.
+     */
+    var `purged`: List<PurgedData>
+    , 
+    /**
+     * Retention rules for the app's own data: delete what is older than `cutoff_ms`.
+     */
+    var `appManaged`: List<RetentionCutoff>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePurgeReport: FfiConverterRustBuffer<PurgeReport> {
+    override fun read(buf: ByteBuffer): PurgeReport {
+        return PurgeReport(
+            FfiConverterLong.read(buf),
+            FfiConverterSequenceTypePurgedData.read(buf),
+            FfiConverterSequenceTypeRetentionCutoff.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PurgeReport) = (
+            FfiConverterLong.allocationSize(value.`purgedAtMs`) +
+            FfiConverterSequenceTypePurgedData.allocationSize(value.`purged`) +
+            FfiConverterSequenceTypeRetentionCutoff.allocationSize(value.`appManaged`)
+    )
+
+    override fun write(value: PurgeReport, buf: ByteBuffer) {
+            FfiConverterLong.write(value.`purgedAtMs`, buf)
+            FfiConverterSequenceTypePurgedData.write(value.`purged`, buf)
+            FfiConverterSequenceTypeRetentionCutoff.write(value.`appManaged`, buf)
+    }
+}
+
+
+
+data class PurgedData (
+    var `data`: kotlin.String
+    , 
+    var `records`: kotlin.ULong
+    , 
+    var `cutoffMs`: kotlin.Long
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePurgedData: FfiConverterRustBuffer<PurgedData> {
+    override fun read(buf: ByteBuffer): PurgedData {
+        return PurgedData(
+            FfiConverterString.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterLong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PurgedData) = (
+            FfiConverterString.allocationSize(value.`data`) +
+            FfiConverterULong.allocationSize(value.`records`) +
+            FfiConverterLong.allocationSize(value.`cutoffMs`)
+    )
+
+    override fun write(value: PurgedData, buf: ByteBuffer) {
+            FfiConverterString.write(value.`data`, buf)
+            FfiConverterULong.write(value.`records`, buf)
+            FfiConverterLong.write(value.`cutoffMs`, buf)
+    }
+}
+
+
+
+/**
  * Why the app uses data.
  */
 data class Purpose (
@@ -5417,6 +6286,116 @@ public object FfiConverterTypeRecipient: FfiConverterRustBuffer<Recipient> {
             FfiConverterTypeRecipientKind.write(value.`kind`, buf)
             FfiConverterOptionalString.write(value.`country`, buf)
             FfiConverterOptionalString.write(value.`description`, buf)
+    }
+}
+
+
+
+/**
+ * One use whose terms grew after the user agreed to it.
+ */
+data class ReconsentItem (
+    var `category`: kotlin.String
+    , 
+    var `purpose`: kotlin.String
+    , 
+    var `legalBasis`: LegalBasis
+    , 
+    var `action`: ReconsentAction
+    , 
+    /**
+     * The policy version the user agreed under.
+     */
+    var `agreedVersion`: kotlin.UInt
+    , 
+    /**
+     * How the terms grew since that version.
+     */
+    var `changes`: List<TermsChange>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeReconsentItem: FfiConverterRustBuffer<ReconsentItem> {
+    override fun read(buf: ByteBuffer): ReconsentItem {
+        return ReconsentItem(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeLegalBasis.read(buf),
+            FfiConverterTypeReconsentAction.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterSequenceTypeTermsChange.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ReconsentItem) = (
+            FfiConverterString.allocationSize(value.`category`) +
+            FfiConverterString.allocationSize(value.`purpose`) +
+            FfiConverterTypeLegalBasis.allocationSize(value.`legalBasis`) +
+            FfiConverterTypeReconsentAction.allocationSize(value.`action`) +
+            FfiConverterUInt.allocationSize(value.`agreedVersion`) +
+            FfiConverterSequenceTypeTermsChange.allocationSize(value.`changes`)
+    )
+
+    override fun write(value: ReconsentItem, buf: ByteBuffer) {
+            FfiConverterString.write(value.`category`, buf)
+            FfiConverterString.write(value.`purpose`, buf)
+            FfiConverterTypeLegalBasis.write(value.`legalBasis`, buf)
+            FfiConverterTypeReconsentAction.write(value.`action`, buf)
+            FfiConverterUInt.write(value.`agreedVersion`, buf)
+            FfiConverterSequenceTypeTermsChange.write(value.`changes`, buf)
+    }
+}
+
+
+
+data class RetentionCutoff (
+    var `data`: kotlin.String
+    , 
+    var `days`: kotlin.UInt
+    , 
+    var `cutoffMs`: kotlin.Long
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRetentionCutoff: FfiConverterRustBuffer<RetentionCutoff> {
+    override fun read(buf: ByteBuffer): RetentionCutoff {
+        return RetentionCutoff(
+            FfiConverterString.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterLong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: RetentionCutoff) = (
+            FfiConverterString.allocationSize(value.`data`) +
+            FfiConverterUInt.allocationSize(value.`days`) +
+            FfiConverterLong.allocationSize(value.`cutoffMs`)
+    )
+
+    override fun write(value: RetentionCutoff, buf: ByteBuffer) {
+            FfiConverterString.write(value.`data`, buf)
+            FfiConverterUInt.write(value.`days`, buf)
+            FfiConverterLong.write(value.`cutoffMs`, buf)
     }
 }
 
@@ -5569,6 +6548,155 @@ public object FfiConverterTypeScopedObjection: FfiConverterRustBuffer<ScopedObje
 
 
 /**
+ * What the user (or their guardian) declares about the user. Declaring again corrects it;
+ * every declaration is a ledger entry.
+ */
+data class UserFacts (
+    /**
+     * `YYYY-MM-DD`. Preferred over `age_years`: the age then follows the calendar.
+     */
+    var `birthDate`: kotlin.String?
+    , 
+    /**
+     * The age in completed years, when the birth date is not known. It stays as declared
+     * until declared again.
+     */
+    var `ageYears`: kotlin.UByte?
+    , 
+    /**
+     * ISO 3166-1 alpha-2 country, optionally with an ISO 3166-2 subdivision: `DE`, `US-CA`.
+     */
+    var `jurisdiction`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeUserFacts: FfiConverterRustBuffer<UserFacts> {
+    override fun read(buf: ByteBuffer): UserFacts {
+        return UserFacts(
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalUByte.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: UserFacts) = (
+            FfiConverterOptionalString.allocationSize(value.`birthDate`) +
+            FfiConverterOptionalUByte.allocationSize(value.`ageYears`) +
+            FfiConverterOptionalString.allocationSize(value.`jurisdiction`)
+    )
+
+    override fun write(value: UserFacts, buf: ByteBuffer) {
+            FfiConverterOptionalString.write(value.`birthDate`, buf)
+            FfiConverterOptionalUByte.write(value.`ageYears`, buf)
+            FfiConverterOptionalString.write(value.`jurisdiction`, buf)
+    }
+}
+
+
+
+/**
+ * A field left out of the ad context, and why.
+ */
+data class WithheldField (
+    var `field`: kotlin.String
+    , 
+    var `reason`: DecisionReason
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeWithheldField: FfiConverterRustBuffer<WithheldField> {
+    override fun read(buf: ByteBuffer): WithheldField {
+        return WithheldField(
+            FfiConverterString.read(buf),
+            FfiConverterTypeDecisionReason.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: WithheldField) = (
+            FfiConverterString.allocationSize(value.`field`) +
+            FfiConverterTypeDecisionReason.allocationSize(value.`reason`)
+    )
+
+    override fun write(value: WithheldField, buf: ByteBuffer) {
+            FfiConverterString.write(value.`field`, buf)
+            FfiConverterTypeDecisionReason.write(value.`reason`, buf)
+    }
+}
+
+
+
+/**
+ * Which age rules apply to the user.
+ */
+
+enum class AgeGroup {
+    
+    /**
+     * At or above the age of digital consent.
+     */
+    ADULT,
+    /**
+     * Below the age of digital consent: guardian consent, no advertising or profiling.
+     */
+    MINOR,
+    /**
+     * Below the policy's minimum age: service-necessary processing only.
+     */
+    BELOW_MINIMUM_AGE,
+    /**
+     * No age declared.
+     */
+    UNKNOWN;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAgeGroup: FfiConverterRustBuffer<AgeGroup> {
+    override fun read(buf: ByteBuffer) = try {
+        AgeGroup.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: AgeGroup) = 4UL
+
+    override fun write(value: AgeGroup, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
  * What one ledger entry records.
  */
 
@@ -5590,7 +6718,12 @@ enum class ConsentAction {
     /**
      * Accepts the current policy version.
      */
-    ACCEPT_POLICY;
+    ACCEPT_POLICY,
+    /**
+     * Declares (or corrects) the user's own facts: birth date or age, jurisdiction. The
+     * entry's `detail` holds them.
+     */
+    DECLARE_FACTS;
 
     
 
@@ -5742,9 +6875,16 @@ sealed class DecisionReason {
     
     
     /**
-     * The user has not accepted the current policy version.
+     * The user has not accepted the policy, or accepted a version whose terms for this use
+     * have since changed materially.
      */
     object PolicyNotAccepted : DecisionReason()
+    
+    
+    /**
+     * The user is younger than the policy's minimum age: only the service itself runs.
+     */
+    object BelowMinimumAge : DecisionReason()
     
     
     /**
@@ -5760,9 +6900,30 @@ sealed class DecisionReason {
     
     
     /**
+     * Advertising and profiling are never allowed for minors (nor, under the protective
+     * defaults, for a user whose age was never declared).
+     */
+    object NotAllowedForMinors : DecisionReason()
+    
+    
+    /**
+     * The user is below the age of digital consent (or their age is unknown): this use
+     * needs a guardian's consent.
+     */
+    object NeedsGuardianConsent : DecisionReason()
+    
+    
+    /**
      * This use needs consent and the user was never asked.
      */
     object NeedsConsent : DecisionReason()
+    
+    
+    /**
+     * The user consented under terms that have since changed materially: ask again
+     * (`pending_reconsent` says what changed).
+     */
+    object ReconsentNeeded : DecisionReason()
     
     
     /**
@@ -5832,6 +6993,12 @@ sealed class DecisionReason {
     
     
     /**
+     * Everything allows the advertising identifier, but the OS gave none (or a zeroed one).
+     */
+    object AdvertisingIdUnavailable : DecisionReason()
+    
+    
+    /**
      * The `PrivacyKit` was closed.
      */
     object Closed : DecisionReason()
@@ -5867,26 +7034,31 @@ public object FfiConverterTypeDecisionReason : FfiConverterRustBuffer<DecisionRe
                 )
             3 -> DecisionReason.NotDeclaredInPolicy
             4 -> DecisionReason.PolicyNotAccepted
-            5 -> DecisionReason.RestrictedByUser
-            6 -> DecisionReason.ObjectedByUser
-            7 -> DecisionReason.NeedsConsent
-            8 -> DecisionReason.ConsentDenied
-            9 -> DecisionReason.ConsentWithdrawn
-            10 -> DecisionReason.OsPermissionNotRequested(
+            5 -> DecisionReason.BelowMinimumAge
+            6 -> DecisionReason.RestrictedByUser
+            7 -> DecisionReason.ObjectedByUser
+            8 -> DecisionReason.NotAllowedForMinors
+            9 -> DecisionReason.NeedsGuardianConsent
+            10 -> DecisionReason.NeedsConsent
+            11 -> DecisionReason.ReconsentNeeded
+            12 -> DecisionReason.ConsentDenied
+            13 -> DecisionReason.ConsentWithdrawn
+            14 -> DecisionReason.OsPermissionNotRequested(
                 FfiConverterTypeOsPermission.read(buf),
                 )
-            11 -> DecisionReason.OsPermissionDenied(
+            15 -> DecisionReason.OsPermissionDenied(
                 FfiConverterTypeOsPermission.read(buf),
                 )
-            12 -> DecisionReason.BlockedInSettings(
+            16 -> DecisionReason.BlockedInSettings(
                 FfiConverterTypeOsPermission.read(buf),
                 )
-            13 -> DecisionReason.OsPermissionRestricted(
+            17 -> DecisionReason.OsPermissionRestricted(
                 FfiConverterTypeOsPermission.read(buf),
                 )
-            14 -> DecisionReason.ApproximateLocationOnly
-            15 -> DecisionReason.Closed
-            16 -> DecisionReason.InternalError
+            18 -> DecisionReason.ApproximateLocationOnly
+            19 -> DecisionReason.AdvertisingIdUnavailable
+            20 -> DecisionReason.Closed
+            21 -> DecisionReason.InternalError
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
         }
     }
@@ -5918,6 +7090,12 @@ public object FfiConverterTypeDecisionReason : FfiConverterRustBuffer<DecisionRe
                 4UL
             )
         }
+        is DecisionReason.BelowMinimumAge -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
         is DecisionReason.RestrictedByUser -> {
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
@@ -5930,7 +7108,25 @@ public object FfiConverterTypeDecisionReason : FfiConverterRustBuffer<DecisionRe
                 4UL
             )
         }
+        is DecisionReason.NotAllowedForMinors -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is DecisionReason.NeedsGuardianConsent -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
         is DecisionReason.NeedsConsent -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is DecisionReason.ReconsentNeeded -> {
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
@@ -5982,6 +7178,12 @@ public object FfiConverterTypeDecisionReason : FfiConverterRustBuffer<DecisionRe
                 4UL
             )
         }
+        is DecisionReason.AdvertisingIdUnavailable -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
         is DecisionReason.Closed -> {
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
@@ -6016,56 +7218,76 @@ public object FfiConverterTypeDecisionReason : FfiConverterRustBuffer<DecisionRe
                 buf.putInt(4)
                 Unit
             }
-            is DecisionReason.RestrictedByUser -> {
+            is DecisionReason.BelowMinimumAge -> {
                 buf.putInt(5)
                 Unit
             }
-            is DecisionReason.ObjectedByUser -> {
+            is DecisionReason.RestrictedByUser -> {
                 buf.putInt(6)
                 Unit
             }
-            is DecisionReason.NeedsConsent -> {
+            is DecisionReason.ObjectedByUser -> {
                 buf.putInt(7)
                 Unit
             }
-            is DecisionReason.ConsentDenied -> {
+            is DecisionReason.NotAllowedForMinors -> {
                 buf.putInt(8)
                 Unit
             }
-            is DecisionReason.ConsentWithdrawn -> {
+            is DecisionReason.NeedsGuardianConsent -> {
                 buf.putInt(9)
                 Unit
             }
-            is DecisionReason.OsPermissionNotRequested -> {
+            is DecisionReason.NeedsConsent -> {
                 buf.putInt(10)
+                Unit
+            }
+            is DecisionReason.ReconsentNeeded -> {
+                buf.putInt(11)
+                Unit
+            }
+            is DecisionReason.ConsentDenied -> {
+                buf.putInt(12)
+                Unit
+            }
+            is DecisionReason.ConsentWithdrawn -> {
+                buf.putInt(13)
+                Unit
+            }
+            is DecisionReason.OsPermissionNotRequested -> {
+                buf.putInt(14)
                 FfiConverterTypeOsPermission.write(value.`permission`, buf)
                 Unit
             }
             is DecisionReason.OsPermissionDenied -> {
-                buf.putInt(11)
+                buf.putInt(15)
                 FfiConverterTypeOsPermission.write(value.`permission`, buf)
                 Unit
             }
             is DecisionReason.BlockedInSettings -> {
-                buf.putInt(12)
+                buf.putInt(16)
                 FfiConverterTypeOsPermission.write(value.`permission`, buf)
                 Unit
             }
             is DecisionReason.OsPermissionRestricted -> {
-                buf.putInt(13)
+                buf.putInt(17)
                 FfiConverterTypeOsPermission.write(value.`permission`, buf)
                 Unit
             }
             is DecisionReason.ApproximateLocationOnly -> {
-                buf.putInt(14)
+                buf.putInt(18)
+                Unit
+            }
+            is DecisionReason.AdvertisingIdUnavailable -> {
+                buf.putInt(19)
                 Unit
             }
             is DecisionReason.Closed -> {
-                buf.putInt(15)
+                buf.putInt(20)
                 Unit
             }
             is DecisionReason.InternalError -> {
-                buf.putInt(16)
+                buf.putInt(21)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
@@ -6476,6 +7698,61 @@ public object FfiConverterTypePermissionStatus: FfiConverterRustBuffer<Permissio
 
 
 /**
+ * A kind of personal data PrivacyKit keeps.
+ */
+
+enum class PersonalData {
+    
+    /**
+     * The consent ledger, with the user's declared facts and any compacted summary.
+     */
+    CONSENT_LEDGER,
+    /**
+     * The history of OS permission observations and request results.
+     */
+    PERMISSION_HISTORY,
+    /**
+     * Allowed uses per day.
+     */
+    ACCESS_REPORT,
+    /**
+     * Linked accounts, their tokens and the vault key.
+     */
+    LINKED_ACCOUNTS,
+    /**
+     * The per-install pseudonymous identifier.
+     */
+    INSTALL_ID;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePersonalData: FfiConverterRustBuffer<PersonalData> {
+    override fun read(buf: ByteBuffer) = try {
+        PersonalData.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: PersonalData) = 4UL
+
+    override fun write(value: PersonalData, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
  * The app's platform; the rules for asking again differ.
  */
 
@@ -6553,6 +7830,18 @@ sealed class PrivacyChange {
         companion object
     }
     
+    /**
+     * Data was erased at the user's request.
+     */
+    data class Erased(
+        val `receipt`: io.privacykit.ErasureReceipt) : PrivacyChange()
+        
+    {
+        
+
+        companion object
+    }
+    
 
     
 
@@ -6577,6 +7866,9 @@ public object FfiConverterTypePrivacyChange : FfiConverterRustBuffer<PrivacyChan
                 )
             3 -> PrivacyChange.Policy(
                 FfiConverterUInt.read(buf),
+                )
+            4 -> PrivacyChange.Erased(
+                FfiConverterTypeErasureReceipt.read(buf),
                 )
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
         }
@@ -6604,6 +7896,13 @@ public object FfiConverterTypePrivacyChange : FfiConverterRustBuffer<PrivacyChan
                 + FfiConverterUInt.allocationSize(value.`version`)
             )
         }
+        is PrivacyChange.Erased -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeErasureReceipt.allocationSize(value.`receipt`)
+            )
+        }
     }
 
     override fun write(value: PrivacyChange, buf: ByteBuffer) {
@@ -6621,6 +7920,11 @@ public object FfiConverterTypePrivacyChange : FfiConverterRustBuffer<PrivacyChan
             is PrivacyChange.Policy -> {
                 buf.putInt(3)
                 FfiConverterUInt.write(value.`version`, buf)
+                Unit
+            }
+            is PrivacyChange.Erased -> {
+                buf.putInt(4)
+                FfiConverterTypeErasureReceipt.write(value.`receipt`, buf)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
@@ -7121,6 +8425,286 @@ public object FfiConverterTypeRecipientKind: FfiConverterRustBuffer<RecipientKin
 
 
 
+/**
+ * What the user must do to cover a use again.
+ */
+
+enum class ReconsentAction {
+    
+    /**
+     * Consent again (`grant_consent`).
+     */
+    GRANT_CONSENT,
+    /**
+     * Accept the policy in force (`accept_policy`).
+     */
+    ACCEPT_POLICY;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeReconsentAction: FfiConverterRustBuffer<ReconsentAction> {
+    override fun read(buf: ByteBuffer) = try {
+        ReconsentAction.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: ReconsentAction) = 4UL
+
+    override fun write(value: ReconsentAction, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * One way a (category, purpose) pair's terms grew since the user agreed to them.
+ */
+sealed class TermsChange {
+    
+    /**
+     * The pair was not processed under the version the user agreed to.
+     */
+    object NewProcessing : TermsChange()
+    
+    
+    data class LegalBasisChanged(
+        val `from`: io.privacykit.LegalBasis, 
+        val `to`: io.privacykit.LegalBasis) : TermsChange()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Data now also goes to these recipients (ids from the policy's `recipients`).
+     */
+    data class RecipientsAdded(
+        val `recipients`: List<kotlin.String>) : TermsChange()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The use now needs precise location where approximate was enough.
+     */
+    object PreciseLocationRequired : TermsChange()
+    
+    
+    /**
+     * The category now sits behind another OS permission.
+     */
+    object OsPermissionChanged : TermsChange()
+    
+    
+    /**
+     * Another controller is responsible for the data.
+     */
+    object ControllerChanged : TermsChange()
+    
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeTermsChange : FfiConverterRustBuffer<TermsChange>{
+    override fun read(buf: ByteBuffer): TermsChange {
+        return when(buf.getInt()) {
+            1 -> TermsChange.NewProcessing
+            2 -> TermsChange.LegalBasisChanged(
+                FfiConverterTypeLegalBasis.read(buf),
+                FfiConverterTypeLegalBasis.read(buf),
+                )
+            3 -> TermsChange.RecipientsAdded(
+                FfiConverterSequenceString.read(buf),
+                )
+            4 -> TermsChange.PreciseLocationRequired
+            5 -> TermsChange.OsPermissionChanged
+            6 -> TermsChange.ControllerChanged
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: TermsChange): ULong = when(value) {
+        is TermsChange.NewProcessing -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is TermsChange.LegalBasisChanged -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeLegalBasis.allocationSize(value.`from`)
+                + FfiConverterTypeLegalBasis.allocationSize(value.`to`)
+            )
+        }
+        is TermsChange.RecipientsAdded -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterSequenceString.allocationSize(value.`recipients`)
+            )
+        }
+        is TermsChange.PreciseLocationRequired -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is TermsChange.OsPermissionChanged -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is TermsChange.ControllerChanged -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+    }
+
+    override fun write(value: TermsChange, buf: ByteBuffer) {
+        when(value) {
+            is TermsChange.NewProcessing -> {
+                buf.putInt(1)
+                Unit
+            }
+            is TermsChange.LegalBasisChanged -> {
+                buf.putInt(2)
+                FfiConverterTypeLegalBasis.write(value.`from`, buf)
+                FfiConverterTypeLegalBasis.write(value.`to`, buf)
+                Unit
+            }
+            is TermsChange.RecipientsAdded -> {
+                buf.putInt(3)
+                FfiConverterSequenceString.write(value.`recipients`, buf)
+                Unit
+            }
+            is TermsChange.PreciseLocationRequired -> {
+                buf.putInt(4)
+                Unit
+            }
+            is TermsChange.OsPermissionChanged -> {
+                buf.putInt(5)
+                Unit
+            }
+            is TermsChange.ControllerChanged -> {
+                buf.putInt(6)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
+ * How the guard treats a user whose age was never declared.
+ */
+
+enum class UnknownAgeRule {
+    
+    /**
+     * The protective defaults for minors apply until an adult age is declared (the default).
+     */
+    PROTECT,
+    /**
+     * Treat the user as an adult until an age is declared: for apps that verify age before
+     * the SDK is used (an adult-only service with checked sign-up, for example).
+     */
+    ADULT;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeUnknownAgeRule: FfiConverterRustBuffer<UnknownAgeRule> {
+    override fun read(buf: ByteBuffer) = try {
+        UnknownAgeRule.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: UnknownAgeRule) = 4UL
+
+    override fun write(value: UnknownAgeRule, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalUByte: FfiConverterRustBuffer<kotlin.UByte?> {
+    override fun read(buf: ByteBuffer): kotlin.UByte? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterUByte.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.UByte?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterUByte.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.UByte?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterUByte.write(value, buf)
+        }
+    }
+}
+
+
+
 
 /**
  * @suppress
@@ -7285,6 +8869,70 @@ public object FfiConverterOptionalTypeSecret: FfiConverterRustBuffer<Secret?> {
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeUserFacts: FfiConverterRustBuffer<UserFacts?> {
+    override fun read(buf: ByteBuffer): UserFacts? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeUserFacts.read(buf)
+    }
+
+    override fun allocationSize(value: UserFacts?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeUserFacts.allocationSize(value)
+        }
+    }
+
+    override fun write(value: UserFacts?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeUserFacts.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeConsentSource: FfiConverterRustBuffer<ConsentSource?> {
+    override fun read(buf: ByteBuffer): ConsentSource? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeConsentSource.read(buf)
+    }
+
+    override fun allocationSize(value: ConsentSource?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeConsentSource.allocationSize(value)
+        }
+    }
+
+    override fun write(value: ConsentSource?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeConsentSource.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeLocationAccuracy: FfiConverterRustBuffer<LocationAccuracy?> {
     override fun read(buf: ByteBuffer): LocationAccuracy? {
         if (buf.get().toInt() == 0) {
@@ -7433,6 +9081,34 @@ public object FfiConverterSequenceTypeCategory: FfiConverterRustBuffer<List<Cate
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeErasedData: FfiConverterRustBuffer<List<ErasedData>> {
+    override fun read(buf: ByteBuffer): List<ErasedData> {
+        val len = buf.getInt()
+        return List<ErasedData>(len) {
+            FfiConverterTypeErasedData.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ErasedData>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeErasedData.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ErasedData>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeErasedData.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeLedgerEntry: FfiConverterRustBuffer<List<LedgerEntry>> {
     override fun read(buf: ByteBuffer): List<LedgerEntry> {
         val len = buf.getInt()
@@ -7545,6 +9221,34 @@ public object FfiConverterSequenceTypeProcessing: FfiConverterRustBuffer<List<Pr
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypePurgedData: FfiConverterRustBuffer<List<PurgedData>> {
+    override fun read(buf: ByteBuffer): List<PurgedData> {
+        val len = buf.getInt()
+        return List<PurgedData>(len) {
+            FfiConverterTypePurgedData.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<PurgedData>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypePurgedData.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<PurgedData>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypePurgedData.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypePurpose: FfiConverterRustBuffer<List<Purpose>> {
     override fun read(buf: ByteBuffer): List<Purpose> {
         val len = buf.getInt()
@@ -7591,6 +9295,62 @@ public object FfiConverterSequenceTypeRecipient: FfiConverterRustBuffer<List<Rec
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeRecipient.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeReconsentItem: FfiConverterRustBuffer<List<ReconsentItem>> {
+    override fun read(buf: ByteBuffer): List<ReconsentItem> {
+        val len = buf.getInt()
+        return List<ReconsentItem>(len) {
+            FfiConverterTypeReconsentItem.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ReconsentItem>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeReconsentItem.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ReconsentItem>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeReconsentItem.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeRetentionCutoff: FfiConverterRustBuffer<List<RetentionCutoff>> {
+    override fun read(buf: ByteBuffer): List<RetentionCutoff> {
+        val len = buf.getInt()
+        return List<RetentionCutoff>(len) {
+            FfiConverterTypeRetentionCutoff.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<RetentionCutoff>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeRetentionCutoff.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<RetentionCutoff>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeRetentionCutoff.write(it, buf)
         }
     }
 }
@@ -7678,6 +9438,75 @@ public object FfiConverterSequenceTypeScopedObjection: FfiConverterRustBuffer<Li
         }
     }
 }
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeWithheldField: FfiConverterRustBuffer<List<WithheldField>> {
+    override fun read(buf: ByteBuffer): List<WithheldField> {
+        val len = buf.getInt()
+        return List<WithheldField>(len) {
+            FfiConverterTypeWithheldField.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<WithheldField>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeWithheldField.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<WithheldField>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeWithheldField.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeTermsChange: FfiConverterRustBuffer<List<TermsChange>> {
+    override fun read(buf: ByteBuffer): List<TermsChange> {
+        val len = buf.getInt()
+        return List<TermsChange>(len) {
+            FfiConverterTypeTermsChange.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<TermsChange>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeTermsChange.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<TermsChange>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeTermsChange.write(it, buf)
+        }
+    }
+}
+        /**
+         * The JSON Schema of the document `export_personal_data()` returns.
+         */ fun `exportJsonSchema`(): kotlin.String {
+            return FfiConverterString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_privacykit_fn_func_export_json_schema(
+    
+        _status)
+}
+    )
+    }
+    
+
         /**
          * The JSON Schema of the policy document, for editors and tooling.
          */ fun `policyJsonSchema`(): kotlin.String {

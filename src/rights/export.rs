@@ -1,0 +1,346 @@
+//! Access and portability: everything PrivacyKit keeps about the user, as one JSON document
+//! in a versioned format (`export.schema.json` beside this file describes every field).
+//!
+//! Field names are stable within a format version; a change that removes or renames a field
+//! raises `format_version`. Secrets (tokens, keys) are never exported.
+
+use serde::Serialize;
+
+use crate::age::{self, AgeGroup, UserFacts};
+use crate::consent::{self, ConsentAction, ConsentSource};
+use crate::error::Result;
+use crate::guard::report;
+use crate::guard::{decide, DecisionReason};
+use crate::permissions;
+use crate::policy::{LegalBasis, Policy};
+use crate::sdk::Core;
+use crate::store::meta;
+use crate::vault;
+
+pub(crate) const EXPORT_FORMAT: &str = "privacykit-export";
+pub(crate) const EXPORT_FORMAT_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Export<'a> {
+    format: &'static str,
+    format_version: u32,
+    generated_at_ms: i64,
+    controller: Controller<'a>,
+    policy: PolicyRef<'a>,
+    install_id: Option<String>,
+    user_facts: Option<&'a UserFacts>,
+    age: Age,
+    processing: Processing,
+    decisions: Vec<DecisionOut<'a>>,
+    permissions: Vec<PermissionOut>,
+    consent_receipts: Vec<Receipt<'a>>,
+    linked_accounts: Vec<vault::ExportedAccount>,
+    access_report: Vec<report::AccessReportRow>,
+    advertising: Advertising,
+}
+
+#[derive(Serialize)]
+struct Controller<'a> {
+    name: &'a str,
+    contact: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct PolicyRef<'a> {
+    policy_id: &'a str,
+    version: u32,
+    accepted_version: Option<u32>,
+}
+
+#[derive(Serialize)]
+struct Age {
+    group: &'static str,
+    protective_defaults: bool,
+    minimum_age: u8,
+    digital_consent_age: u8,
+    declared_by: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct Processing {
+    restricted: bool,
+    choices: Vec<ChoiceOut>,
+    objections: Vec<ObjectionOut>,
+}
+
+#[derive(Serialize)]
+struct ChoiceOut {
+    purpose: String,
+    category: Option<String>,
+    choice: &'static str,
+    receipt_id: u64,
+}
+
+#[derive(Serialize)]
+struct ObjectionOut {
+    purpose: String,
+    category: Option<String>,
+    receipt_id: u64,
+}
+
+#[derive(Serialize)]
+struct DecisionOut<'a> {
+    category: &'a str,
+    purpose: &'a str,
+    legal_basis: &'static str,
+    allowed: bool,
+    reason: &'static str,
+}
+
+#[derive(Serialize)]
+struct PermissionOut {
+    permission: &'static str,
+    status: &'static str,
+    accuracy: Option<&'static str>,
+    history: Vec<PermissionEventOut>,
+}
+
+#[derive(Serialize)]
+struct PermissionEventOut {
+    time_ms: i64,
+    kind: &'static str,
+    status: &'static str,
+    accuracy: Option<&'static str>,
+}
+
+/// One ledger entry as a consent receipt, with fields after ISO/IEC TS 27560: who (the
+/// controller; the subject is this installation's user), what (action, categories), why
+/// (purpose, legal basis), under which policy version, when, and how (method).
+#[derive(Serialize)]
+struct Receipt<'a> {
+    receipt_id: u64,
+    timestamp_ms: i64,
+    controller: &'a str,
+    action: &'static str,
+    purpose: Option<String>,
+    category: Option<String>,
+    legal_bases: Vec<&'static str>,
+    policy_version: u32,
+    method: &'static str,
+    detail: Option<serde_json::Value>,
+    proof_sha256: String,
+}
+
+#[derive(Serialize)]
+struct Advertising {
+    advertising_id_reported: bool,
+}
+
+pub(crate) fn basis_str(basis: LegalBasis) -> &'static str {
+    match basis {
+        LegalBasis::Consent => "consent",
+        LegalBasis::Contract => "contract",
+        LegalBasis::LegalObligation => "legal_obligation",
+        LegalBasis::LegitimateInterest => "legitimate_interest",
+        LegalBasis::VitalInterest => "vital_interest",
+        LegalBasis::PublicTask => "public_task",
+    }
+}
+
+/// A stable snake_case code for each reason (the permission, where there is one, is the
+/// `permissions` entry of the same category).
+pub(crate) fn reason_code(reason: DecisionReason) -> &'static str {
+    use DecisionReason::*;
+    match reason {
+        Permitted { .. } => "permitted",
+        PermittedWithLimitedAccess { .. } => "permitted_with_limited_access",
+        NotDeclaredInPolicy => "not_declared_in_policy",
+        PolicyNotAccepted => "policy_not_accepted",
+        BelowMinimumAge => "below_minimum_age",
+        RestrictedByUser => "restricted_by_user",
+        ObjectedByUser => "objected_by_user",
+        NotAllowedForMinors => "not_allowed_for_minors",
+        NeedsGuardianConsent => "needs_guardian_consent",
+        NeedsConsent => "needs_consent",
+        ReconsentNeeded => "reconsent_needed",
+        ConsentDenied => "consent_denied",
+        ConsentWithdrawn => "consent_withdrawn",
+        OsPermissionNotRequested { .. } => "os_permission_not_requested",
+        OsPermissionDenied { .. } => "os_permission_denied",
+        BlockedInSettings { .. } => "blocked_in_settings",
+        OsPermissionRestricted { .. } => "os_permission_restricted",
+        ApproximateLocationOnly => "approximate_location_only",
+        AdvertisingIdUnavailable => "advertising_id_unavailable",
+        Closed => "closed",
+        InternalError => "internal_error",
+    }
+}
+
+fn group_str(group: AgeGroup) -> &'static str {
+    match group {
+        AgeGroup::Adult => "adult",
+        AgeGroup::Minor => "minor",
+        AgeGroup::BelowMinimumAge => "below_minimum_age",
+        AgeGroup::Unknown => "unknown",
+    }
+}
+
+/// How the choice was expressed, in 27560's terms.
+fn method(source: ConsentSource) -> &'static str {
+    match source {
+        ConsentSource::User => "user_in_app",
+        ConsentSource::Guardian => "guardian_in_app",
+        ConsentSource::Default => "app_default",
+        ConsentSource::Migration => "migrated",
+    }
+}
+
+/// The legal bases of the uses an entry covers: the pair's, or every pair of the purpose.
+fn bases(policy: &Policy, purpose: Option<&str>, category: Option<&str>) -> Vec<&'static str> {
+    let Some(purpose) = purpose else {
+        return Vec::new();
+    };
+    let mut bases: Vec<&'static str> = policy
+        .info
+        .processing
+        .iter()
+        .filter(|p| p.purpose == purpose && category.is_none_or(|c| p.category == c))
+        .map(|p| basis_str(p.legal_basis))
+        .collect();
+    bases.sort_unstable();
+    bases.dedup();
+    bases
+}
+
+/// Builds the export document as of `now_ms` (`today` is the local day).
+pub(crate) fn export(
+    core: &Core,
+    now_ms: i64,
+    today: i64,
+    advertising_id_reported: bool,
+) -> Result<String> {
+    let conn = core.store.conn();
+    let policy = &core.policy;
+    let info = &policy.info;
+    let state = core.consent.public_state();
+    let declared = core.consent.declared();
+    let age = age::assess(declared, info, today);
+
+    let mut receipts = Vec::new();
+    consent::db::for_each(conn, 0, u32::MAX, |row| {
+        let entry = row?.entry;
+        receipts.push(Receipt {
+            receipt_id: entry.seq,
+            timestamp_ms: entry.time_ms,
+            controller: &info.controller_name,
+            action: entry.action.as_str(),
+            legal_bases: bases(policy, entry.purpose.as_deref(), entry.category.as_deref()),
+            purpose: entry.purpose,
+            category: entry.category,
+            policy_version: entry.policy_version,
+            method: method(entry.source),
+            detail: match entry.action {
+                ConsentAction::DeclareFacts => entry
+                    .detail
+                    .as_deref()
+                    .and_then(|d| serde_json::from_str(d).ok()),
+                _ => None,
+            },
+            proof_sha256: entry.hash,
+        });
+        Ok(())
+    })?;
+
+    let history = permissions::db::load(conn, None)?;
+    let permissions = core
+        .permission_states()
+        .into_iter()
+        .map(|s| PermissionOut {
+            permission: s.permission.as_str(),
+            status: s.status.as_str(),
+            accuracy: s.accuracy.map(|a| a.as_str()),
+            history: history
+                .iter()
+                .filter(|e| e.permission == s.permission)
+                .map(|e| PermissionEventOut {
+                    time_ms: e.time_ms,
+                    kind: e.kind.as_str(),
+                    status: e.status.as_str(),
+                    accuracy: e.accuracy.map(|a| a.as_str()),
+                })
+                .collect(),
+        })
+        .collect();
+
+    let states = core.permission_states();
+    let decisions = (0..policy.pair_count())
+        .filter_map(|pair| {
+            let processing = policy.processing_at(pair)?;
+            let decision = decide(policy, pair, &core.consent, &states, &age);
+            Some(DecisionOut {
+                category: &processing.category,
+                purpose: &processing.purpose,
+                legal_basis: basis_str(processing.legal_basis),
+                allowed: decision.allowed,
+                reason: reason_code(decision.reason),
+            })
+        })
+        .collect();
+
+    let document = Export {
+        format: EXPORT_FORMAT,
+        format_version: EXPORT_FORMAT_VERSION,
+        generated_at_ms: now_ms,
+        controller: Controller {
+            name: &info.controller_name,
+            contact: info.controller_contact.as_deref(),
+        },
+        policy: PolicyRef {
+            policy_id: &info.policy_id,
+            version: info.version,
+            accepted_version: state.accepted_policy_version,
+        },
+        install_id: meta::get(conn, crate::sdk::INSTALL_ID)?
+            .and_then(|bytes| String::from_utf8(bytes).ok()),
+        user_facts: declared.map(|d| &d.facts),
+        age: Age {
+            group: group_str(age.group),
+            protective_defaults: age.protective,
+            minimum_age: info.minimum_age,
+            digital_consent_age: age.digital_consent_age,
+            declared_by: declared.map(|d| d.source.as_str()),
+        },
+        processing: Processing {
+            restricted: state.restricted,
+            choices: state
+                .choices
+                .into_iter()
+                .map(|c| ChoiceOut {
+                    purpose: c.purpose,
+                    category: c.category,
+                    choice: match c.choice {
+                        consent::ConsentChoice::Granted => "granted",
+                        consent::ConsentChoice::Denied => "denied",
+                        consent::ConsentChoice::Withdrawn => "withdrawn",
+                    },
+                    receipt_id: c.seq,
+                })
+                .collect(),
+            objections: state
+                .objections
+                .into_iter()
+                .map(|o| ObjectionOut {
+                    purpose: o.purpose,
+                    category: o.category,
+                    receipt_id: o.seq,
+                })
+                .collect(),
+        },
+        decisions,
+        permissions,
+        consent_receipts: receipts,
+        linked_accounts: vault::exported_accounts(conn)?,
+        access_report: report::load(conn, i64::MIN, i64::MAX)?,
+        advertising: Advertising {
+            advertising_id_reported,
+        },
+    };
+    serde_json::to_string_pretty(&document).map_err(|_| crate::error::PrivacyError::Internal {
+        reason: "the export could not be written as JSON".into(),
+    })
+}
