@@ -23,7 +23,9 @@ object Fixtures {
     fun example(name: String): String = File(examplesDir, name).readText()
 
     /**
-     * A policy built for precise control of every decision the guard can give.
+     * A policy built for precise control of every decision the guard can give. Its user counts
+     * as an adult until a test declares an age (`unknown_age`); AgeRulesTest covers the
+     * protective default.
      *
      * | category       | OS permission | purpose          | basis                |
      * |----------------|---------------|------------------|----------------------|
@@ -50,6 +52,7 @@ object Fixtures {
           "requires_acceptance": true,
           "minimum_age": 13,
           "digital_consent_age": 16,
+          "unknown_age": "adult",
           "categories": [
             { "id": "contacts" },
             { "id": "location" },

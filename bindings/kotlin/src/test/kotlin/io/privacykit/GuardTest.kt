@@ -208,6 +208,8 @@ class GuardTest {
     fun `callsapp advertising id for advertising needs consent and tracking`() {
         for (platform in Platform.entries) {
             openInMemory(Fixtures.example("callsapp.json"), platform).use { kit ->
+                // An adult: with no age declared, the protective default refuses advertising.
+                kit.declareUserFacts(UserFacts(birthDate = "1990-04-12", ageYears = null, jurisdiction = null), ConsentSource.USER)
                 assertEquals(
                     denied(DecisionReason.PolicyNotAccepted),
                     kit.check("advertising_id", "advertising"),

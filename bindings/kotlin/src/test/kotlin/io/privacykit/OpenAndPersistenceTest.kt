@@ -143,26 +143,37 @@ class OpenAndPersistenceTest {
     }
 
     @Test
-    fun `a newer policy at reopen needs acceptance, an older one is refused`(@TempDir dir: Path) {
+    fun `a newer policy at reopen needs acceptance only if its terms grew, an older one is refused`(@TempDir dir: Path) {
         val db = dir.resolve("policy.db")
         openFile(db).use { kit ->
             kit.acceptPolicy()
             kit.closeStore()
         }
+        // Newer with the same terms: loaded, and the acceptance carries over.
         openFile(db, testPolicy(version = 2)).use { kit ->
             assertEquals(2u, kit.policy().version)
+            assertEquals(1u, kit.consentState().acceptedPolicyVersion)
+            assertEquals(permitted(LegalBasis.CONTRACT), kit.check("diagnostics", "service"))
+            kit.closeStore()
+        }
+        // Newer with another controller: the acceptance of the old terms no longer counts.
+        openFile(db, testPolicy(version = 3, controller = "Changed Ltd")).use { kit ->
+            assertEquals(3u, kit.policy().version)
             assertEquals(1u, kit.consentState().acceptedPolicyVersion)
             assertEquals(denied(DecisionReason.PolicyNotAccepted), kit.check("diagnostics", "service"))
             kit.closeStore()
         }
         assertFailsWith<PrivacyException.PolicyVersionConflict> { openFile(db, testPolicy(version = 1)) }
+        assertFailsWith<PrivacyException.PolicyVersionConflict> { openFile(db, testPolicy(version = 2)) }
         assertFailsWith<PrivacyException.PolicyVersionConflict> {
-            openFile(db, testPolicy(version = 2, controller = "Changed Ltd"))
+            openFile(db, testPolicy(version = 3, controller = "Test Ltd"))
         }
-        // The refused opens changed nothing and released the file.
-        openFile(db, testPolicy(version = 2)).use { kit ->
-            assertEquals("Test Ltd", kit.policy().controllerName)
+        // The refused opens changed nothing and released the file; the terms history is
+        // rebuilt from the stored versions on open.
+        openFile(db, testPolicy(version = 3, controller = "Changed Ltd")).use { kit ->
+            assertEquals("Changed Ltd", kit.policy().controllerName)
             assertEquals(1uL, kit.verifyLedger())
+            assertEquals(denied(DecisionReason.PolicyNotAccepted), kit.check("diagnostics", "service"))
             kit.closeStore()
         }
     }
