@@ -11,8 +11,9 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use privacykit::{
-    AccountLink, KeyProvider, KeyProviderError, OsPermission, PermissionStatus, Platform,
-    PrivacyKit, PrivacyKitConfig, Secret, BUILT_IN_CATEGORIES, BUILT_IN_PURPOSES,
+    AccountLink, ConsentSource, KeyProvider, KeyProviderError, OsPermission, PermissionStatus,
+    Platform, PrivacyKit, PrivacyKitConfig, Secret, UserFacts, BUILT_IN_CATEGORIES,
+    BUILT_IN_PURPOSES,
 };
 
 /// A policy with 20 categories x 10 purposes, every pair declared, bases mixed.
@@ -25,7 +26,7 @@ fn large_policy() -> String {
     let purposes: Vec<String> = BUILT_IN_PURPOSES
         .iter()
         .map(|id| id.to_string())
-        .chain((0..3).map(|i| format!("custom_purpose_{i}")))
+        .chain((0..2).map(|i| format!("custom_purpose_{i}")))
         .collect();
     let bases = [
         "contract",
@@ -69,6 +70,15 @@ fn config(path: Option<String>) -> PrivacyKitConfig {
 
 fn ready(kit: &Arc<PrivacyKit>) {
     kit.accept_policy().unwrap();
+    kit.declare_user_facts(
+        UserFacts {
+            birth_date: Some("1990-04-12".into()),
+            age_years: None,
+            jurisdiction: None,
+        },
+        ConsentSource::User,
+    )
+    .unwrap();
     for permission in OsPermission::ALL {
         kit.report_permission(permission, PermissionStatus::Granted, None, None)
             .unwrap();

@@ -1,5 +1,6 @@
 //! PrivacyKit in two minutes: open a store, load the CallsApp-like example policy, walk a user
-//! through accepting, granting, denying and withdrawing, and print what the guard decides.
+//! through accepting, declaring their age, granting, denying and withdrawing, print what the
+//! guard decides, then export the user's data and erase it.
 //!
 //!     cargo run --example quickstart
 
@@ -131,6 +132,27 @@ fn main() -> Result<(), PrivacyError> {
         state.ledger_length,
         state.accepted_policy_version.unwrap_or_default(),
         describe(reopened.explain("advertising_id", "advertising"))
+    );
+
+    let export = reopened.export_personal_data()?;
+    println!(
+        "\nThe user asks for their data: {} bytes of JSON (format privacykit-export 1), {} consent receipts",
+        export.len(),
+        export.matches("\"proof_sha256\"").count()
+    );
+    let receipt = reopened.erase_all()?;
+    println!("The user asks for erasure:");
+    for erased in &receipt.erased {
+        println!(
+            "   {:<18} {} record(s)",
+            format!("{:?}", erased.data),
+            erased.records
+        );
+    }
+    println!(
+        "   ledger now {} entries; contacts for service -> {}",
+        reopened.consent_state()?.ledger_length,
+        describe(reopened.explain("contacts", "service"))
     );
     reopened.close()?;
     std::fs::remove_dir_all(&dir).ok();

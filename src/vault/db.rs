@@ -125,6 +125,21 @@ pub(crate) fn account(conn: &Connection, lookup: &[u8]) -> Result<Option<Account
     Ok(stmt.query_row([lookup], read_account).optional()?)
 }
 
+/// An account with the time its tokens were last read, for reads that note their use.
+pub(crate) fn account_in_use(
+    conn: &Connection,
+    lookup: &[u8],
+) -> Result<Option<(AccountRow, Option<i64>)>> {
+    let mut stmt = conn.prepare_cached(concat!(
+        "SELECT ",
+        account_columns!(),
+        ", last_used_ms FROM vault_account WHERE lookup = ?1"
+    ))?;
+    Ok(stmt
+        .query_row([lookup], |r| Ok((read_account(r)?, r.get(11)?)))
+        .optional()?)
+}
+
 pub(crate) fn accounts(conn: &Connection) -> Result<Vec<AccountRow>> {
     let mut stmt = conn.prepare_cached(concat!(
         "SELECT ",
@@ -237,14 +252,10 @@ pub(crate) fn last_used(conn: &Connection, lookup: &[u8]) -> Result<Option<i64>>
         .flatten())
 }
 
-/// Notes a read of the account's tokens, writing at most once a day per account so that
-/// reads stay reads.
+/// Notes a read of the account's tokens.
 pub(crate) fn touch(conn: &Connection, lookup: &[u8], now_ms: i64) -> Result<()> {
-    conn.prepare_cached(
-        "UPDATE vault_account SET last_used_ms = ?2
-         WHERE lookup = ?1 AND (last_used_ms IS NULL OR last_used_ms < ?2 - 86400000)",
-    )?
-    .execute(params![lookup, now_ms])?;
+    conn.prepare_cached("UPDATE vault_account SET last_used_ms = ?2 WHERE lookup = ?1")?
+        .execute(params![lookup, now_ms])?;
     Ok(())
 }
 

@@ -27,6 +27,7 @@ use crate::error::{PrivacyError, Result};
 use crate::guard::DecisionReason;
 use crate::sdk::{Core, PrivacyKit};
 use crate::store::Store;
+use crate::time::MS_PER_DAY;
 
 /// The use of data the vault serves; linking and reading need the guard to allow it.
 pub(crate) const VAULT_CATEGORY: &str = "social_accounts";
@@ -487,12 +488,16 @@ impl TokenVault {
             require_permitted(&kit, true)?;
             let key = kit.vault_keys.unlock(&core.store, now)?;
             let lookup = key.key.lookup(&provider, &account_id);
-            let row =
-                db::account(core.store.conn(), &lookup)?.ok_or(PrivacyError::AccountNotLinked)?;
+            let (row, last_used_ms) = db::account_in_use(core.store.conn(), &lookup)?
+                .ok_or(PrivacyError::AccountNotLinked)?;
             let tokens = open_record_key(&key, &row)
                 .and_then(|record_key| open_tokens(&record_key, key.id, &row))
                 .ok_or(PrivacyError::CorruptRecord)?;
-            db::touch(core.store.conn(), &lookup, now)?;
+            // Retention needs the day of last use, not the instant: write at most once a day
+            // so that reads stay reads.
+            if last_used_ms.is_none_or(|t| now - t >= MS_PER_DAY) {
+                db::touch(core.store.conn(), &lookup, now)?;
+            }
             Ok(tokens)
         })
     }
