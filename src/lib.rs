@@ -8,6 +8,7 @@
 uniffi::setup_scaffolding!();
 
 mod consent;
+mod discovery;
 mod error;
 mod guard;
 mod listeners;
@@ -21,6 +22,12 @@ mod vault;
 pub use consent::{
     ConsentAction, ConsentChange, ConsentChoice, ConsentSource, ConsentState, LedgerEntry,
     ScopedChoice, ScopedObjection,
+};
+#[cfg(feature = "server")]
+pub use discovery::server;
+pub use discovery::{
+    Contact, ContactDiscovery, DiscoveryConfig, DiscoveryMode, DiscoveryResult, DiscoverySummary,
+    DiscoveryTransport, FilterUpdate, TransportError,
 };
 pub use error::PrivacyError;
 pub use guard::report::AccessReportRow;

@@ -20,6 +20,7 @@ const APPLICATION_ID: i32 = 0x504B_4954;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/v001_core.sql"),
     include_str!("migrations/v002_vault.sql"),
+    include_str!("migrations/v003_discovery.sql"),
 ];
 
 /// The schema version this library writes.
