@@ -47,6 +47,7 @@ pub(crate) enum FilterMessage {
 
 impl FilterState {
     /// Builds a filter of `keys` (duplicates are fine).
+    #[cfg(any(test, feature = "server"))] // the server side
     pub fn build(key_id: KeyId, version: u64, keys: &[u64]) -> Result<Self, &'static str> {
         let mut keys = keys.to_vec();
         keys.sort_unstable();
@@ -88,6 +89,7 @@ impl FilterState {
         self.version = to;
     }
 
+    #[cfg(any(test, feature = "server"))] // the server side
     /// Bytes of the base filter's fingerprints.
     pub fn base_bytes(&self) -> usize {
         self.base.as_ref().map_or(0, |f| f.fingerprints.len() * 2)
@@ -129,6 +131,7 @@ impl FilterState {
 }
 
 /// A delta message from `from` to `to`.
+#[cfg(any(test, feature = "server"))] // the server side
 pub(crate) fn encode_delta(
     key_id: &KeyId,
     from: u64,
@@ -290,7 +293,11 @@ mod tests {
     fn under_two_and_a_half_bytes_a_member() {
         let n = 200_000;
         let state = FilterState::build([3; 8], 1, &keys(n, 4)).unwrap();
-        assert!(state.base_bytes() as u64 * 2 < n * 5, "{}", state.base_bytes());
+        assert!(
+            state.base_bytes() as u64 * 2 < n * 5,
+            "{}",
+            state.base_bytes()
+        );
         // False positives: about 2^-16 of non-members.
         let outsiders = keys(n, 1 << 40);
         let hits = outsiders.iter().filter(|k| state.contains(**k)).count();

@@ -194,11 +194,13 @@ pub(crate) fn encode_oprf_request(key_id: &KeyId, elements: &[[u8; ELEMENT_LEN]]
     out
 }
 
+#[cfg(any(test, feature = "server"))] // the server side
 pub(crate) struct OprfRequest<'a> {
     pub key_id: KeyId,
     pub elements: Vec<&'a [u8]>,
 }
 
+#[cfg(any(test, feature = "server"))] // the server side
 pub(crate) fn decode_oprf_request(bytes: &[u8]) -> Result<OprfRequest<'_>> {
     let mut r = Reader::new(bytes);
     if header(&mut r)? != KIND_OPRF_REQUEST {
@@ -215,6 +217,7 @@ pub(crate) fn decode_oprf_request(bytes: &[u8]) -> Result<OprfRequest<'_>> {
     })
 }
 
+#[cfg(any(test, feature = "server"))] // the server side
 pub(crate) fn encode_oprf_response(
     key_id: &KeyId,
     elements: &[[u8; ELEMENT_LEN]],
@@ -283,11 +286,13 @@ pub(crate) fn encode_hashed_request(hash_len: u8, hashes: &[Vec<u8>]) -> Vec<u8>
     out
 }
 
+#[cfg(any(test, feature = "server"))] // the server side
 pub(crate) struct HashedRequest<'a> {
     pub hash_len: u8,
     pub hashes: Vec<&'a [u8]>,
 }
 
+#[cfg(any(test, feature = "server"))] // the server side
 pub(crate) fn decode_hashed_request(bytes: &[u8]) -> Result<HashedRequest<'_>> {
     let mut r = Reader::new(bytes);
     if header(&mut r)? != KIND_HASHED_REQUEST {
@@ -307,6 +312,7 @@ pub(crate) fn decode_hashed_request(bytes: &[u8]) -> Result<HashedRequest<'_>> {
     })
 }
 
+#[cfg(any(test, feature = "server"))] // the server side
 pub(crate) fn encode_hashed_response(matches: &[bool]) -> Vec<u8> {
     let mut out = vec![VERSION, KIND_HASHED_RESPONSE];
     out.extend_from_slice(&(matches.len() as u16).to_be_bytes());
@@ -341,6 +347,7 @@ pub(crate) fn decode_hashed_response(bytes: &[u8], expected: usize) -> Result<An
     ))
 }
 
+#[cfg(any(test, feature = "server"))] // the server side
 pub(crate) fn encode_refusal(refusal: Refusal) -> Vec<u8> {
     let mut out = vec![VERSION, KIND_REFUSAL, refusal.reason as u8];
     out.extend_from_slice(&refusal.retry_after_seconds.to_be_bytes());

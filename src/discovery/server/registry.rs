@@ -46,7 +46,8 @@ impl Publisher {
     /// the full filter.
     pub fn message(&self, since: u64) -> Vec<u8> {
         let version = self.state.version;
-        if since < self.base_version || since > version {
+        // 0 asks for the whole filter (versions start at 1).
+        if since == 0 || since < self.base_version || since > version {
             return self.state.encode();
         }
         // Net effect per key of the events after `since`: the last event wins.
@@ -92,7 +93,7 @@ impl Registry {
             users: HashMap::new(),
             keys: HashMap::new(),
             publishers: HashMap::new(),
-            version: 0,
+            version: 1,
             rebuild_after: 4096,
         }
     }
