@@ -24,6 +24,9 @@ pub use consent::{
     ScopedChoice, ScopedObjection,
 };
 #[cfg(feature = "server")]
+#[doc(hidden)]
+pub use discovery::bench as discovery_bench;
+#[cfg(feature = "server")]
 pub use discovery::server;
 pub use discovery::{
     Contact, ContactDiscovery, DiscoveryConfig, DiscoveryMode, DiscoveryResult, DiscoverySummary,

@@ -859,3 +859,75 @@ pub(crate) fn summary(conn: &Connection) -> Result<DiscoverySummary> {
 pub(crate) fn withdrawn_by(core: &Core, entry: &LedgerEntry, hash: [u8; 32]) -> bool {
     crate::vault::use_ended_by(core, entry, hash, DISCOVERY_CATEGORY, DISCOVERY_PURPOSE)
 }
+
+/// Entry points for `benches/discovery.rs`: the client's crypto and the filter without the
+/// SDK around them. Not part of the API.
+#[cfg(feature = "server")]
+#[doc(hidden)]
+pub mod bench {
+    use super::filter::FilterState;
+    use super::oprf::{BlindBatch, PinnedKey};
+    use super::wire::{self, Answer, MAX_BATCH, PAD_TO};
+
+    /// One client run: blinded batches and their request bytes.
+    pub struct ClientRun {
+        key: PinnedKey,
+        batches: Vec<BlindBatch>,
+        pub requests: Vec<Vec<u8>>,
+    }
+
+    /// Blinds `identifiers` as `discover` does: chunks of 4,096, padded to multiples of 64.
+    pub fn blind(public_key: &[u8], identifiers: &[String]) -> ClientRun {
+        let key = PinnedKey::parse(public_key).expect("a valid public key");
+        let mut batches = Vec::new();
+        let mut requests = Vec::new();
+        for chunk in identifiers.chunks(MAX_BATCH) {
+            let ids: Vec<&str> = chunk.iter().map(|s| s.as_str()).collect();
+            let (batch, request) =
+                BlindBatch::new(&ids, chunk.len().div_ceil(PAD_TO) * PAD_TO, &key);
+            batches.push(batch);
+            requests.push(request);
+        }
+        ClientRun {
+            key,
+            batches,
+            requests,
+        }
+    }
+
+    /// Verifies and unblinds the responses; returns the filter keys.
+    pub fn finalize(run: &ClientRun, responses: &[Vec<u8>]) -> Vec<u64> {
+        let mut keys = Vec::new();
+        for (batch, response) in run.batches.iter().zip(responses) {
+            let Ok(Answer::Evaluated(r)) =
+                wire::decode_oprf_response(response, &run.key.id, batch.len())
+            else {
+                panic!("the server refused");
+            };
+            keys.extend(
+                batch
+                    .finalize(&r.elements, r.proof, &run.key)
+                    .expect("verifies"),
+            );
+        }
+        keys
+    }
+
+    /// A published filter of `keys`.
+    pub struct Filter(FilterState);
+
+    impl Filter {
+        pub fn build(keys: &[u64]) -> Self {
+            Filter(FilterState::build([0; 8], 1, keys).expect("builds"))
+        }
+
+        pub fn contains(&self, key: u64) -> bool {
+            self.0.contains(key)
+        }
+
+        /// Bytes of the filter as published (fingerprints plus a 50-byte header).
+        pub fn encoded_len(&self) -> usize {
+            self.0.encode().len()
+        }
+    }
+}
