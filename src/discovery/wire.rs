@@ -417,7 +417,8 @@ mod tests {
             Answer::Refused(_) => panic!("refused"),
         }
         let request = encode_hashed_request(8, &vec![vec![5u8; 8]; 64]);
-        assert_eq!(decode_hashed_request(&request).unwrap().hashes.len(), 64);
+        let parsed = decode_hashed_request(&request).unwrap();
+        assert_eq!((parsed.hash_len, parsed.hashes.len()), (8, 64));
         let mut short_hash = request.clone();
         short_hash[2] = 3;
         assert!(decode_hashed_request(&short_hash).is_err());
