@@ -495,3 +495,52 @@ impl privacykit::DiscoveryTransport for BadFilter {
         Ok(bytes)
     }
 }
+
+/// A transport that calls back into PrivacyKit while answering: it would deadlock if the
+/// transport were called with PrivacyKit's lock held.
+struct Reentrant {
+    inner: Arc<LocalTransport>,
+    kit: std::sync::Mutex<Option<Arc<PrivacyKit>>>,
+}
+
+impl privacykit::DiscoveryTransport for Reentrant {
+    fn evaluate(&self, request: Vec<u8>) -> Result<Vec<u8>, privacykit::TransportError> {
+        let kit = self.kit.lock().unwrap().clone().unwrap();
+        assert!(kit.consent_state().unwrap().ledger_length > 0);
+        kit.flush().unwrap();
+        self.inner.evaluate(request)
+    }
+
+    fn fetch_filter(
+        &self,
+        key_id: String,
+        since_version: u64,
+    ) -> Result<Vec<u8>, privacykit::TransportError> {
+        let kit = self.kit.lock().unwrap().clone().unwrap();
+        assert!(kit.policy().is_ok());
+        self.inner.fetch_filter(key_id, since_version)
+    }
+}
+
+#[test]
+fn the_transport_may_call_back_into_privacykit() {
+    let (server, public) = server(BudgetPolicy::default());
+    let inner = LocalTransport::new(server);
+    inner.set_user("+15550000001", true, true);
+    let kit = kit();
+    let transport = Arc::new(Reentrant {
+        inner,
+        kit: std::sync::Mutex::new(Some(kit.clone())),
+    });
+    let discovery = kit
+        .clone()
+        .discovery(
+            private_config(&public),
+            Arc::new(MemoryKeystore::default()),
+            transport.clone(),
+        )
+        .unwrap();
+    assert_eq!(discovery.discover(book()).unwrap().matched, vec!["alice"]);
+    assert!(discovery.sync_filter().unwrap().joined.is_empty());
+    transport.kit.lock().unwrap().take();
+}
