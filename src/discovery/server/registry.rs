@@ -197,7 +197,7 @@ impl Registry {
         self.publishers.get(key_id)
     }
 
-    /// Whether `identifier` is registered and discoverable (hashed mode).
+    /// The identifiers of registered, discoverable users (hashed mode answers from these).
     pub fn discoverable(&self) -> impl Iterator<Item = &str> {
         self.users
             .iter()
