@@ -8,6 +8,7 @@
 uniffi::setup_scaffolding!();
 
 mod consent;
+mod discovery;
 mod error;
 mod guard;
 mod listeners;
@@ -51,3 +52,7 @@ pub fn policy_json_schema() -> String {
 pub fn validate_policy(policy_json: String) -> Result<PolicyInfo, PrivacyError> {
     error::guarded(|| Ok(policy::parse_policy(&policy_json)?.info))
 }
+
+/// For the criterion benchmarks only; not a supported API.
+#[doc(hidden)]
+pub use discovery::normalize::bench as normalize_bench;
