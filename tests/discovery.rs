@@ -23,10 +23,10 @@ fn kit() -> Arc<PrivacyKit> {
 
 fn book() -> Vec<privacykit::Contact> {
     vec![
-        contact("alice", &["+15550000001"], &[]),
-        contact("bob", &["+15550000002"], &["bob@example.com"]),
-        contact("carol", &["+15550000003"], &[]),
-        contact("dave", &["+15550000004", "not a number"], &[]),
+        contact("alice", &["+12015550101"], &[]),
+        contact("bob", &["+12015550102"], &["bob@example.com"]),
+        contact("carol", &["+12015550103"], &[]),
+        contact("dave", &["+12015550104", "not a number"], &[]),
     ]
 }
 
@@ -34,9 +34,9 @@ fn book() -> Vec<privacykit::Contact> {
 fn finds_registered_contacts_and_caches_the_answers() {
     let (server, public) = server(BudgetPolicy::default());
     let transport = LocalTransport::new(server);
-    transport.set_user("+15550000001", true, true);
-    transport.set_user("bob@example.com", true, true);
-    transport.set_user("+15550000003", true, false); // registered, opted out of discovery
+    transport.set_user("tel:+12015550101", true, true);
+    transport.set_user("mailto:bob@example.com", true, true);
+    transport.set_user("tel:+12015550103", true, false); // registered, opted out of discovery
     let kit = kit();
     let discovery = discovery(&kit, &public, &transport);
 
@@ -57,9 +57,9 @@ fn finds_registered_contacts_and_caches_the_answers() {
 
     // One new number and one contact renamed in the app: only the number is evaluated.
     let mut changed = book();
-    changed[2].phones.push("+15550000009".into());
+    changed[2].phones.push("+12015550109".into());
     changed[0].id = "alice-2".into();
-    transport.set_user("+15550000009", true, true);
+    transport.set_user("tel:+12015550109", true, true);
     // The join reaches the client through the filter; nothing cached matched it yet.
     assert!(discovery.sync_filter().unwrap().joined.is_empty());
     let third = discovery.discover(changed).unwrap();
@@ -76,15 +76,15 @@ fn finds_registered_contacts_and_caches_the_answers() {
 fn joins_and_leaves_arrive_as_deltas_without_evaluation() {
     let (server, public) = server(BudgetPolicy::default());
     let transport = LocalTransport::new(server);
-    transport.set_user("+15550000001", true, true);
+    transport.set_user("tel:+12015550101", true, true);
     let kit = kit();
     let discovery = discovery(&kit, &public, &transport);
     assert_eq!(discovery.discover(book()).unwrap().matched, vec!["alice"]);
     let evaluations = transport.evaluations();
 
-    transport.set_user("+15550000003", true, true); // carol joins
-    transport.set_user("+15550000001", false, false); // alice deletes her account
-    transport.set_user("+15559999999", true, true); // a stranger joins
+    transport.set_user("tel:+12015550103", true, true); // carol joins
+    transport.set_user("tel:+12015550101", false, false); // alice deletes her account
+    transport.set_user("tel:+15559999999", true, true); // a stranger joins
     let update = discovery.sync_filter().unwrap();
     assert_eq!(update.joined, vec!["carol"]);
     assert_eq!(update.left, vec!["alice"]);
@@ -98,9 +98,9 @@ fn joins_and_leaves_arrive_as_deltas_without_evaluation() {
 
     // Going undiscoverable is a leave too; a rebuilt base is sent whole when the client's
     // version is older than it.
-    transport.set_user("+15550000003", true, false);
+    transport.set_user("tel:+12015550103", true, false);
     transport.server.lock().unwrap().rebuild_filters().unwrap();
-    transport.set_user("+15550000002", true, true);
+    transport.set_user("tel:+12015550102", true, true);
     let update = discovery.sync_filter().unwrap();
     assert_eq!(update.left, vec!["carol"]);
     assert_eq!(update.joined, vec!["bob"]);
@@ -148,7 +148,7 @@ fn consent_policy() -> String {
 fn withdrawing_consent_erases_the_cache_in_the_same_transaction() {
     let (server, public) = server(BudgetPolicy::default());
     let transport = LocalTransport::new(server);
-    transport.set_user("+15550000001", true, true);
+    transport.set_user("tel:+12015550101", true, true);
     let mut config = config(None, Platform::Android);
     config.policy_json = consent_policy();
     let kit = PrivacyKit::open(config).unwrap();
@@ -179,11 +179,11 @@ fn over_budget_is_a_typed_refusal_that_keeps_earlier_answers() {
         per_day: 100,
     });
     let transport = LocalTransport::new(server);
-    transport.set_user("+15550000007", true, true);
+    transport.set_user("tel:+12015550107", true, true);
     let kit = kit();
     let discovery = discovery(&kit, &public, &transport);
     let big: Vec<_> = (0..5000)
-        .map(|i| contact(&format!("c{i}"), &[&format!("+1555{i:07}")], &[]))
+        .map(|i| contact(&format!("c{i}"), &[&format!("+1201555{i:04}")], &[]))
         .collect();
     let err = discovery.discover(big.clone()).unwrap_err();
     assert_eq!(
@@ -202,7 +202,7 @@ fn over_budget_is_a_typed_refusal_that_keeps_earlier_answers() {
 fn a_rotated_key_keeps_answering_until_retired() {
     let (server, old_public) = server(BudgetPolicy::default());
     let transport = LocalTransport::new(server);
-    transport.set_user("+15550000001", true, true);
+    transport.set_user("tel:+12015550101", true, true);
     let new_key = ServerKey::generate();
     let new_public = new_key.public_key();
     transport
@@ -236,7 +236,7 @@ fn hashed_mode_matches_through_truncated_keyed_hashes() {
     let app_key = vec![7u8; 32];
     server.enable_hashed_mode(app_key.clone(), 12).unwrap();
     let transport = LocalTransport::new(server);
-    transport.set_user("+15550000002", true, true);
+    transport.set_user("tel:+12015550102", true, true);
     let kit = kit();
     let discovery = kit
         .clone()
@@ -299,7 +299,7 @@ fn bad_configuration_is_refused() {
         ));
     }
     let discovery = discovery(&kit, &ServerKey::generate().public_key(), &transport);
-    let too_many = vec![contact("x", &["+15550000001"; 65], &[])];
+    let too_many = vec![contact("x", &["+12015550101"; 65], &[])];
     assert!(matches!(
         discovery.discover(too_many),
         Err(PrivacyError::InvalidArgument { .. })
@@ -408,7 +408,7 @@ fn hostile_responses_are_typed_errors_and_record_nothing() {
     for (name, tamper) in cases {
         let (server, public) = server(BudgetPolicy::default());
         let transport = LocalTransport::new(server);
-        transport.set_user("+15550000001", true, true);
+        transport.set_user("tel:+12015550101", true, true);
         transport.set_tamper(Some(tamper));
         let kit = kit();
         let discovery = discovery(&kit, &public, &transport);
@@ -526,7 +526,7 @@ impl privacykit::DiscoveryTransport for Reentrant {
 fn the_transport_may_call_back_into_privacykit() {
     let (server, public) = server(BudgetPolicy::default());
     let inner = LocalTransport::new(server);
-    inner.set_user("+15550000001", true, true);
+    inner.set_user("tel:+12015550101", true, true);
     let kit = kit();
     let transport = Arc::new(Reentrant {
         inner,
@@ -543,4 +543,25 @@ fn the_transport_may_call_back_into_privacykit() {
     assert_eq!(discovery.discover(book()).unwrap().matched, vec!["alice"]);
     assert!(discovery.sync_filter().unwrap().joined.is_empty());
     transport.kit.lock().unwrap().take();
+}
+
+#[test]
+fn numbers_and_emails_are_normalized_before_use() {
+    let (server, public) = server(BudgetPolicy::default());
+    let transport = LocalTransport::new(server);
+    transport.set_user("tel:+12015550101", true, true);
+    transport.set_user("tel:+442079460018", true, true);
+    transport.set_user("mailto:bob@example.com", true, true);
+    let kit = kit();
+    let discovery = discovery(&kit, &public, &transport);
+    let result = discovery
+        .discover(vec![
+            contact("national", &["(201) 555-0101"], &[]),
+            contact("foreign", &["+44 20 7946 0018"], &[]),
+            contact("email", &[], &["  Bob@Example.COM "]),
+            contact("junk", &["12", "call me"], &["not-an-email"]),
+        ])
+        .unwrap();
+    assert_eq!(result.matched, vec!["email", "foreign", "national"]);
+    assert_eq!((result.identifiers, result.skipped), (3, 3));
 }

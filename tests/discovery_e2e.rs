@@ -125,7 +125,7 @@ fn discovery_over_http_against_the_reference_server() {
     let server = start(10_000);
     admin(
         &server,
-        "join +15550000001\njoin bob@example.com\nhide +15550000003\n",
+        "join tel:+12015550101\njoin mailto:bob@example.com\nhide tel:+12015550103\n",
     );
     let kit = in_memory();
     allow_contacts(&kit);
@@ -140,15 +140,15 @@ fn discovery_over_http_against_the_reference_server() {
         )
         .unwrap();
     let book = vec![
-        contact("alice", &["+15550000001"], &[]),
-        contact("bob", &["+15550000002"], &["bob@example.com"]),
-        contact("carol", &["+15550000003"], &[]),
+        contact("alice", &["+12015550101"], &[]),
+        contact("bob", &["+12015550102"], &["bob@example.com"]),
+        contact("carol", &["+12015550103"], &[]),
     ];
     let result = discovery.discover(book.clone()).unwrap();
     assert_eq!(result.matched, vec!["alice", "bob"]);
     assert_eq!(discovery.discover(book.clone()).unwrap().requests, 0);
 
-    admin(&server, "join +15550000003\n");
+    admin(&server, "join tel:+12015550103\n");
     let update = discovery.sync_filter().unwrap();
     assert_eq!(update.joined, vec!["carol"]);
 
@@ -179,7 +179,7 @@ fn the_budget_refusal_reaches_the_app_typed() {
         )
         .unwrap();
     let book: Vec<_> = (0..100)
-        .map(|i| contact(&format!("c{i}"), &[&format!("+1555{i:07}")], &[]))
+        .map(|i| contact(&format!("c{i}"), &[&format!("+1201555{i:04}")], &[]))
         .collect();
     assert!(matches!(
         discovery.discover(book),

@@ -72,7 +72,16 @@ fn needles(national: &str, name: &str, email: &str) -> Vec<Vec<u8>> {
         email.to_string(),
     ];
     let mut out: Vec<Vec<u8>> = raw_forms.iter().map(|f| f.as_bytes().to_vec()).collect();
-    for normalized in [&e164, &digits, &national.to_string(), &email.to_string()] {
+    let tel = format!("tel:{e164}");
+    let mailto = format!("mailto:{email}");
+    for normalized in [
+        &e164,
+        &digits,
+        &national.to_string(),
+        &email.to_string(),
+        &tel,
+        &mailto,
+    ] {
         let digests = [
             Sha256::digest(normalized.as_bytes()).to_vec(),
             Sha1::digest(normalized.as_bytes()).to_vec(),
@@ -87,6 +96,8 @@ fn needles(national: &str, name: &str, email: &str) -> Vec<Vec<u8>> {
     out
 }
 
+const AREAS: [u32; 12] = [201, 202, 212, 213, 305, 310, 312, 415, 617, 646, 718, 917];
+
 #[test]
 fn no_number_name_email_or_unkeyed_hash_leaves_the_device() {
     let (server, public) = server(BudgetPolicy {
@@ -97,11 +108,13 @@ fn no_number_name_email_or_unkeyed_hash_leaves_the_device() {
     let mut book = Vec::new();
     let mut all_needles = Vec::new();
     for i in 0..10_000u32 {
-        let national = format!("{}{:07}", 201 + (i % 700), 1_000_000 + i * 7);
+        // Valid US numbers (normalization keeps only numbers libphonenumber calls valid).
+        let area = AREAS[i as usize % AREAS.len()];
+        let national = format!("{area}{}{i:04}", 200 + (i / 97) % 700);
         let name = format!("Contact Person {i:05}");
         let email = format!("person.{i}@example.org");
         if i % 10 == 0 {
-            transport.set_user(&format!("+1{national}"), true, true);
+            transport.set_user(&format!("tel:+1{national}"), true, true);
         }
         all_needles.extend(needles(&national, &name, &email));
         book.push(contact(

@@ -20,6 +20,7 @@
 pub(crate) mod cache;
 pub(crate) mod filter;
 pub(crate) mod hashed;
+pub(crate) mod normalize;
 pub(crate) mod oprf;
 #[cfg(feature = "server")]
 pub mod server;
@@ -204,8 +205,8 @@ impl Mode {
 pub struct ContactDiscovery {
     kit: Weak<PrivacyKit>,
     mode: Mode,
-    #[allow(dead_code)] // read by normalization once it lands
-    region: String,
+    /// Where numbers without a country code are read.
+    region: normalize::Region,
     transport: Arc<dyn DiscoveryTransport>,
     /// One run at a time, so two runs never pay for the same identifiers.
     running: Mutex<()>,
@@ -319,17 +320,11 @@ impl ContactDiscovery {
                 })?)
             }
         };
-        let region = config.default_region;
-        if region.len() != 2 || !region.bytes().all(|b| b.is_ascii_alphabetic()) {
-            return Err(PrivacyError::invalid_argument(
-                "default_region",
-                "must be a two-letter ISO 3166 region code",
-            ));
-        }
+        let region = normalize::parse_region(&config.default_region)?;
         Ok(ContactDiscovery {
             kit: Arc::downgrade(kit),
             mode,
-            region: region.to_ascii_uppercase(),
+            region,
             transport,
             running: Mutex::new(()),
             filter: Mutex::new(None),
@@ -361,36 +356,12 @@ impl ContactDiscovery {
         (book, skipped)
     }
 
-    /// Until normalization (`normalize.rs`, built separately) is merged, only entries that
-    /// are already normalized are used: E.164 numbers and lowercase emails; the rest count
-    /// as skipped and are never sent.
+    /// `tel:` + E.164 numbers and `mailto:` + normalized emails (`normalize.rs`); entries that
+    /// do not normalize count as skipped and are never sent.
     fn identifiers_of(&self, contact: &Contact) -> (Vec<String>, u32) {
-        let mut out = Vec::new();
-        let mut skipped = 0;
-        for phone in &contact.phones {
-            let digits = phone.strip_prefix('+').unwrap_or("");
-            let ok = (8..=15).contains(&digits.len())
-                && !digits.starts_with('0')
-                && digits.bytes().all(|b| b.is_ascii_digit());
-            if ok {
-                out.push(phone.clone());
-            } else {
-                skipped += 1;
-            }
-        }
-        for email in &contact.emails {
-            let ok = email.split_once('@').is_some_and(|(local, domain)| {
-                !local.is_empty() && domain.contains('.') && !domain.contains('@')
-            }) && !email
-                .bytes()
-                .any(|b| b.is_ascii_whitespace() || b.is_ascii_uppercase());
-            if ok {
-                out.push(email.clone());
-            } else {
-                skipped += 1;
-            }
-        }
-        (out, skipped)
+        let normalized =
+            normalize::normalize_contact(&contact.phones, &contact.emails, &self.region);
+        (normalized.identifiers, normalized.skipped)
     }
 
     /// The stored filter, decoded into memory if it is not there yet (or another version).

@@ -90,15 +90,15 @@ class DiscoveryTest {
     private fun keys() = Pkcs12KeyProvider(dir.resolve("keys.p12").toFile(), "test-only-password".toCharArray())
 
     private val book = listOf(
-        Contact("alice", listOf("+15550000001"), emptyList()),
-        Contact("bob", listOf("+15550000002"), listOf("bob@example.com")),
-        Contact("carol", listOf("+15550000003"), emptyList()),
+        Contact("alice", listOf("+12015550101"), emptyList()),
+        Contact("bob", listOf("+12015550102"), listOf("bob@example.com")),
+        Contact("carol", listOf("+12015550103"), emptyList()),
     )
 
     @Test
     fun `finds registered contacts, caches them, and hears joins from the filter`() {
         ReferenceServer().use { server ->
-            server.admin("join +15550000001\njoin bob@example.com\nhide +15550000003\n")
+            server.admin("join tel:+12015550101\njoin mailto:bob@example.com\nhide tel:+12015550103\n")
             kitAllowingContacts().use { kit ->
                 val transport = HttpClientTransport(server.baseUrl, "kotlin-test")
                 val config = DiscoveryConfig(DiscoveryMode.Private(server.publicKey), "US")
@@ -113,7 +113,7 @@ class DiscoveryTest {
                     assertEquals(0u, again.requests)
                     assertEquals(1, transport.requests.get(), "an unchanged book sends nothing")
 
-                    server.admin("join +15550000003\n")
+                    server.admin("join tel:+12015550103\n")
                     val update = discovery.syncFilter()
                     assertEquals(listOf("carol"), update.joined)
                     assertEquals(1, transport.requests.get(), "joins come from the filter")
@@ -136,7 +136,7 @@ class DiscoveryTest {
                     assertEquals(0, transport.requests.get())
 
                     kit.recordPermissionRequest(OsPermission.CONTACTS, PermissionStatus.GRANTED)
-                    val many = (0 until 100).map { Contact("c$it", listOf("+1555%07d".format(it)), emptyList()) }
+                    val many = (0 until 100).map { Contact("c$it", listOf("+1201555%04d".format(it)), emptyList()) }
                     assertFailsWith<PrivacyException.DiscoveryBudgetExceeded> { discovery.discover(many) }
                 }
             }
