@@ -234,7 +234,7 @@ fn check_shape(
     let bad = WireError("the filter's shape is inconsistent");
     if !segment_length.is_power_of_two()
         || segment_count_length == 0
-        || segment_count_length % segment_length != 0
+        || !segment_count_length.is_multiple_of(segment_length)
     {
         return Err(bad);
     }

@@ -86,7 +86,7 @@ impl BlindBatch {
     /// Blinds `identifiers` and pads with random inputs up to `padded` elements. Returns the
     /// batch and the request bytes.
     pub fn new(identifiers: &[&str], padded: usize, key: &PinnedKey) -> (Self, Vec<u8>) {
-        debug_assert!(padded >= identifiers.len() && padded % wire::PAD_TO == 0);
+        debug_assert!(padded >= identifiers.len() && padded.is_multiple_of(wire::PAD_TO));
         let mut inputs: Vec<Zeroizing<Vec<u8>>> = identifiers.iter().map(|i| input(i)).collect();
         // Padding is indistinguishable from real identifiers to the server: both are random
         // group elements once blinded. Its outputs are never unblinded.

@@ -173,7 +173,7 @@ pub(crate) fn header(reader: &mut Reader<'_>) -> Result<u8> {
 }
 
 fn check_count(count: usize) -> Result<()> {
-    if count == 0 || count > MAX_BATCH || count % PAD_TO != 0 {
+    if count == 0 || count > MAX_BATCH || !count.is_multiple_of(PAD_TO) {
         return Err(WireError(
             "identifier count must be a multiple of 64, at most 4096",
         ));
@@ -337,7 +337,7 @@ pub(crate) fn decode_hashed_response(bytes: &[u8], expected: usize) -> Result<An
     }
     let bitmap = r.take(count.div_ceil(8), "truncated bitmap")?;
     r.finish()?;
-    if count % 8 != 0 && bitmap[count / 8] >> (count % 8) != 0 {
+    if !count.is_multiple_of(8) && bitmap[count / 8] >> (count % 8) != 0 {
         return Err(WireError("bits set past the end of the bitmap"));
     }
     Ok(Answer::Evaluated(
