@@ -160,7 +160,7 @@ fn open_existing(c: &mut Criterion) {
         let purposes: Vec<&str> = BUILT_IN_PURPOSES.to_vec();
         while seq < 10_000 {
             let purpose = purposes[seq as usize % purposes.len()].to_owned();
-            seq = if seq % 2 == 0 {
+            seq = if seq.is_multiple_of(2) {
                 kit.withdraw_consent(purpose, None)
             } else {
                 kit.grant_consent(purpose, None)

@@ -103,7 +103,7 @@ fn export(c: &mut Criterion) {
     let mut seq = kit.consent_state().unwrap().ledger_length;
     while seq < 10_000 {
         let category = Some(format!("category_{}", seq % 20));
-        seq = if seq % 2 == 0 {
+        seq = if seq.is_multiple_of(2) {
             kit.withdraw_consent("analytics".into(), category)
         } else {
             kit.grant_consent("analytics".into(), category)

@@ -80,6 +80,26 @@ pub enum PrivacyError {
     #[error("no such linked account")]
     AccountNotLinked,
 
+    /// The discovery server refused: this account's evaluation budget is used up. Try again
+    /// after `retry_after_seconds` (`u32::MAX`: not with this account). Answers received
+    /// before the refusal were kept.
+    #[error("contact discovery is over its budget; retry after {retry_after_seconds} s")]
+    DiscoveryBudgetExceeded { retry_after_seconds: u32 },
+
+    /// The app's discovery transport failed (network, HTTP status); `reason` is its text.
+    #[error("discovery transport failed: {reason}")]
+    DiscoveryTransport { reason: String },
+
+    /// A discovery response was malformed, truncated, oversized or inconsistent with the
+    /// request. Nothing from it was recorded.
+    #[error("invalid discovery response: {reason}")]
+    DiscoveryBadResponse { reason: String },
+
+    /// The server's answer does not verify against the pinned public key (another key, a
+    /// failed proof), or the server no longer holds that key. Nothing from it was recorded.
+    #[error("the discovery server's answer does not match the pinned key")]
+    DiscoveryServerKeyMismatch,
+
     /// The `PrivacyKit` was closed; open a new one.
     #[error("PrivacyKit is closed")]
     Closed,

@@ -10,6 +10,7 @@ uniffi::setup_scaffolding!();
 mod adid;
 mod age;
 mod consent;
+mod discovery;
 mod error;
 mod guard;
 mod listeners;
@@ -28,6 +29,15 @@ pub use age::{AgeGroup, AgeStatus, UserFacts};
 pub use consent::{
     ConsentAction, ConsentChange, ConsentChoice, ConsentSource, ConsentState, LedgerEntry,
     ScopedChoice, ScopedObjection,
+};
+#[cfg(feature = "server")]
+#[doc(hidden)]
+pub use discovery::bench as discovery_bench;
+#[cfg(feature = "server")]
+pub use discovery::server;
+pub use discovery::{
+    Contact, ContactDiscovery, DiscoveryConfig, DiscoveryMode, DiscoveryResult, DiscoverySummary,
+    DiscoveryTransport, FilterUpdate, TransportError,
 };
 pub use error::PrivacyError;
 pub use guard::report::AccessReportRow;
@@ -67,3 +77,7 @@ pub fn export_json_schema() -> String {
 pub fn validate_policy(policy_json: String) -> Result<PolicyInfo, PrivacyError> {
     error::guarded(|| Ok(policy::parse_policy(&policy_json)?.info))
 }
+
+/// For the criterion benchmarks only; not a supported API.
+#[doc(hidden)]
+pub use discovery::normalize::bench as normalize_bench;

@@ -19,6 +19,8 @@ pub(crate) const ACCESS_LOG: &str = "access_log";
 pub(crate) const PERMISSION_HISTORY: &str = "permission_history";
 /// Linked accounts whose tokens were neither read nor updated for this many days.
 pub(crate) const LINKED_ACCOUNTS: &str = "linked_accounts";
+/// Contact-discovery cache entries not refreshed for this many days.
+pub(crate) const DISCOVERY_CACHE: &str = "discovery_cache";
 
 /// What one purge did.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -69,6 +71,7 @@ pub(crate) fn purge(
                 accounts_deleted |= deleted > 0;
                 deleted
             }
+            DISCOVERY_CACHE => crate::discovery::purge_older_than(conn, cutoff_ms)?,
             _ => {
                 app_managed.push(RetentionCutoff {
                     data: rule.data.clone(),

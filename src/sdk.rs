@@ -15,6 +15,7 @@ use crate::consent::{
     self, ledger, ConsentAction, ConsentBook, ConsentChange, ConsentSource, ConsentState,
     LedgerEntry,
 };
+use crate::discovery::{self, ContactDiscovery, DiscoveryConfig, DiscoveryTransport};
 use crate::error::{guarded, PrivacyError, Result};
 use crate::guard::report::{self, AccessReportRow};
 use crate::guard::{fail_closed, DataUse, Decision, DecisionReason, Guard, PreparedUse};
@@ -576,6 +577,23 @@ impl PrivacyKit {
         )
     }
 
+    /// Contact discovery (which contacts use the app) with the app's transport. The local
+    /// cache is sealed under a key derived from the vault key, so discovery needs the
+    /// platform keystore: `key_provider` is the same provider `vault` takes (the last one
+    /// given is used by both). Does not keep this `PrivacyKit` alive.
+    pub fn discovery(
+        self: Arc<Self>,
+        config: DiscoveryConfig,
+        key_provider: Arc<dyn KeyProvider>,
+        transport: Arc<dyn DiscoveryTransport>,
+    ) -> Result<Arc<ContactDiscovery>> {
+        guarded(|| {
+            let discovery = ContactDiscovery::new(&self, config, transport)?;
+            self.vault_keys.set_provider(key_provider);
+            Ok(Arc::new(discovery))
+        })
+    }
+
     /// Registers a listener; returns the id to remove it with.
     pub fn add_listener(&self, listener: Arc<dyn PrivacyListener>) -> Result<u64> {
         self.read(|_| Ok(self.listeners.add(listener)))
@@ -718,6 +736,10 @@ impl PrivacyKit {
                 // Withdrawing consent for linked accounts destroys their tokens in the same
                 // transaction: there is no moment at which consent is gone and tokens remain.
                 let shredded = vault::withdrawn_by(core, &entry, hash) && vault::shred(conn)?;
+                // Likewise the contact-discovery cache when `contacts` for `service` ends.
+                if discovery::withdrawn_by(core, &entry, hash) {
+                    discovery::erase(conn)?;
+                }
                 Ok((entry, hash, shredded))
             },
             |core, (entry, hash, shredded)| {

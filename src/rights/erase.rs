@@ -25,6 +25,8 @@ pub enum PersonalData {
     LinkedAccounts,
     /// The per-install pseudonymous identifier.
     InstallId,
+    /// Contact discovery's encrypted cache and its filter state.
+    DiscoveryCache,
 }
 
 /// What an erasure deleted: the kinds of data, how many records of each, and when.
@@ -88,6 +90,7 @@ pub(crate) fn erase(conn: &Connection, data: PersonalData, now_ms: i64) -> Resul
             let records = count(conn, "vault_account")?;
             (records, vault::shred(conn)?)
         }
+        PersonalData::DiscoveryCache => (crate::discovery::erase(conn)?, false),
         PersonalData::InstallId => (
             conn.execute("DELETE FROM meta WHERE key = ?1", [crate::sdk::INSTALL_ID])? as u64,
             false,
@@ -109,6 +112,7 @@ pub(crate) fn erase_all(
         PersonalData::PermissionHistory,
         PersonalData::AccessReport,
         PersonalData::LinkedAccounts,
+        PersonalData::DiscoveryCache,
         PersonalData::InstallId,
     ] {
         let (records, keys) = erase(conn, data, now_ms)?;

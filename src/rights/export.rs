@@ -35,6 +35,7 @@ struct Export<'a> {
     permissions: Vec<PermissionOut>,
     consent_receipts: Vec<Receipt<'a>>,
     linked_accounts: Vec<vault::ExportedAccount>,
+    discovery: crate::discovery::DiscoverySummary,
     access_report: Vec<report::AccessReportRow>,
     advertising: Advertising,
 }
@@ -335,6 +336,7 @@ pub(crate) fn export(
         permissions,
         consent_receipts: receipts,
         linked_accounts: vault::exported_accounts(conn)?,
+        discovery: crate::discovery::summary(conn)?,
         access_report: report::load(conn, i64::MIN, i64::MAX)?,
         advertising: Advertising {
             advertising_id_reported,

@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/v001_core.sql"),
     include_str!("migrations/v002_vault.sql"),
     include_str!("migrations/v003_rights.sql"),
+    include_str!("migrations/v004_discovery.sql"),
 ];
 
 /// The schema version this library writes.

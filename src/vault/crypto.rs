@@ -86,6 +86,29 @@ impl SecretKey {
         }
         mac.finalize().into_bytes().into()
     }
+
+    /// A key for another purpose, derived with HMAC-SHA-256 under a label of its own: one
+    /// vault key protects several capabilities' data without their ciphertexts or lookups
+    /// ever being comparable.
+    pub fn derive(&self, label: &[u8]) -> SecretKey {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&*self.0).expect("any key length");
+        mac.update(label);
+        let mut bytes = Zeroizing::new([0u8; KEY_LEN]);
+        bytes.copy_from_slice(&mac.finalize().into_bytes());
+        SecretKey(bytes)
+    }
+
+    /// HMAC-SHA-256 of `parts` (each length-prefixed, so they cannot run together) under
+    /// this key, after `domain`.
+    pub fn keyed_hash(&self, domain: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&*self.0).expect("any key length");
+        mac.update(domain);
+        for part in parts {
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part);
+        }
+        mac.finalize().into_bytes().into()
+    }
 }
 
 impl std::fmt::Debug for SecretKey {

@@ -275,6 +275,20 @@ impl VaultKeys {
         Ok(unlocked)
     }
 
+    /// A key derived from the vault key under `label`, with the vault key's id, for another
+    /// capability's data (the discovery cache). Unwraps or creates the vault key like any
+    /// vault call. Data sealed under it is lost with the vault key: when the vault is
+    /// shredded or its key rotated, the id changes and such data must be treated as absent.
+    pub(crate) fn derived_key(
+        &self,
+        store: &Store,
+        now: i64,
+        label: &[u8],
+    ) -> Result<(u32, SecretKey)> {
+        let key = self.unlock(store, now)?;
+        Ok((key.id, key.key.derive(label)))
+    }
+
     /// Forgets the unwrapped key, zeroizing it (after a shred, or on close).
     pub fn forget(&self) {
         lock(&self.unlocked).take();
@@ -342,6 +356,19 @@ fn checkpoint(conn: &Connection) -> Result<()> {
 /// Whether a consent change ends the vault's use: after `entry`, the guard would refuse
 /// `social_accounts` for `service` because the user withdrew, denied or objected.
 pub(crate) fn withdrawn_by(core: &Core, entry: &LedgerEntry, hash: [u8; 32]) -> bool {
+    use_ended_by(core, entry, hash, VAULT_CATEGORY, VAULT_PURPOSE)
+}
+
+/// Whether, after `entry`, the guard would refuse `category` for `purpose` because the user
+/// withdrew, denied or objected: the test for deleting a capability's data in the ledger
+/// entry's transaction.
+pub(crate) fn use_ended_by(
+    core: &Core,
+    entry: &LedgerEntry,
+    hash: [u8; 32],
+    category: &str,
+    purpose: &str,
+) -> bool {
     // Only these actions can produce those reasons; the common grant costs nothing here.
     let ending = matches!(
         entry.action,
@@ -352,8 +379,8 @@ pub(crate) fn withdrawn_by(core: &Core, entry: &LedgerEntry, hash: [u8; 32]) -> 
     }
     let policy = &core.policy;
     let (Some(c), Some(p)) = (
-        policy.category_position(VAULT_CATEGORY),
-        policy.purpose_position(VAULT_PURPOSE),
+        policy.category_position(category),
+        policy.purpose_position(purpose),
     ) else {
         return false;
     };

@@ -2,6 +2,8 @@
 //! providers.
 #![allow(dead_code)] // each test file uses its own subset
 
+#[cfg(feature = "server")]
+pub mod discovery;
 pub mod keys;
 
 use std::path::Path;

@@ -487,6 +487,22 @@ fileprivate struct FfiConverterUInt8: FfiConverterPrimitive {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterUInt16: FfiConverterPrimitive {
+    typealias FfiType = UInt16
+    typealias SwiftType = UInt16
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt16 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
     typealias FfiType = UInt32
     typealias SwiftType = UInt32
@@ -635,6 +651,227 @@ fileprivate struct FfiConverterData: FfiConverterRustBuffer {
         writeBytes(&buf, value)
     }
 }
+
+
+
+
+/**
+ * Contact discovery. Get it with `PrivacyKit::discovery`. It does not keep its
+ * `PrivacyKit` alive: once that is closed or freed, calls fail with `Closed`.
+ */
+public protocol ContactDiscoveryProtocol: AnyObject, Sendable {
+    
+    /**
+     * Finds which of `contacts` use the app. Pass the whole address book each time: only
+     * identifiers not answered before are sent, entries gone from the book are dropped from
+     * the cache, and an unchanged book sends nothing. Refused with the guard's reason unless
+     * `contacts` may be used for `service`. If the server refuses part way (budget used up)
+     * or a response is bad, what was answered before is kept and the error is returned.
+     */
+    func discover(contacts: [Contact]) throws  -> DiscoveryResult
+    
+    /**
+     * Deletes the discovery cache and the stored filter. Returns the rows deleted. The next
+     * discovery evaluates every identifier again (and counts against the server budget).
+     */
+    func eraseCache() throws  -> UInt64
+    
+    /**
+     * Drops cached answers not refreshed by the server since `cutoff_ms` (milliseconds
+     * since the Unix epoch), for a retention period; the next `discover` evaluates those
+     * identifiers again (in hashed mode, the only way to notice that a cached contact
+     * joined). Returns how many were dropped.
+     */
+    func purgeCacheOlderThan(cutoffMs: Int64) throws  -> UInt64
+    
+    /**
+     * Counts and times of what discovery keeps (no identifiers): for settings screens and
+     * the data export.
+     */
+    func summary() throws  -> DiscoverySummary
+    
+    /**
+     * Brings the filter up to date (a delta when the server has one) and reports which
+     * cached contacts joined or left, with no evaluation request. Private mode only.
+     */
+    func syncFilter() throws  -> FilterUpdate
+    
+}
+/**
+ * Contact discovery. Get it with `PrivacyKit::discovery`. It does not keep its
+ * `PrivacyKit` alive: once that is closed or freed, calls fail with `Closed`.
+ */
+open class ContactDiscovery: ContactDiscoveryProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_privacykit_fn_clone_contactdiscovery(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_privacykit_fn_free_contactdiscovery(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Finds which of `contacts` use the app. Pass the whole address book each time: only
+     * identifiers not answered before are sent, entries gone from the book are dropped from
+     * the cache, and an unchanged book sends nothing. Refused with the guard's reason unless
+     * `contacts` may be used for `service`. If the server refuses part way (budget used up)
+     * or a response is bad, what was answered before is kept and the error is returned.
+     */
+open func discover(contacts: [Contact])throws  -> DiscoveryResult  {
+    return try  FfiConverterTypeDiscoveryResult_lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_contactdiscovery_discover(
+            self.uniffiCloneHandle(),
+        FfiConverterSequenceTypeContact.lower(contacts),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Deletes the discovery cache and the stored filter. Returns the rows deleted. The next
+     * discovery evaluates every identifier again (and counts against the server budget).
+     */
+open func eraseCache()throws  -> UInt64  {
+    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_contactdiscovery_erase_cache(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Drops cached answers not refreshed by the server since `cutoff_ms` (milliseconds
+     * since the Unix epoch), for a retention period; the next `discover` evaluates those
+     * identifiers again (in hashed mode, the only way to notice that a cached contact
+     * joined). Returns how many were dropped.
+     */
+open func purgeCacheOlderThan(cutoffMs: Int64)throws  -> UInt64  {
+    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_contactdiscovery_purge_cache_older_than(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(cutoffMs),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Counts and times of what discovery keeps (no identifiers): for settings screens and
+     * the data export.
+     */
+open func summary()throws  -> DiscoverySummary  {
+    return try  FfiConverterTypeDiscoverySummary_lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_contactdiscovery_summary(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Brings the filter up to date (a delta when the server has one) and reports which
+     * cached contacts joined or left, with no evaluation request. Private mode only.
+     */
+open func syncFilter()throws  -> FilterUpdate  {
+    return try  FfiConverterTypeFilterUpdate_lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_contactdiscovery_sync_filter(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeContactDiscovery: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = ContactDiscovery
+
+    public static func lift(_ handle: UInt64) throws -> ContactDiscovery {
+        return ContactDiscovery(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: ContactDiscovery) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ContactDiscovery {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: ContactDiscovery, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeContactDiscovery_lift(_ handle: UInt64) throws -> ContactDiscovery {
+    return try FfiConverterTypeContactDiscovery.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeContactDiscovery_lower(_ value: ContactDiscovery) -> UInt64 {
+    return FfiConverterTypeContactDiscovery.lower(value)
+}
+
+
 
 
 
@@ -799,6 +1036,276 @@ public func FfiConverterTypeDataUse_lift(_ handle: UInt64) throws -> DataUse {
 #endif
 public func FfiConverterTypeDataUse_lower(_ value: DataUse) -> UInt64 {
     return FfiConverterTypeDataUse.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Sends discovery messages with the app's own HTTP stack and authentication (OkHttp on
+ * Android, URLSession on iOS). Bytes in, bytes out: PrivacyKit does no networking.
+ *
+ * Called without PrivacyKit's lock held, from the thread that called `discover` or
+ * `sync_filter`; it may block, and it may call back into PrivacyKit.
+ */
+public protocol DiscoveryTransport: AnyObject, Sendable {
+    
+    /**
+     * POSTs `request` to the server's evaluation endpoint and returns the response body.
+     * The server answers refusals (budget used up) in the body too, with a success status.
+     */
+    func evaluate(request: Data) throws  -> Data
+    
+    /**
+     * GETs the filter for the key `key_id` (hex) since `since_version` (0: the whole
+     * filter) and returns the body.
+     */
+    func fetchFilter(keyId: String, sinceVersion: UInt64) throws  -> Data
+    
+}
+/**
+ * Sends discovery messages with the app's own HTTP stack and authentication (OkHttp on
+ * Android, URLSession on iOS). Bytes in, bytes out: PrivacyKit does no networking.
+ *
+ * Called without PrivacyKit's lock held, from the thread that called `discover` or
+ * `sync_filter`; it may block, and it may call back into PrivacyKit.
+ */
+open class DiscoveryTransportImpl: DiscoveryTransport, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_privacykit_fn_clone_discoverytransport(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_privacykit_fn_free_discoverytransport(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * POSTs `request` to the server's evaluation endpoint and returns the response body.
+     * The server answers refusals (budget used up) in the body too, with a success status.
+     */
+open func evaluate(request: Data)throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeTransportError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_discoverytransport_evaluate(
+            self.uniffiCloneHandle(),
+        FfiConverterData.lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * GETs the filter for the key `key_id` (hex) since `since_version` (0: the whole
+     * filter) and returns the body.
+     */
+open func fetchFilter(keyId: String, sinceVersion: UInt64)throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeTransportError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_discoverytransport_fetch_filter(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(keyId),
+        FfiConverterUInt64.lower(sinceVersion),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceDiscoveryTransport {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceDiscoveryTransport = UniffiVTableCallbackInterfaceDiscoveryTransport(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeDiscoveryTransport.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface DiscoveryTransport: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeDiscoveryTransport.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface DiscoveryTransport: handle missing in uniffiClone")
+            }
+        },
+        evaluate: { (
+            uniffiHandle: UInt64,
+            request: RustBuffer,
+            uniffiOutReturn: UnsafeMutablePointer<RustBuffer>,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> Data in
+                guard let uniffiObj = try? FfiConverterTypeDiscoveryTransport.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.evaluate(
+                     request: try FfiConverterData.lift(request)
+                )
+            }
+
+            
+            let writeReturn = { uniffiOutReturn.pointee = FfiConverterData.lower($0) }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeTransportError_lower
+            )
+        },
+        fetchFilter: { (
+            uniffiHandle: UInt64,
+            keyId: RustBuffer,
+            sinceVersion: UInt64,
+            uniffiOutReturn: UnsafeMutablePointer<RustBuffer>,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> Data in
+                guard let uniffiObj = try? FfiConverterTypeDiscoveryTransport.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.fetchFilter(
+                     keyId: try FfiConverterString.lift(keyId),
+                     sinceVersion: try FfiConverterUInt64.lift(sinceVersion)
+                )
+            }
+
+            
+            let writeReturn = { uniffiOutReturn.pointee = FfiConverterData.lower($0) }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeTransportError_lower
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceDiscoveryTransport> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceDiscoveryTransport>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitDiscoveryTransport() {
+    uniffi_privacykit_fn_init_callback_vtable_discoverytransport(UniffiCallbackInterfaceDiscoveryTransport.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDiscoveryTransport: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<DiscoveryTransport>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = DiscoveryTransport
+
+    public static func lift(_ handle: UInt64) throws -> DiscoveryTransport {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return DiscoveryTransportImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: DiscoveryTransport) -> UInt64 {
+         if let rustImpl = value as? DiscoveryTransportImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DiscoveryTransport {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: DiscoveryTransport, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDiscoveryTransport_lift(_ handle: UInt64) throws -> DiscoveryTransport {
+    return try FfiConverterTypeDiscoveryTransport.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDiscoveryTransport_lower(_ value: DiscoveryTransport) -> UInt64 {
+    return FfiConverterTypeDiscoveryTransport.lower(value)
 }
 
 
@@ -1197,6 +1704,14 @@ public protocol PrivacyKitProtocol: AnyObject, Sendable {
      * The user declines `purpose` when asked.
      */
     func denyConsent(purpose: String, category: String?) throws  -> LedgerEntry
+    
+    /**
+     * Contact discovery (which contacts use the app) with the app's transport. The local
+     * cache is sealed under a key derived from the vault key, so discovery needs the
+     * platform keystore: `key_provider` is the same provider `vault` takes (the last one
+     * given is used by both). Does not keep this `PrivacyKit` alive.
+     */
+    func discovery(config: DiscoveryConfig, keyProvider: KeyProvider, transport: DiscoveryTransport) throws  -> ContactDiscovery
     
     /**
      * Erases everything PrivacyKit keeps about the user: the ledger, declared facts,
@@ -1622,6 +2137,24 @@ open func denyConsent(purpose: String, category: String? = nil)throws  -> Ledger
             self.uniffiCloneHandle(),
         FfiConverterString.lower(purpose),
         FfiConverterOptionString.lower(category),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Contact discovery (which contacts use the app) with the app's transport. The local
+     * cache is sealed under a key derived from the vault key, so discovery needs the
+     * platform keystore: `key_provider` is the same provider `vault` takes (the last one
+     * given is used by both). Does not keep this `PrivacyKit` alive.
+     */
+open func discovery(config: DiscoveryConfig, keyProvider: KeyProvider, transport: DiscoveryTransport)throws  -> ContactDiscovery  {
+    return try  FfiConverterTypeContactDiscovery_lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_privacykit_discovery(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeDiscoveryConfig_lower(config),
+        FfiConverterTypeKeyProvider_lower(keyProvider),
+        FfiConverterTypeDiscoveryTransport_lower(transport),uniffiCallStatus
     )
 })
 }
@@ -3460,6 +3993,83 @@ public func FfiConverterTypeConsentState_lower(_ value: ConsentState) -> RustBuf
 
 
 /**
+ * One address-book entry. Only what identifies a person to the server is passed: phone
+ * numbers and emails. Never names: a name is not needed to find someone, and what is never
+ * handed to PrivacyKit cannot leak from it.
+ */
+public struct Contact: Equatable, Hashable {
+    /**
+     * The app's stable id for the contact (e.g. Android's lookup key, iOS's identifier);
+     * matches are reported by it.
+     */
+    public var id: String
+    /**
+     * As the user typed them; normalized to E.164 before use.
+     */
+    public var phones: [String]
+    public var emails: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The app's stable id for the contact (e.g. Android's lookup key, iOS's identifier);
+         * matches are reported by it.
+         */id: String, 
+        /**
+         * As the user typed them; normalized to E.164 before use.
+         */phones: [String], emails: [String]) {
+        self.id = id
+        self.phones = phones
+        self.emails = emails
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Contact: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeContact: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Contact {
+        return
+            try Contact(
+                id: FfiConverterString.read(from: &buf), 
+                phones: FfiConverterSequenceString.read(from: &buf), 
+                emails: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Contact, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterSequenceString.write(value.phones, into: &buf)
+        FfiConverterSequenceString.write(value.emails, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeContact_lift(_ buf: RustBuffer) throws -> Contact {
+    return try FfiConverterTypeContact.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeContact_lower(_ value: Contact) -> RustBuffer {
+    return FfiConverterTypeContact.lower(value)
+}
+
+
+/**
  * The guard's answer.
  */
 public struct Decision: Equatable, Hashable {
@@ -3513,6 +4123,307 @@ public func FfiConverterTypeDecision_lift(_ buf: RustBuffer) throws -> Decision 
 #endif
 public func FfiConverterTypeDecision_lower(_ value: Decision) -> RustBuffer {
     return FfiConverterTypeDecision.lower(value)
+}
+
+
+/**
+ * Discovery's settings.
+ */
+public struct DiscoveryConfig: Equatable, Hashable {
+    public var mode: DiscoveryMode
+    /**
+     * The region numbers without a country code are read in (ISO 3166 alpha-2, e.g. "US"),
+     * usually the SIM's or the device's.
+     */
+    public var defaultRegion: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(mode: DiscoveryMode, 
+        /**
+         * The region numbers without a country code are read in (ISO 3166 alpha-2, e.g. "US"),
+         * usually the SIM's or the device's.
+         */defaultRegion: String) {
+        self.mode = mode
+        self.defaultRegion = defaultRegion
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DiscoveryConfig: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDiscoveryConfig: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DiscoveryConfig {
+        return
+            try DiscoveryConfig(
+                mode: FfiConverterTypeDiscoveryMode.read(from: &buf), 
+                defaultRegion: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DiscoveryConfig, into buf: inout [UInt8]) {
+        FfiConverterTypeDiscoveryMode.write(value.mode, into: &buf)
+        FfiConverterString.write(value.defaultRegion, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDiscoveryConfig_lift(_ buf: RustBuffer) throws -> DiscoveryConfig {
+    return try FfiConverterTypeDiscoveryConfig.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDiscoveryConfig_lower(_ value: DiscoveryConfig) -> RustBuffer {
+    return FfiConverterTypeDiscoveryConfig.lower(value)
+}
+
+
+/**
+ * What one discovery run found and what it cost.
+ */
+public struct DiscoveryResult: Equatable, Hashable {
+    /**
+     * App-side ids of contacts with at least one identifier that matches a registered,
+     * discoverable user, sorted. A private-mode match is wrong with probability 2^-16
+     * (the filter's false-positive rate).
+     */
+    public var matched: [String]
+    public var contacts: UInt32
+    /**
+     * Distinct normalized identifiers in the address book.
+     */
+    public var identifiers: UInt32
+    /**
+     * Phone numbers and emails that could not be normalized (not sent).
+     */
+    public var skipped: UInt32
+    /**
+     * Identifiers sent for evaluation in this run.
+     */
+    public var evaluated: UInt32
+    /**
+     * Identifiers answered from the cache, with no request.
+     */
+    public var cached: UInt32
+    /**
+     * Random identifiers added so each request is a multiple of 64.
+     */
+    public var padding: UInt32
+    public var requests: UInt32
+    public var bytesSent: UInt64
+    public var bytesReceived: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * App-side ids of contacts with at least one identifier that matches a registered,
+         * discoverable user, sorted. A private-mode match is wrong with probability 2^-16
+         * (the filter's false-positive rate).
+         */matched: [String], contacts: UInt32, 
+        /**
+         * Distinct normalized identifiers in the address book.
+         */identifiers: UInt32, 
+        /**
+         * Phone numbers and emails that could not be normalized (not sent).
+         */skipped: UInt32, 
+        /**
+         * Identifiers sent for evaluation in this run.
+         */evaluated: UInt32, 
+        /**
+         * Identifiers answered from the cache, with no request.
+         */cached: UInt32, 
+        /**
+         * Random identifiers added so each request is a multiple of 64.
+         */padding: UInt32, requests: UInt32, bytesSent: UInt64, bytesReceived: UInt64) {
+        self.matched = matched
+        self.contacts = contacts
+        self.identifiers = identifiers
+        self.skipped = skipped
+        self.evaluated = evaluated
+        self.cached = cached
+        self.padding = padding
+        self.requests = requests
+        self.bytesSent = bytesSent
+        self.bytesReceived = bytesReceived
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DiscoveryResult: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDiscoveryResult: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DiscoveryResult {
+        return
+            try DiscoveryResult(
+                matched: FfiConverterSequenceString.read(from: &buf), 
+                contacts: FfiConverterUInt32.read(from: &buf), 
+                identifiers: FfiConverterUInt32.read(from: &buf), 
+                skipped: FfiConverterUInt32.read(from: &buf), 
+                evaluated: FfiConverterUInt32.read(from: &buf), 
+                cached: FfiConverterUInt32.read(from: &buf), 
+                padding: FfiConverterUInt32.read(from: &buf), 
+                requests: FfiConverterUInt32.read(from: &buf), 
+                bytesSent: FfiConverterUInt64.read(from: &buf), 
+                bytesReceived: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DiscoveryResult, into buf: inout [UInt8]) {
+        FfiConverterSequenceString.write(value.matched, into: &buf)
+        FfiConverterUInt32.write(value.contacts, into: &buf)
+        FfiConverterUInt32.write(value.identifiers, into: &buf)
+        FfiConverterUInt32.write(value.skipped, into: &buf)
+        FfiConverterUInt32.write(value.evaluated, into: &buf)
+        FfiConverterUInt32.write(value.cached, into: &buf)
+        FfiConverterUInt32.write(value.padding, into: &buf)
+        FfiConverterUInt32.write(value.requests, into: &buf)
+        FfiConverterUInt64.write(value.bytesSent, into: &buf)
+        FfiConverterUInt64.write(value.bytesReceived, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDiscoveryResult_lift(_ buf: RustBuffer) throws -> DiscoveryResult {
+    return try FfiConverterTypeDiscoveryResult.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDiscoveryResult_lower(_ value: DiscoveryResult) -> RustBuffer {
+    return FfiConverterTypeDiscoveryResult.lower(value)
+}
+
+
+/**
+ * What discovery keeps, for the user's data export: counts and times, never an identifier.
+ */
+public struct DiscoverySummary: Equatable, Hashable {
+    /**
+     * Identifiers (numbers, emails) with a cached result.
+     */
+    public var cachedIdentifiers: UInt64
+    /**
+     * Of those, how many matched a registered user at the last check.
+     */
+    public var matchedIdentifiers: UInt64
+    /**
+     * "private" or "hashed"; `None` if discovery never ran.
+     */
+    public var mode: String?
+    /**
+     * The server key (private mode) or hashing key (hashed mode) id, hex.
+     */
+    public var serverKeyId: String?
+    public var filterVersion: UInt64?
+    /**
+     * Milliseconds since the Unix epoch.
+     */
+    public var lastRunMs: Int64?
+    public var lastFilterSyncMs: Int64?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Identifiers (numbers, emails) with a cached result.
+         */cachedIdentifiers: UInt64, 
+        /**
+         * Of those, how many matched a registered user at the last check.
+         */matchedIdentifiers: UInt64, 
+        /**
+         * "private" or "hashed"; `None` if discovery never ran.
+         */mode: String?, 
+        /**
+         * The server key (private mode) or hashing key (hashed mode) id, hex.
+         */serverKeyId: String?, filterVersion: UInt64?, 
+        /**
+         * Milliseconds since the Unix epoch.
+         */lastRunMs: Int64?, lastFilterSyncMs: Int64?) {
+        self.cachedIdentifiers = cachedIdentifiers
+        self.matchedIdentifiers = matchedIdentifiers
+        self.mode = mode
+        self.serverKeyId = serverKeyId
+        self.filterVersion = filterVersion
+        self.lastRunMs = lastRunMs
+        self.lastFilterSyncMs = lastFilterSyncMs
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DiscoverySummary: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDiscoverySummary: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DiscoverySummary {
+        return
+            try DiscoverySummary(
+                cachedIdentifiers: FfiConverterUInt64.read(from: &buf), 
+                matchedIdentifiers: FfiConverterUInt64.read(from: &buf), 
+                mode: FfiConverterOptionString.read(from: &buf), 
+                serverKeyId: FfiConverterOptionString.read(from: &buf), 
+                filterVersion: FfiConverterOptionUInt64.read(from: &buf), 
+                lastRunMs: FfiConverterOptionInt64.read(from: &buf), 
+                lastFilterSyncMs: FfiConverterOptionInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DiscoverySummary, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.cachedIdentifiers, into: &buf)
+        FfiConverterUInt64.write(value.matchedIdentifiers, into: &buf)
+        FfiConverterOptionString.write(value.mode, into: &buf)
+        FfiConverterOptionString.write(value.serverKeyId, into: &buf)
+        FfiConverterOptionUInt64.write(value.filterVersion, into: &buf)
+        FfiConverterOptionInt64.write(value.lastRunMs, into: &buf)
+        FfiConverterOptionInt64.write(value.lastFilterSyncMs, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDiscoverySummary_lift(_ buf: RustBuffer) throws -> DiscoverySummary {
+    return try FfiConverterTypeDiscoverySummary.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDiscoverySummary_lower(_ value: DiscoverySummary) -> RustBuffer {
+    return FfiConverterTypeDiscoverySummary.lower(value)
 }
 
 
@@ -3634,6 +4545,93 @@ public func FfiConverterTypeErasureReceipt_lift(_ buf: RustBuffer) throws -> Era
 #endif
 public func FfiConverterTypeErasureReceipt_lower(_ value: ErasureReceipt) -> RustBuffer {
     return FfiConverterTypeErasureReceipt.lower(value)
+}
+
+
+/**
+ * What a filter sync changed: "contact joined" and "contact left" events.
+ */
+public struct FilterUpdate: Equatable, Hashable {
+    /**
+     * Contacts that match now and did not before, sorted.
+     */
+    public var joined: [String]
+    /**
+     * Contacts that matched before and no longer do, sorted.
+     */
+    public var left: [String]
+    public var version: UInt64
+    /**
+     * True if the server sent a whole filter rather than a delta.
+     */
+    public var full: Bool
+    public var bytesReceived: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Contacts that match now and did not before, sorted.
+         */joined: [String], 
+        /**
+         * Contacts that matched before and no longer do, sorted.
+         */left: [String], version: UInt64, 
+        /**
+         * True if the server sent a whole filter rather than a delta.
+         */full: Bool, bytesReceived: UInt64) {
+        self.joined = joined
+        self.left = left
+        self.version = version
+        self.full = full
+        self.bytesReceived = bytesReceived
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension FilterUpdate: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFilterUpdate: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FilterUpdate {
+        return
+            try FilterUpdate(
+                joined: FfiConverterSequenceString.read(from: &buf), 
+                left: FfiConverterSequenceString.read(from: &buf), 
+                version: FfiConverterUInt64.read(from: &buf), 
+                full: FfiConverterBool.read(from: &buf), 
+                bytesReceived: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: FilterUpdate, into buf: inout [UInt8]) {
+        FfiConverterSequenceString.write(value.joined, into: &buf)
+        FfiConverterSequenceString.write(value.left, into: &buf)
+        FfiConverterUInt64.write(value.version, into: &buf)
+        FfiConverterBool.write(value.full, into: &buf)
+        FfiConverterUInt64.write(value.bytesReceived, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFilterUpdate_lift(_ buf: RustBuffer) throws -> FilterUpdate {
+    return try FfiConverterTypeFilterUpdate.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFilterUpdate_lower(_ value: FilterUpdate) -> RustBuffer {
+    return FfiConverterTypeFilterUpdate.lower(value)
 }
 
 
@@ -5698,6 +6696,92 @@ public func FfiConverterTypeDecisionReason_lower(_ value: DecisionReason) -> Rus
 
 
 /**
+ * How discovery talks to the server.
+ */
+
+public enum DiscoveryMode: Equatable, Hashable {
+    
+    /**
+     * Oblivious PRF (the default to choose): the server never sees an identifier. Pins the
+     * server's 32-byte ristretto255 public key, so the server cannot single a user out with
+     * another key.
+     */
+    case `private`(serverPublicKey: Data
+    )
+    /**
+     * Truncated HMAC-SHA-256 under a per-app key from the server (16 to 64 bytes), for
+     * backends that only accept hashes. The server can reverse these hashes: use only when
+     * the backend cannot do private mode.
+     */
+    case hashed(key: Data, hashBytes: UInt8
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension DiscoveryMode: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDiscoveryMode: FfiConverterRustBuffer {
+    typealias SwiftType = DiscoveryMode
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DiscoveryMode {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .`private`(serverPublicKey: try FfiConverterData.read(from: &buf)
+        )
+        
+        case 2: return .hashed(key: try FfiConverterData.read(from: &buf), hashBytes: try FfiConverterUInt8.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: DiscoveryMode, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .`private`(serverPublicKey):
+            writeInt(&buf, Int32(1))
+            FfiConverterData.write(serverPublicKey, into: &buf)
+            
+        
+        case let .hashed(key,hashBytes):
+            writeInt(&buf, Int32(2))
+            FfiConverterData.write(key, into: &buf)
+            FfiConverterUInt8.write(hashBytes, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDiscoveryMode_lift(_ buf: RustBuffer) throws -> DiscoveryMode {
+    return try FfiConverterTypeDiscoveryMode.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDiscoveryMode_lower(_ value: DiscoveryMode) -> RustBuffer {
+    return FfiConverterTypeDiscoveryMode.lower(value)
+}
+
+
+
+/**
  * What a key provider reports when it cannot do what was asked.
  */
 public 
@@ -6352,6 +7436,10 @@ public enum PersonalData: Equatable, Hashable {
      * The per-install pseudonymous identifier.
      */
     case installId
+    /**
+     * Contact discovery's encrypted cache and its filter state.
+     */
+    case discoveryCache
 
 
 
@@ -6383,6 +7471,8 @@ public struct FfiConverterTypePersonalData: FfiConverterRustBuffer {
         
         case 5: return .installId
         
+        case 6: return .discoveryCache
+        
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
@@ -6409,6 +7499,10 @@ public struct FfiConverterTypePersonalData: FfiConverterRustBuffer {
         
         case .installId:
             writeInt(&buf, Int32(5))
+        
+        
+        case .discoveryCache:
+            writeInt(&buf, Int32(6))
         
         }
     }
@@ -6693,6 +7787,29 @@ enum PrivacyError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      */
     case AccountNotLinked
     /**
+     * The discovery server refused: this account's evaluation budget is used up. Try again
+     * after `retry_after_seconds` (`u32::MAX`: not with this account). Answers received
+     * before the refusal were kept.
+     */
+    case DiscoveryBudgetExceeded(retryAfterSeconds: UInt32
+    )
+    /**
+     * The app's discovery transport failed (network, HTTP status); `reason` is its text.
+     */
+    case DiscoveryTransport(reason: String
+    )
+    /**
+     * A discovery response was malformed, truncated, oversized or inconsistent with the
+     * request. Nothing from it was recorded.
+     */
+    case DiscoveryBadResponse(reason: String
+    )
+    /**
+     * The server's answer does not verify against the pinned public key (another key, a
+     * failed proof), or the server no longer holds that key. Nothing from it was recorded.
+     */
+    case DiscoveryServerKeyMismatch
+    /**
      * The `PrivacyKit` was closed; open a new one.
      */
     case Closed
@@ -6768,8 +7885,18 @@ public struct FfiConverterTypePrivacyError: FfiConverterRustBuffer {
             )
         case 15: return .CorruptRecord
         case 16: return .AccountNotLinked
-        case 17: return .Closed
-        case 18: return .Internal(
+        case 17: return .DiscoveryBudgetExceeded(
+            retryAfterSeconds: try FfiConverterUInt32.read(from: &buf)
+            )
+        case 18: return .DiscoveryTransport(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 19: return .DiscoveryBadResponse(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 20: return .DiscoveryServerKeyMismatch
+        case 21: return .Closed
+        case 22: return .Internal(
             reason: try FfiConverterString.read(from: &buf)
             )
 
@@ -6861,12 +7988,31 @@ public struct FfiConverterTypePrivacyError: FfiConverterRustBuffer {
             writeInt(&buf, Int32(16))
         
         
-        case .Closed:
+        case let .DiscoveryBudgetExceeded(retryAfterSeconds):
             writeInt(&buf, Int32(17))
+            FfiConverterUInt32.write(retryAfterSeconds, into: &buf)
+            
+        
+        case let .DiscoveryTransport(reason):
+            writeInt(&buf, Int32(18))
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .DiscoveryBadResponse(reason):
+            writeInt(&buf, Int32(19))
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case .DiscoveryServerKeyMismatch:
+            writeInt(&buf, Int32(20))
+        
+        
+        case .Closed:
+            writeInt(&buf, Int32(21))
         
         
         case let .Internal(reason):
-            writeInt(&buf, Int32(18))
+            writeInt(&buf, Int32(22))
             FfiConverterString.write(reason, into: &buf)
             
         }
@@ -7160,6 +8306,114 @@ public func FfiConverterTypeTermsChange_lower(_ value: TermsChange) -> RustBuffe
 
 
 /**
+ * What the app's transport reports when it cannot deliver. Reasons must not quote request
+ * or response bytes.
+ */
+public 
+enum TransportError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
+
+    
+    
+    /**
+     * No network, a timeout, the server unreachable: retry later.
+     */
+    case Unavailable(reason: String
+    )
+    /**
+     * The server answered with an HTTP status other than success.
+     */
+    case Http(status: UInt16
+    )
+    /**
+     * Anything else.
+     */
+    case Failed(reason: String
+    )
+
+    
+
+    
+
+    
+    public var errorDescription: String? {
+        String(reflecting: self)
+    }
+    
+}
+
+#if compiler(>=6)
+extension TransportError: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTransportError: FfiConverterRustBuffer {
+    typealias SwiftType = TransportError
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TransportError {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+
+        
+
+        
+        case 1: return .Unavailable(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 2: return .Http(
+            status: try FfiConverterUInt16.read(from: &buf)
+            )
+        case 3: return .Failed(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+
+         default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: TransportError, into buf: inout [UInt8]) {
+        switch value {
+
+        
+
+        
+        
+        case let .Unavailable(reason):
+            writeInt(&buf, Int32(1))
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .Http(status):
+            writeInt(&buf, Int32(2))
+            FfiConverterUInt16.write(status, into: &buf)
+            
+        
+        case let .Failed(reason):
+            writeInt(&buf, Int32(3))
+            FfiConverterString.write(reason, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTransportError_lift(_ buf: RustBuffer) throws -> TransportError {
+    return try FfiConverterTypeTransportError.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTransportError_lower(_ value: TransportError) -> RustBuffer {
+    return FfiConverterTypeTransportError.lower(value)
+}
+
+
+/**
  * How the guard treats a user whose age was never declared.
  */
 
@@ -7277,6 +8531,30 @@ fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterUInt32.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionUInt64: FfiConverterRustBuffer {
+    typealias SwiftType = UInt64?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt64.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt64.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -7544,6 +8822,31 @@ fileprivate struct FfiConverterSequenceTypeCategory: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeCategory.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeContact: FfiConverterRustBuffer {
+    typealias SwiftType = [Contact]
+
+    public static func write(_ value: [Contact], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeContact.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Contact] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Contact]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeContact.read(from: &buf))
         }
         return seq
     }
@@ -7979,6 +9282,27 @@ private let initializationResult: InitializationResult = {
     if (uniffi_privacykit_checksum_func_validate_policy() != 13013) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_privacykit_checksum_method_contactdiscovery_discover() != 36062) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_privacykit_checksum_method_contactdiscovery_erase_cache() != 46138) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_privacykit_checksum_method_contactdiscovery_purge_cache_older_than() != 4199) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_privacykit_checksum_method_contactdiscovery_summary() != 62861) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_privacykit_checksum_method_contactdiscovery_sync_filter() != 37009) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_privacykit_checksum_method_discoverytransport_evaluate() != 38132) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_privacykit_checksum_method_discoverytransport_fetch_filter() != 24800) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_privacykit_checksum_method_datause_check() != 59965) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -8028,6 +9352,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_privacykit_deny_consent() != 63358) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_privacykit_checksum_method_privacykit_discovery() != 56124) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_privacykit_erase_all() != 40766) {
@@ -8160,6 +9487,7 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
 
+    uniffiCallbackInitDiscoveryTransport()
     uniffiCallbackInitKeyProvider()
     uniffiCallbackInitPrivacyListener()
     return InitializationResult.ok

@@ -243,6 +243,20 @@ typedef void (*UniffiForeignFutureCompleteVoid)(uint64_t, UniffiForeignFutureRes
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_DISCOVERY_TRANSPORT_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_DISCOVERY_TRANSPORT_METHOD0
+typedef void (*UniffiCallbackInterfaceDiscoveryTransportMethod0)(uint64_t, RustBuffer, RustBuffer* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_DISCOVERY_TRANSPORT_METHOD1
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_DISCOVERY_TRANSPORT_METHOD1
+typedef void (*UniffiCallbackInterfaceDiscoveryTransportMethod1)(uint64_t, RustBuffer, uint64_t, RustBuffer* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
 #ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_PRIVACY_LISTENER_METHOD0
 #define UNIFFI_FFIDEF_CALLBACK_INTERFACE_PRIVACY_LISTENER_METHOD0
 typedef void (*UniffiCallbackInterfacePrivacyListenerMethod0)(uint64_t, RustBuffer, void* _Nonnull, 
@@ -271,6 +285,16 @@ typedef void (*UniffiCallbackInterfaceKeyProviderMethod2)(uint64_t, RustBuffer, 
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_DISCOVERY_TRANSPORT
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_DISCOVERY_TRANSPORT
+typedef struct UniffiVTableCallbackInterfaceDiscoveryTransport {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceDiscoveryTransportMethod0 _Nonnull evaluate;
+    UniffiCallbackInterfaceDiscoveryTransportMethod1 _Nonnull fetchFilter;
+} UniffiVTableCallbackInterfaceDiscoveryTransport;
+
+#endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_PRIVACY_LISTENER
 #define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_PRIVACY_LISTENER
 typedef struct UniffiVTableCallbackInterfacePrivacyListener {
@@ -290,6 +314,66 @@ typedef struct UniffiVTableCallbackInterfaceKeyProvider {
     UniffiCallbackInterfaceKeyProviderMethod2 _Nonnull delete;
 } UniffiVTableCallbackInterfaceKeyProvider;
 
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_CONTACTDISCOVERY
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_CONTACTDISCOVERY
+uint64_t uniffi_privacykit_fn_clone_contactdiscovery(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_FREE_CONTACTDISCOVERY
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_FREE_CONTACTDISCOVERY
+void uniffi_privacykit_fn_free_contactdiscovery(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_CONTACTDISCOVERY_DISCOVER
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_CONTACTDISCOVERY_DISCOVER
+RustBuffer uniffi_privacykit_fn_method_contactdiscovery_discover(uint64_t ptr, RustBuffer contacts, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_CONTACTDISCOVERY_ERASE_CACHE
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_CONTACTDISCOVERY_ERASE_CACHE
+uint64_t uniffi_privacykit_fn_method_contactdiscovery_erase_cache(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_CONTACTDISCOVERY_PURGE_CACHE_OLDER_THAN
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_CONTACTDISCOVERY_PURGE_CACHE_OLDER_THAN
+uint64_t uniffi_privacykit_fn_method_contactdiscovery_purge_cache_older_than(uint64_t ptr, int64_t cutoff_ms, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_CONTACTDISCOVERY_SUMMARY
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_CONTACTDISCOVERY_SUMMARY
+RustBuffer uniffi_privacykit_fn_method_contactdiscovery_summary(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_CONTACTDISCOVERY_SYNC_FILTER
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_CONTACTDISCOVERY_SYNC_FILTER
+RustBuffer uniffi_privacykit_fn_method_contactdiscovery_sync_filter(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_DISCOVERYTRANSPORT
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_DISCOVERYTRANSPORT
+uint64_t uniffi_privacykit_fn_clone_discoverytransport(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_FREE_DISCOVERYTRANSPORT
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_FREE_DISCOVERYTRANSPORT
+void uniffi_privacykit_fn_free_discoverytransport(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_INIT_CALLBACK_VTABLE_DISCOVERYTRANSPORT
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_INIT_CALLBACK_VTABLE_DISCOVERYTRANSPORT
+void uniffi_privacykit_fn_init_callback_vtable_discoverytransport(const UniffiVTableCallbackInterfaceDiscoveryTransport* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_DISCOVERYTRANSPORT_EVALUATE
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_DISCOVERYTRANSPORT_EVALUATE
+RustBuffer uniffi_privacykit_fn_method_discoverytransport_evaluate(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_DISCOVERYTRANSPORT_FETCH_FILTER
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_DISCOVERYTRANSPORT_FETCH_FILTER
+RustBuffer uniffi_privacykit_fn_method_discoverytransport_fetch_filter(uint64_t ptr, RustBuffer key_id, uint64_t since_version, RustCallStatus *_Nonnull out_status
+);
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_DATAUSE
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_DATAUSE
@@ -414,6 +498,11 @@ RustBuffer uniffi_privacykit_fn_method_privacykit_declare_user_facts(uint64_t pt
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_DENY_CONSENT
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_DENY_CONSENT
 RustBuffer uniffi_privacykit_fn_method_privacykit_deny_consent(uint64_t ptr, RustBuffer purpose, RustBuffer category, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_DISCOVERY
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_DISCOVERY
+uint64_t uniffi_privacykit_fn_method_privacykit_discovery(uint64_t ptr, RustBuffer config, uint64_t key_provider, uint64_t transport, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_ERASE_ALL
@@ -956,6 +1045,48 @@ uint16_t uniffi_privacykit_checksum_func_validate_policy(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_CONTACTDISCOVERY_DISCOVER
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_CONTACTDISCOVERY_DISCOVER
+uint16_t uniffi_privacykit_checksum_method_contactdiscovery_discover(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_CONTACTDISCOVERY_ERASE_CACHE
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_CONTACTDISCOVERY_ERASE_CACHE
+uint16_t uniffi_privacykit_checksum_method_contactdiscovery_erase_cache(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_CONTACTDISCOVERY_PURGE_CACHE_OLDER_THAN
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_CONTACTDISCOVERY_PURGE_CACHE_OLDER_THAN
+uint16_t uniffi_privacykit_checksum_method_contactdiscovery_purge_cache_older_than(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_CONTACTDISCOVERY_SUMMARY
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_CONTACTDISCOVERY_SUMMARY
+uint16_t uniffi_privacykit_checksum_method_contactdiscovery_summary(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_CONTACTDISCOVERY_SYNC_FILTER
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_CONTACTDISCOVERY_SYNC_FILTER
+uint16_t uniffi_privacykit_checksum_method_contactdiscovery_sync_filter(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_DISCOVERYTRANSPORT_EVALUATE
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_DISCOVERYTRANSPORT_EVALUATE
+uint16_t uniffi_privacykit_checksum_method_discoverytransport_evaluate(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_DISCOVERYTRANSPORT_FETCH_FILTER
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_DISCOVERYTRANSPORT_FETCH_FILTER
+uint16_t uniffi_privacykit_checksum_method_discoverytransport_fetch_filter(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_DATAUSE_CHECK
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_DATAUSE_CHECK
 uint16_t uniffi_privacykit_checksum_method_datause_check(void
@@ -1055,6 +1186,12 @@ uint16_t uniffi_privacykit_checksum_method_privacykit_declare_user_facts(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_DENY_CONSENT
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_DENY_CONSENT
 uint16_t uniffi_privacykit_checksum_method_privacykit_deny_consent(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_DISCOVERY
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_DISCOVERY
+uint16_t uniffi_privacykit_checksum_method_privacykit_discovery(void
     
 );
 #endif

@@ -650,6 +650,12 @@ internal open class UniffiForeignFutureResultVoid(
 internal interface UniffiForeignFutureCompleteVoid : com.sun.jna.Callback {
     fun callback(`callbackData`: Long,`result`: UniffiForeignFutureResultVoid.UniffiByValue,)
 }
+internal interface UniffiCallbackInterfaceDiscoveryTransportMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`request`: RustBuffer.ByValue,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+internal interface UniffiCallbackInterfaceDiscoveryTransportMethod1 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`keyId`: RustBuffer.ByValue,`sinceVersion`: Long,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,)
+}
 internal interface UniffiCallbackInterfacePrivacyListenerMethod0 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`change`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
 }
@@ -661,6 +667,28 @@ internal interface UniffiCallbackInterfaceKeyProviderMethod1 : com.sun.jna.Callb
 }
 internal interface UniffiCallbackInterfaceKeyProviderMethod2 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`alias`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "evaluate", "fetchFilter")
+internal open class UniffiVTableCallbackInterfaceDiscoveryTransport(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `evaluate`: UniffiCallbackInterfaceDiscoveryTransportMethod0? = null,
+    @JvmField internal var `fetchFilter`: UniffiCallbackInterfaceDiscoveryTransportMethod1? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `evaluate`: UniffiCallbackInterfaceDiscoveryTransportMethod0? = null,
+        `fetchFilter`: UniffiCallbackInterfaceDiscoveryTransportMethod1? = null,
+    ): UniffiVTableCallbackInterfaceDiscoveryTransport(`uniffiFree`,`uniffiClone`,`evaluate`,`fetchFilter`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceDiscoveryTransport) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `evaluate` = other.`evaluate`
+        `fetchFilter` = other.`fetchFilter`
+    }
+
 }
 @Structure.FieldOrder("uniffiFree", "uniffiClone", "onChange")
 internal open class UniffiVTableCallbackInterfacePrivacyListener(
@@ -737,6 +765,20 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_privacykit_checksum_func_validate_policy(
     ): Int
+    external fun uniffi_privacykit_checksum_method_contactdiscovery_discover(
+    ): Int
+    external fun uniffi_privacykit_checksum_method_contactdiscovery_erase_cache(
+    ): Int
+    external fun uniffi_privacykit_checksum_method_contactdiscovery_purge_cache_older_than(
+    ): Int
+    external fun uniffi_privacykit_checksum_method_contactdiscovery_summary(
+    ): Int
+    external fun uniffi_privacykit_checksum_method_contactdiscovery_sync_filter(
+    ): Int
+    external fun uniffi_privacykit_checksum_method_discoverytransport_evaluate(
+    ): Int
+    external fun uniffi_privacykit_checksum_method_discoverytransport_fetch_filter(
+    ): Int
     external fun uniffi_privacykit_checksum_method_datause_check(
     ): Int
     external fun uniffi_privacykit_checksum_method_datause_explain(
@@ -770,6 +812,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_privacykit_checksum_method_privacykit_declare_user_facts(
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_deny_consent(
+    ): Int
+    external fun uniffi_privacykit_checksum_method_privacykit_discovery(
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_erase_all(
     ): Int
@@ -873,12 +917,37 @@ internal object UniffiLib {
 
     init {
         Native.register(UniffiLib::class.java, findLibraryName(componentName = "privacykit"))
+        uniffiCallbackInterfaceDiscoveryTransport.register(this)
         uniffiCallbackInterfaceKeyProvider.register(this)
         uniffiCallbackInterfacePrivacyListener.register(this)
         
     }
 
     internal fun ensureInitialized() = Unit
+    external fun uniffi_privacykit_fn_clone_contactdiscovery(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_privacykit_fn_free_contactdiscovery(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_privacykit_fn_method_contactdiscovery_discover(`ptr`: Long,`contacts`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_privacykit_fn_method_contactdiscovery_erase_cache(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_privacykit_fn_method_contactdiscovery_purge_cache_older_than(`ptr`: Long,`cutoffMs`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_privacykit_fn_method_contactdiscovery_summary(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_privacykit_fn_method_contactdiscovery_sync_filter(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_privacykit_fn_clone_discoverytransport(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_privacykit_fn_free_discoverytransport(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_privacykit_fn_init_callback_vtable_discoverytransport(`vtable`: UniffiVTableCallbackInterfaceDiscoveryTransport,
+    ): Unit
+    external fun uniffi_privacykit_fn_method_discoverytransport_evaluate(`ptr`: Long,`request`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_privacykit_fn_method_discoverytransport_fetch_filter(`ptr`: Long,`keyId`: RustBuffer.ByValue,`sinceVersion`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_clone_datause(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_privacykit_fn_free_datause(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -929,6 +998,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_deny_consent(`ptr`: Long,`purpose`: RustBuffer.ByValue,`category`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_privacykit_fn_method_privacykit_discovery(`ptr`: Long,`config`: RustBuffer.ByValue,`keyProvider`: Long,`transport`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_privacykit_fn_method_privacykit_erase_all(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_erase_data(`ptr`: Long,`data`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1161,6 +1232,27 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_privacykit_checksum_func_validate_policy() and 0xFFFF) != 13013) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_privacykit_checksum_method_contactdiscovery_discover() and 0xFFFF) != 36062) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_method_contactdiscovery_erase_cache() and 0xFFFF) != 46138) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_method_contactdiscovery_purge_cache_older_than() and 0xFFFF) != 4199) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_method_contactdiscovery_summary() and 0xFFFF) != 62861) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_method_contactdiscovery_sync_filter() and 0xFFFF) != 37009) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_method_discoverytransport_evaluate() and 0xFFFF) != 38132) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_method_discoverytransport_fetch_filter() and 0xFFFF) != 24800) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_privacykit_checksum_method_datause_check() and 0xFFFF) != 59965) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1210,6 +1302,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_deny_consent() and 0xFFFF) != 63358) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_discovery() and 0xFFFF) != 56124) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_erase_all() and 0xFFFF) != 40766) {
@@ -1559,6 +1654,33 @@ public object FfiConverterUByte: FfiConverter<UByte, Byte> {
 /**
  * @suppress
  */
+public object FfiConverterUShort: FfiConverter<UShort, Short> {
+    override fun lift(value: Short): UShort {
+        return value.toUShort()
+    }
+
+    fun lift(value: Int): UShort {
+        return value.toUShort()
+    }
+
+    override fun read(buf: ByteBuffer): UShort {
+        return lift(buf.getShort())
+    }
+
+    override fun lower(value: UShort): Short {
+        return value.toShort()
+    }
+
+    override fun allocationSize(value: UShort) = 2UL
+
+    override fun write(value: UShort, buf: ByteBuffer) {
+        buf.putShort(value.toShort())
+    }
+}
+
+/**
+ * @suppress
+ */
 public object FfiConverterUInt: FfiConverter<UInt, Int> {
     override fun lift(value: Int): UInt {
         return value.toUInt()
@@ -1744,6 +1866,386 @@ public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
     override fun write(value: ByteArray, buf: ByteBuffer) {
         buf.putInt(value.size)
         buf.put(value)
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Contact discovery. Get it with `PrivacyKit::discovery`. It does not keep its
+ * `PrivacyKit` alive: once that is closed or freed, calls fail with `Closed`.
+ */
+public interface ContactDiscoveryInterface {
+    
+    /**
+     * Finds which of `contacts` use the app. Pass the whole address book each time: only
+     * identifiers not answered before are sent, entries gone from the book are dropped from
+     * the cache, and an unchanged book sends nothing. Refused with the guard's reason unless
+     * `contacts` may be used for `service`. If the server refuses part way (budget used up)
+     * or a response is bad, what was answered before is kept and the error is returned.
+     */
+    fun `discover`(`contacts`: List<Contact>): DiscoveryResult
+    
+    /**
+     * Deletes the discovery cache and the stored filter. Returns the rows deleted. The next
+     * discovery evaluates every identifier again (and counts against the server budget).
+     */
+    fun `eraseCache`(): kotlin.ULong
+    
+    /**
+     * Drops cached answers not refreshed by the server since `cutoff_ms` (milliseconds
+     * since the Unix epoch), for a retention period; the next `discover` evaluates those
+     * identifiers again (in hashed mode, the only way to notice that a cached contact
+     * joined). Returns how many were dropped.
+     */
+    fun `purgeCacheOlderThan`(`cutoffMs`: kotlin.Long): kotlin.ULong
+    
+    /**
+     * Counts and times of what discovery keeps (no identifiers): for settings screens and
+     * the data export.
+     */
+    fun `summary`(): DiscoverySummary
+    
+    /**
+     * Brings the filter up to date (a delta when the server has one) and reports which
+     * cached contacts joined or left, with no evaluation request. Private mode only.
+     */
+    fun `syncFilter`(): FilterUpdate
+    
+    companion object
+}
+
+/**
+ * Contact discovery. Get it with `PrivacyKit::discovery`. It does not keep its
+ * `PrivacyKit` alive: once that is closed or freed, calls fail with `Closed`.
+ */
+open class ContactDiscovery: Disposable, AutoCloseable, ContactDiscoveryInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_privacykit_fn_free_contactdiscovery(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_privacykit_fn_clone_contactdiscovery(handle, status)
+        }
+    }
+
+    
+    /**
+     * Finds which of `contacts` use the app. Pass the whole address book each time: only
+     * identifiers not answered before are sent, entries gone from the book are dropped from
+     * the cache, and an unchanged book sends nothing. Refused with the guard's reason unless
+     * `contacts` may be used for `service`. If the server refuses part way (budget used up)
+     * or a response is bad, what was answered before is kept and the error is returned.
+     */
+    @Throws(PrivacyException::class)override fun `discover`(`contacts`: List<Contact>): DiscoveryResult {
+            return FfiConverterTypeDiscoveryResult.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PrivacyException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_contactdiscovery_discover(
+        it,
+        
+        FfiConverterSequenceTypeContact.lower(`contacts`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Deletes the discovery cache and the stored filter. Returns the rows deleted. The next
+     * discovery evaluates every identifier again (and counts against the server budget).
+     */
+    @Throws(PrivacyException::class)override fun `eraseCache`(): kotlin.ULong {
+            return FfiConverterULong.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PrivacyException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_contactdiscovery_erase_cache(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Drops cached answers not refreshed by the server since `cutoff_ms` (milliseconds
+     * since the Unix epoch), for a retention period; the next `discover` evaluates those
+     * identifiers again (in hashed mode, the only way to notice that a cached contact
+     * joined). Returns how many were dropped.
+     */
+    @Throws(PrivacyException::class)override fun `purgeCacheOlderThan`(`cutoffMs`: kotlin.Long): kotlin.ULong {
+            return FfiConverterULong.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PrivacyException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_contactdiscovery_purge_cache_older_than(
+        it,
+        
+        FfiConverterLong.lower(`cutoffMs`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Counts and times of what discovery keeps (no identifiers): for settings screens and
+     * the data export.
+     */
+    @Throws(PrivacyException::class)override fun `summary`(): DiscoverySummary {
+            return FfiConverterTypeDiscoverySummary.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PrivacyException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_contactdiscovery_summary(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Brings the filter up to date (a delta when the server has one) and reports which
+     * cached contacts joined or left, with no evaluation request. Private mode only.
+     */
+    @Throws(PrivacyException::class)override fun `syncFilter`(): FilterUpdate {
+            return FfiConverterTypeFilterUpdate.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PrivacyException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_contactdiscovery_sync_filter(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeContactDiscovery: FfiConverter<ContactDiscovery, Long> {
+    override fun lower(value: ContactDiscovery): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): ContactDiscovery {
+        return ContactDiscovery(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): ContactDiscovery {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: ContactDiscovery) = 8UL
+
+    override fun write(value: ContactDiscovery, buf: ByteBuffer) {
+        buf.putLong(lower(value))
     }
 }
 
@@ -2056,6 +2558,391 @@ public object FfiConverterTypeDataUse: FfiConverter<DataUse, Long> {
     override fun allocationSize(value: DataUse) = 8UL
 
     override fun write(value: DataUse, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Sends discovery messages with the app's own HTTP stack and authentication (OkHttp on
+ * Android, URLSession on iOS). Bytes in, bytes out: PrivacyKit does no networking.
+ *
+ * Called without PrivacyKit's lock held, from the thread that called `discover` or
+ * `sync_filter`; it may block, and it may call back into PrivacyKit.
+ */
+public interface DiscoveryTransport {
+    
+    /**
+     * POSTs `request` to the server's evaluation endpoint and returns the response body.
+     * The server answers refusals (budget used up) in the body too, with a success status.
+     */
+    fun `evaluate`(`request`: kotlin.ByteArray): kotlin.ByteArray
+    
+    /**
+     * GETs the filter for the key `key_id` (hex) since `since_version` (0: the whole
+     * filter) and returns the body.
+     */
+    fun `fetchFilter`(`keyId`: kotlin.String, `sinceVersion`: kotlin.ULong): kotlin.ByteArray
+    
+    companion object
+}
+
+/**
+ * Sends discovery messages with the app's own HTTP stack and authentication (OkHttp on
+ * Android, URLSession on iOS). Bytes in, bytes out: PrivacyKit does no networking.
+ *
+ * Called without PrivacyKit's lock held, from the thread that called `discover` or
+ * `sync_filter`; it may block, and it may call back into PrivacyKit.
+ */
+open class DiscoveryTransportImpl: Disposable, AutoCloseable, DiscoveryTransport
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_privacykit_fn_free_discoverytransport(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_privacykit_fn_clone_discoverytransport(handle, status)
+        }
+    }
+
+    
+    /**
+     * POSTs `request` to the server's evaluation endpoint and returns the response body.
+     * The server answers refusals (budget used up) in the body too, with a success status.
+     */
+    @Throws(TransportException::class)override fun `evaluate`(`request`: kotlin.ByteArray): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TransportException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_discoverytransport_evaluate(
+        it,
+        
+        FfiConverterByteArray.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * GETs the filter for the key `key_id` (hex) since `since_version` (0: the whole
+     * filter) and returns the body.
+     */
+    @Throws(TransportException::class)override fun `fetchFilter`(`keyId`: kotlin.String, `sinceVersion`: kotlin.ULong): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TransportException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_discoverytransport_fetch_filter(
+        it,
+        
+        FfiConverterString.lower(`keyId`),
+        FfiConverterULong.lower(`sinceVersion`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfaceDiscoveryTransport {
+    internal object `evaluate`: UniffiCallbackInterfaceDiscoveryTransportMethod0 {
+        override fun callback(`uniffiHandle`: Long,`request`: RustBuffer.ByValue,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypeDiscoveryTransport.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`evaluate`(
+                    FfiConverterByteArray.lift(`request`),
+                )
+            }
+            val writeReturn = { value: kotlin.ByteArray -> uniffiOutReturn.setValue(FfiConverterByteArray.lower(value)) }
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: TransportException -> FfiConverterTypeTransportError.lower(e) }
+            )
+        }
+    }
+    internal object `fetchFilter`: UniffiCallbackInterfaceDiscoveryTransportMethod1 {
+        override fun callback(`uniffiHandle`: Long,`keyId`: RustBuffer.ByValue,`sinceVersion`: Long,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypeDiscoveryTransport.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`fetchFilter`(
+                    FfiConverterString.lift(`keyId`),
+                    FfiConverterULong.lift(`sinceVersion`),
+                )
+            }
+            val writeReturn = { value: kotlin.ByteArray -> uniffiOutReturn.setValue(FfiConverterByteArray.lower(value)) }
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: TransportException -> FfiConverterTypeTransportError.lower(e) }
+            )
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypeDiscoveryTransport.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypeDiscoveryTransport.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfaceDiscoveryTransport.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `evaluate`,
+        `fetchFilter`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_privacykit_fn_init_callback_vtable_discoverytransport(vtable)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDiscoveryTransport: FfiConverter<DiscoveryTransport, Long> {
+    internal val handleMap = UniffiHandleMap<DiscoveryTransport>()
+
+    override fun lower(value: DiscoveryTransport): Long {
+        if (value is DiscoveryTransportImpl) {
+             // Rust-implemented object.  Clone the handle and return it
+            return value.uniffiCloneHandle()
+         } else {
+            // Kotlin object, generate a new vtable handle and return that.
+            return handleMap.insert(value)
+         }
+    }
+
+    override fun lift(value: Long): DiscoveryTransport {
+        if ((value and 1.toLong()) == 0.toLong()) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return DiscoveryTransportImpl(UniffiWithHandle, value)
+        } else {
+            // Kotlin-generated handle, get the object from the handle map
+            return handleMap.remove(value)
+        }
+    }
+
+    override fun read(buf: ByteBuffer): DiscoveryTransport {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: DiscoveryTransport) = 8UL
+
+    override fun write(value: DiscoveryTransport, buf: ByteBuffer) {
         buf.putLong(lower(value))
     }
 }
@@ -2661,6 +3548,14 @@ public interface PrivacyKitInterface {
     fun `denyConsent`(`purpose`: kotlin.String, `category`: kotlin.String? = null): LedgerEntry
     
     /**
+     * Contact discovery (which contacts use the app) with the app's transport. The local
+     * cache is sealed under a key derived from the vault key, so discovery needs the
+     * platform keystore: `key_provider` is the same provider `vault` takes (the last one
+     * given is used by both). Does not keep this `PrivacyKit` alive.
+     */
+    fun `discovery`(`config`: DiscoveryConfig, `keyProvider`: KeyProvider, `transport`: DiscoveryTransport): ContactDiscovery
+    
+    /**
      * Erases everything PrivacyKit keeps about the user: the ledger, declared facts,
      * permission states and history, the access report, linked accounts with their keys
      * (the platform keys are deleted too), the install id. The file is then compacted so no
@@ -3181,6 +4076,29 @@ open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
         
         FfiConverterString.lower(`purpose`),
         FfiConverterOptionalString.lower(`category`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Contact discovery (which contacts use the app) with the app's transport. The local
+     * cache is sealed under a key derived from the vault key, so discovery needs the
+     * platform keystore: `key_provider` is the same provider `vault` takes (the last one
+     * given is used by both). Does not keep this `PrivacyKit` alive.
+     */
+    @Throws(PrivacyException::class)override fun `discovery`(`config`: DiscoveryConfig, `keyProvider`: KeyProvider, `transport`: DiscoveryTransport): ContactDiscovery {
+            return FfiConverterTypeContactDiscovery.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PrivacyException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_privacykit_discovery(
+        it,
+        
+        FfiConverterTypeDiscoveryConfig.lower(`config`),
+        FfiConverterTypeKeyProvider.lower(`keyProvider`),
+        FfiConverterTypeDiscoveryTransport.lower(`transport`),_status)
 }
     }
     )
@@ -5441,6 +6359,61 @@ public object FfiConverterTypeConsentState: FfiConverterRustBuffer<ConsentState>
 
 
 /**
+ * One address-book entry. Only what identifies a person to the server is passed: phone
+ * numbers and emails. Never names: a name is not needed to find someone, and what is never
+ * handed to PrivacyKit cannot leak from it.
+ */
+data class Contact (
+    /**
+     * The app's stable id for the contact (e.g. Android's lookup key, iOS's identifier);
+     * matches are reported by it.
+     */
+    var `id`: kotlin.String
+    , 
+    /**
+     * As the user typed them; normalized to E.164 before use.
+     */
+    var `phones`: List<kotlin.String>
+    , 
+    var `emails`: List<kotlin.String>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeContact: FfiConverterRustBuffer<Contact> {
+    override fun read(buf: ByteBuffer): Contact {
+        return Contact(
+            FfiConverterString.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterSequenceString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Contact) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterSequenceString.allocationSize(value.`phones`) +
+            FfiConverterSequenceString.allocationSize(value.`emails`)
+    )
+
+    override fun write(value: Contact, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterSequenceString.write(value.`phones`, buf)
+            FfiConverterSequenceString.write(value.`emails`, buf)
+    }
+}
+
+
+
+/**
  * The guard's answer.
  */
 data class Decision (
@@ -5476,6 +6449,233 @@ public object FfiConverterTypeDecision: FfiConverterRustBuffer<Decision> {
     override fun write(value: Decision, buf: ByteBuffer) {
             FfiConverterBoolean.write(value.`allowed`, buf)
             FfiConverterTypeDecisionReason.write(value.`reason`, buf)
+    }
+}
+
+
+
+/**
+ * Discovery's settings.
+ */
+data class DiscoveryConfig (
+    var `mode`: DiscoveryMode
+    , 
+    /**
+     * The region numbers without a country code are read in (ISO 3166 alpha-2, e.g. "US"),
+     * usually the SIM's or the device's.
+     */
+    var `defaultRegion`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDiscoveryConfig: FfiConverterRustBuffer<DiscoveryConfig> {
+    override fun read(buf: ByteBuffer): DiscoveryConfig {
+        return DiscoveryConfig(
+            FfiConverterTypeDiscoveryMode.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: DiscoveryConfig) = (
+            FfiConverterTypeDiscoveryMode.allocationSize(value.`mode`) +
+            FfiConverterString.allocationSize(value.`defaultRegion`)
+    )
+
+    override fun write(value: DiscoveryConfig, buf: ByteBuffer) {
+            FfiConverterTypeDiscoveryMode.write(value.`mode`, buf)
+            FfiConverterString.write(value.`defaultRegion`, buf)
+    }
+}
+
+
+
+/**
+ * What one discovery run found and what it cost.
+ */
+data class DiscoveryResult (
+    /**
+     * App-side ids of contacts with at least one identifier that matches a registered,
+     * discoverable user, sorted. A private-mode match is wrong with probability 2^-16
+     * (the filter's false-positive rate).
+     */
+    var `matched`: List<kotlin.String>
+    , 
+    var `contacts`: kotlin.UInt
+    , 
+    /**
+     * Distinct normalized identifiers in the address book.
+     */
+    var `identifiers`: kotlin.UInt
+    , 
+    /**
+     * Phone numbers and emails that could not be normalized (not sent).
+     */
+    var `skipped`: kotlin.UInt
+    , 
+    /**
+     * Identifiers sent for evaluation in this run.
+     */
+    var `evaluated`: kotlin.UInt
+    , 
+    /**
+     * Identifiers answered from the cache, with no request.
+     */
+    var `cached`: kotlin.UInt
+    , 
+    /**
+     * Random identifiers added so each request is a multiple of 64.
+     */
+    var `padding`: kotlin.UInt
+    , 
+    var `requests`: kotlin.UInt
+    , 
+    var `bytesSent`: kotlin.ULong
+    , 
+    var `bytesReceived`: kotlin.ULong
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDiscoveryResult: FfiConverterRustBuffer<DiscoveryResult> {
+    override fun read(buf: ByteBuffer): DiscoveryResult {
+        return DiscoveryResult(
+            FfiConverterSequenceString.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: DiscoveryResult) = (
+            FfiConverterSequenceString.allocationSize(value.`matched`) +
+            FfiConverterUInt.allocationSize(value.`contacts`) +
+            FfiConverterUInt.allocationSize(value.`identifiers`) +
+            FfiConverterUInt.allocationSize(value.`skipped`) +
+            FfiConverterUInt.allocationSize(value.`evaluated`) +
+            FfiConverterUInt.allocationSize(value.`cached`) +
+            FfiConverterUInt.allocationSize(value.`padding`) +
+            FfiConverterUInt.allocationSize(value.`requests`) +
+            FfiConverterULong.allocationSize(value.`bytesSent`) +
+            FfiConverterULong.allocationSize(value.`bytesReceived`)
+    )
+
+    override fun write(value: DiscoveryResult, buf: ByteBuffer) {
+            FfiConverterSequenceString.write(value.`matched`, buf)
+            FfiConverterUInt.write(value.`contacts`, buf)
+            FfiConverterUInt.write(value.`identifiers`, buf)
+            FfiConverterUInt.write(value.`skipped`, buf)
+            FfiConverterUInt.write(value.`evaluated`, buf)
+            FfiConverterUInt.write(value.`cached`, buf)
+            FfiConverterUInt.write(value.`padding`, buf)
+            FfiConverterUInt.write(value.`requests`, buf)
+            FfiConverterULong.write(value.`bytesSent`, buf)
+            FfiConverterULong.write(value.`bytesReceived`, buf)
+    }
+}
+
+
+
+/**
+ * What discovery keeps, for the user's data export: counts and times, never an identifier.
+ */
+data class DiscoverySummary (
+    /**
+     * Identifiers (numbers, emails) with a cached result.
+     */
+    var `cachedIdentifiers`: kotlin.ULong
+    , 
+    /**
+     * Of those, how many matched a registered user at the last check.
+     */
+    var `matchedIdentifiers`: kotlin.ULong
+    , 
+    /**
+     * "private" or "hashed"; `None` if discovery never ran.
+     */
+    var `mode`: kotlin.String?
+    , 
+    /**
+     * The server key (private mode) or hashing key (hashed mode) id, hex.
+     */
+    var `serverKeyId`: kotlin.String?
+    , 
+    var `filterVersion`: kotlin.ULong?
+    , 
+    /**
+     * Milliseconds since the Unix epoch.
+     */
+    var `lastRunMs`: kotlin.Long?
+    , 
+    var `lastFilterSyncMs`: kotlin.Long?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDiscoverySummary: FfiConverterRustBuffer<DiscoverySummary> {
+    override fun read(buf: ByteBuffer): DiscoverySummary {
+        return DiscoverySummary(
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalULong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: DiscoverySummary) = (
+            FfiConverterULong.allocationSize(value.`cachedIdentifiers`) +
+            FfiConverterULong.allocationSize(value.`matchedIdentifiers`) +
+            FfiConverterOptionalString.allocationSize(value.`mode`) +
+            FfiConverterOptionalString.allocationSize(value.`serverKeyId`) +
+            FfiConverterOptionalULong.allocationSize(value.`filterVersion`) +
+            FfiConverterOptionalLong.allocationSize(value.`lastRunMs`) +
+            FfiConverterOptionalLong.allocationSize(value.`lastFilterSyncMs`)
+    )
+
+    override fun write(value: DiscoverySummary, buf: ByteBuffer) {
+            FfiConverterULong.write(value.`cachedIdentifiers`, buf)
+            FfiConverterULong.write(value.`matchedIdentifiers`, buf)
+            FfiConverterOptionalString.write(value.`mode`, buf)
+            FfiConverterOptionalString.write(value.`serverKeyId`, buf)
+            FfiConverterOptionalULong.write(value.`filterVersion`, buf)
+            FfiConverterOptionalLong.write(value.`lastRunMs`, buf)
+            FfiConverterOptionalLong.write(value.`lastFilterSyncMs`, buf)
     }
 }
 
@@ -5563,6 +6763,71 @@ public object FfiConverterTypeErasureReceipt: FfiConverterRustBuffer<ErasureRece
             FfiConverterLong.write(value.`erasedAtMs`, buf)
             FfiConverterSequenceTypeErasedData.write(value.`erased`, buf)
             FfiConverterBoolean.write(value.`keysDestroyed`, buf)
+    }
+}
+
+
+
+/**
+ * What a filter sync changed: "contact joined" and "contact left" events.
+ */
+data class FilterUpdate (
+    /**
+     * Contacts that match now and did not before, sorted.
+     */
+    var `joined`: List<kotlin.String>
+    , 
+    /**
+     * Contacts that matched before and no longer do, sorted.
+     */
+    var `left`: List<kotlin.String>
+    , 
+    var `version`: kotlin.ULong
+    , 
+    /**
+     * True if the server sent a whole filter rather than a delta.
+     */
+    var `full`: kotlin.Boolean
+    , 
+    var `bytesReceived`: kotlin.ULong
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeFilterUpdate: FfiConverterRustBuffer<FilterUpdate> {
+    override fun read(buf: ByteBuffer): FilterUpdate {
+        return FilterUpdate(
+            FfiConverterSequenceString.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterULong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: FilterUpdate) = (
+            FfiConverterSequenceString.allocationSize(value.`joined`) +
+            FfiConverterSequenceString.allocationSize(value.`left`) +
+            FfiConverterULong.allocationSize(value.`version`) +
+            FfiConverterBoolean.allocationSize(value.`full`) +
+            FfiConverterULong.allocationSize(value.`bytesReceived`)
+    )
+
+    override fun write(value: FilterUpdate, buf: ByteBuffer) {
+            FfiConverterSequenceString.write(value.`joined`, buf)
+            FfiConverterSequenceString.write(value.`left`, buf)
+            FfiConverterULong.write(value.`version`, buf)
+            FfiConverterBoolean.write(value.`full`, buf)
+            FfiConverterULong.write(value.`bytesReceived`, buf)
     }
 }
 
@@ -7298,6 +8563,106 @@ public object FfiConverterTypeDecisionReason : FfiConverterRustBuffer<DecisionRe
 
 
 
+/**
+ * How discovery talks to the server.
+ */
+sealed class DiscoveryMode {
+    
+    /**
+     * Oblivious PRF (the default to choose): the server never sees an identifier. Pins the
+     * server's 32-byte ristretto255 public key, so the server cannot single a user out with
+     * another key.
+     */
+    data class Private(
+        val `serverPublicKey`: kotlin.ByteArray) : DiscoveryMode()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Truncated HMAC-SHA-256 under a per-app key from the server (16 to 64 bytes), for
+     * backends that only accept hashes. The server can reverse these hashes: use only when
+     * the backend cannot do private mode.
+     */
+    data class Hashed(
+        val `key`: kotlin.ByteArray, 
+        val `hashBytes`: kotlin.UByte) : DiscoveryMode()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDiscoveryMode : FfiConverterRustBuffer<DiscoveryMode>{
+    override fun read(buf: ByteBuffer): DiscoveryMode {
+        return when(buf.getInt()) {
+            1 -> DiscoveryMode.Private(
+                FfiConverterByteArray.read(buf),
+                )
+            2 -> DiscoveryMode.Hashed(
+                FfiConverterByteArray.read(buf),
+                FfiConverterUByte.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: DiscoveryMode): ULong = when(value) {
+        is DiscoveryMode.Private -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterByteArray.allocationSize(value.`serverPublicKey`)
+            )
+        }
+        is DiscoveryMode.Hashed -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterByteArray.allocationSize(value.`key`)
+                + FfiConverterUByte.allocationSize(value.`hashBytes`)
+            )
+        }
+    }
+
+    override fun write(value: DiscoveryMode, buf: ByteBuffer) {
+        when(value) {
+            is DiscoveryMode.Private -> {
+                buf.putInt(1)
+                FfiConverterByteArray.write(value.`serverPublicKey`, buf)
+                Unit
+            }
+            is DiscoveryMode.Hashed -> {
+                buf.putInt(2)
+                FfiConverterByteArray.write(value.`key`, buf)
+                FfiConverterUByte.write(value.`hashBytes`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
 
 
 /**
@@ -7722,7 +9087,11 @@ enum class PersonalData {
     /**
      * The per-install pseudonymous identifier.
      */
-    INSTALL_ID;
+    INSTALL_ID,
+    /**
+     * Contact discovery's encrypted cache and its filter state.
+     */
+    DISCOVERY_CACHE;
 
     
 
@@ -8117,6 +9486,52 @@ sealed class PrivacyException: kotlin.Exception() {
     }
     
     /**
+     * The discovery server refused: this account's evaluation budget is used up. Try again
+     * after `retry_after_seconds` (`u32::MAX`: not with this account). Answers received
+     * before the refusal were kept.
+     */
+    class DiscoveryBudgetExceeded(
+        
+        val `retryAfterSeconds`: kotlin.UInt
+        ) : PrivacyException() {
+        override val message
+            get() = "retryAfterSeconds=${ `retryAfterSeconds` }"
+    }
+    
+    /**
+     * The app's discovery transport failed (network, HTTP status); `reason` is its text.
+     */
+    class DiscoveryTransport(
+        
+        val `reason`: kotlin.String
+        ) : PrivacyException() {
+        override val message
+            get() = "reason=${ `reason` }"
+    }
+    
+    /**
+     * A discovery response was malformed, truncated, oversized or inconsistent with the
+     * request. Nothing from it was recorded.
+     */
+    class DiscoveryBadResponse(
+        
+        val `reason`: kotlin.String
+        ) : PrivacyException() {
+        override val message
+            get() = "reason=${ `reason` }"
+    }
+    
+    /**
+     * The server's answer does not verify against the pinned public key (another key, a
+     * failed proof), or the server no longer holds that key. Nothing from it was recorded.
+     */
+    class DiscoveryServerKeyMismatch(
+        ) : PrivacyException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
      * The `PrivacyKit` was closed; open a new one.
      */
     class Closed(
@@ -8193,8 +9608,18 @@ public object FfiConverterTypePrivacyError : FfiConverterRustBuffer<PrivacyExcep
                 )
             15 -> PrivacyException.CorruptRecord()
             16 -> PrivacyException.AccountNotLinked()
-            17 -> PrivacyException.Closed()
-            18 -> PrivacyException.Internal(
+            17 -> PrivacyException.DiscoveryBudgetExceeded(
+                FfiConverterUInt.read(buf),
+                )
+            18 -> PrivacyException.DiscoveryTransport(
+                FfiConverterString.read(buf),
+                )
+            19 -> PrivacyException.DiscoveryBadResponse(
+                FfiConverterString.read(buf),
+                )
+            20 -> PrivacyException.DiscoveryServerKeyMismatch()
+            21 -> PrivacyException.Closed()
+            22 -> PrivacyException.Internal(
                 FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
@@ -8277,6 +9702,25 @@ public object FfiConverterTypePrivacyError : FfiConverterRustBuffer<PrivacyExcep
                 4UL
             )
             is PrivacyException.AccountNotLinked -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is PrivacyException.DiscoveryBudgetExceeded -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterUInt.allocationSize(value.`retryAfterSeconds`)
+            )
+            is PrivacyException.DiscoveryTransport -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
+            is PrivacyException.DiscoveryBadResponse -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
+            is PrivacyException.DiscoveryServerKeyMismatch -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
             )
@@ -8371,12 +9815,31 @@ public object FfiConverterTypePrivacyError : FfiConverterRustBuffer<PrivacyExcep
                 buf.putInt(16)
                 Unit
             }
-            is PrivacyException.Closed -> {
+            is PrivacyException.DiscoveryBudgetExceeded -> {
                 buf.putInt(17)
+                FfiConverterUInt.write(value.`retryAfterSeconds`, buf)
+                Unit
+            }
+            is PrivacyException.DiscoveryTransport -> {
+                buf.putInt(18)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is PrivacyException.DiscoveryBadResponse -> {
+                buf.putInt(19)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is PrivacyException.DiscoveryServerKeyMismatch -> {
+                buf.putInt(20)
+                Unit
+            }
+            is PrivacyException.Closed -> {
+                buf.putInt(21)
                 Unit
             }
             is PrivacyException.Internal -> {
-                buf.putInt(18)
+                buf.putInt(22)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
@@ -8629,6 +10092,123 @@ public object FfiConverterTypeTermsChange : FfiConverterRustBuffer<TermsChange>{
 
 
 
+
+
+/**
+ * What the app's transport reports when it cannot deliver. Reasons must not quote request
+ * or response bytes.
+ */
+sealed class TransportException: kotlin.Exception() {
+    
+    /**
+     * No network, a timeout, the server unreachable: retry later.
+     */
+    class Unavailable(
+        
+        val `reason`: kotlin.String
+        ) : TransportException() {
+        override val message
+            get() = "reason=${ `reason` }"
+    }
+    
+    /**
+     * The server answered with an HTTP status other than success.
+     */
+    class Http(
+        
+        val `status`: kotlin.UShort
+        ) : TransportException() {
+        override val message
+            get() = "status=${ `status` }"
+    }
+    
+    /**
+     * Anything else.
+     */
+    class Failed(
+        
+        val `reason`: kotlin.String
+        ) : TransportException() {
+        override val message
+            get() = "reason=${ `reason` }"
+    }
+    
+
+    
+
+
+    companion object ErrorHandler : UniffiRustCallStatusErrorHandler<TransportException> {
+        override fun lift(error_buf: RustBuffer.ByValue): TransportException = FfiConverterTypeTransportError.lift(error_buf)
+    }
+
+    
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeTransportError : FfiConverterRustBuffer<TransportException> {
+    override fun read(buf: ByteBuffer): TransportException {
+        
+
+        return when(buf.getInt()) {
+            1 -> TransportException.Unavailable(
+                FfiConverterString.read(buf),
+                )
+            2 -> TransportException.Http(
+                FfiConverterUShort.read(buf),
+                )
+            3 -> TransportException.Failed(
+                FfiConverterString.read(buf),
+                )
+            else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: TransportException): ULong {
+        return when(value) {
+            is TransportException.Unavailable -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
+            is TransportException.Http -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterUShort.allocationSize(value.`status`)
+            )
+            is TransportException.Failed -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
+        }
+    }
+
+    override fun write(value: TransportException, buf: ByteBuffer) {
+        when(value) {
+            is TransportException.Unavailable -> {
+                buf.putInt(1)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is TransportException.Http -> {
+                buf.putInt(2)
+                FfiConverterUShort.write(value.`status`, buf)
+                Unit
+            }
+            is TransportException.Failed -> {
+                buf.putInt(3)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+
+}
+
+
+
 /**
  * How the guard treats a user whose age was never declared.
  */
@@ -8731,6 +10311,38 @@ public object FfiConverterOptionalUInt: FfiConverterRustBuffer<kotlin.UInt?> {
         } else {
             buf.put(1)
             FfiConverterUInt.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalULong: FfiConverterRustBuffer<kotlin.ULong?> {
+    override fun read(buf: ByteBuffer): kotlin.ULong? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterULong.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.ULong?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterULong.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.ULong?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterULong.write(value, buf)
         }
     }
 }
@@ -9071,6 +10683,34 @@ public object FfiConverterSequenceTypeCategory: FfiConverterRustBuffer<List<Cate
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeCategory.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeContact: FfiConverterRustBuffer<List<Contact>> {
+    override fun read(buf: ByteBuffer): List<Contact> {
+        val len = buf.getInt()
+        return List<Contact>(len) {
+            FfiConverterTypeContact.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Contact>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeContact.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Contact>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeContact.write(it, buf)
         }
     }
 }

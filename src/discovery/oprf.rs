@@ -1,0 +1,183 @@
+//! The client side of the oblivious PRF (RFC 9497, ristretto255-SHA512, verifiable mode).
+//!
+//! The client blinds each identifier with a fresh random scalar, so the server sees a random
+//! group element; the server multiplies by its key and proves, with one batch DLEQ proof per
+//! request, that it used the key whose public half the app pins. The client checks the proof
+//! against the pinned key before unblinding, so a server cannot single a user out with
+//! another key (its outputs would be unlinkable to the published filter). Blinds live in
+//! `voprf`'s client state, which zeroizes itself when dropped.
+
+use rand_core::OsRng;
+use sha2::{Digest, Sha256};
+use voprf::{EvaluationElement, Group, Proof, Ristretto255, VoprfClient};
+use zeroize::Zeroizing;
+
+use super::wire::{self, KeyId, WireError, ELEMENT_LEN};
+
+pub(crate) type Suite = Ristretto255;
+type Elem = <Ristretto255 as Group>::Elem;
+
+/// Domain separation for OPRF inputs: the same identifier means something else to another
+/// protocol, and the server computes registered users' outputs with the same prefix.
+const INPUT_DOMAIN: &[u8] = b"privacykit/discovery/v1/";
+const KEY_ID_DOMAIN: &[u8] = b"privacykit/discovery/key-id/v1";
+
+/// The OPRF input for a normalized identifier (E.164 number or normalized email).
+pub(crate) fn input(identifier: &str) -> Zeroizing<Vec<u8>> {
+    let mut bytes = Zeroizing::new(Vec::with_capacity(INPUT_DOMAIN.len() + identifier.len()));
+    bytes.extend_from_slice(INPUT_DOMAIN);
+    bytes.extend_from_slice(identifier.as_bytes());
+    bytes
+}
+
+/// The 8-byte id of a server public key: what requests, responses and filters name.
+pub(crate) fn key_id(public_key: &[u8]) -> KeyId {
+    let digest = Sha256::new()
+        .chain_update(KEY_ID_DOMAIN)
+        .chain_update(public_key)
+        .finalize();
+    digest[..8].try_into().expect("8 bytes")
+}
+
+/// The filter key of an OPRF output: its first 8 bytes. Outputs are SHA-512 digests, so
+/// these bits are uniform, which the filter's false-positive bound assumes.
+pub(crate) fn filter_key(output: &[u8]) -> u64 {
+    u64::from_le_bytes(output[..8].try_into().expect("64-byte output"))
+}
+
+/// The server public key the app pins.
+#[derive(Clone)]
+pub(crate) struct PinnedKey {
+    point: Elem,
+    pub id: KeyId,
+}
+
+impl PinnedKey {
+    /// `None` unless `bytes` is a valid, non-identity ristretto255 element.
+    pub fn parse(bytes: &[u8]) -> Option<Self> {
+        if bytes.len() != ELEMENT_LEN {
+            return None;
+        }
+        let point = Suite::deserialize_elem(bytes).ok()?;
+        Some(PinnedKey {
+            point,
+            id: key_id(bytes),
+        })
+    }
+}
+
+/// One request's worth of blinded identifiers: `real` identifiers followed by random padding.
+pub(crate) struct BlindBatch {
+    clients: Vec<VoprfClient<Suite>>,
+    inputs: Vec<Zeroizing<Vec<u8>>>,
+    real: usize,
+}
+
+/// Why a response could not be finalized.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum FinalizeError {
+    /// Malformed: wrong length, bytes that are not a group element.
+    Wire(WireError),
+    /// The proof does not verify against the pinned key: another key, or tampered elements.
+    Proof,
+}
+
+impl BlindBatch {
+    /// Blinds `identifiers` and pads with random inputs up to `padded` elements. Returns the
+    /// batch and the request bytes.
+    pub fn new(identifiers: &[&str], padded: usize, key: &PinnedKey) -> (Self, Vec<u8>) {
+        debug_assert!(padded >= identifiers.len() && padded.is_multiple_of(wire::PAD_TO));
+        let mut inputs: Vec<Zeroizing<Vec<u8>>> = identifiers.iter().map(|i| input(i)).collect();
+        // Padding is indistinguishable from real identifiers to the server: both are random
+        // group elements once blinded. Its outputs are never unblinded.
+        while inputs.len() < padded {
+            let mut random = Zeroizing::new(vec![0u8; 32]);
+            rand_core::RngCore::fill_bytes(&mut OsRng, &mut random);
+            inputs.push(random);
+        }
+        let mut clients = Vec::with_capacity(padded);
+        let mut elements = Vec::with_capacity(padded);
+        for input in &inputs {
+            let blinded = VoprfClient::<Suite>::blind(input, &mut OsRng)
+                .expect("inputs are non-empty and shorter than 65,536 bytes");
+            let mut element = [0u8; ELEMENT_LEN];
+            element.copy_from_slice(&blinded.message.serialize());
+            elements.push(element);
+            clients.push(blinded.state);
+        }
+        let request = wire::encode_oprf_request(&key.id, &elements);
+        let batch = BlindBatch {
+            clients,
+            inputs,
+            real: identifiers.len(),
+        };
+        (batch, request)
+    }
+
+    pub fn len(&self) -> usize {
+        self.clients.len()
+    }
+
+    /// Verifies the proof against the pinned key and unblinds the real identifiers' outputs,
+    /// returning their filter keys in the order the identifiers were given.
+    pub fn finalize(
+        &self,
+        elements: &[&[u8]],
+        proof: &[u8],
+        key: &PinnedKey,
+    ) -> Result<Vec<u64>, FinalizeError> {
+        if elements.len() != self.clients.len() {
+            return Err(FinalizeError::Wire(WireError("wrong element count")));
+        }
+        let messages = elements
+            .iter()
+            .map(|e| EvaluationElement::<Suite>::deserialize(e))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| {
+                FinalizeError::Wire(WireError("an evaluated element is not a group element"))
+            })?;
+        let proof = Proof::<Suite>::deserialize(proof)
+            .map_err(|_| FinalizeError::Wire(WireError("the proof is malformed")))?;
+        let outputs =
+            VoprfClient::batch_finalize(&self.inputs, &self.clients, &messages, &proof, key.point)
+                .map_err(|_| FinalizeError::Proof)?;
+        // The iterator unblinds lazily: padding, at the end, is never unblinded.
+        outputs
+            .take(self.real)
+            .map(|output| {
+                output
+                    .map(|o| filter_key(&o))
+                    .map_err(|_| FinalizeError::Wire(WireError("an output could not be derived")))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pinned_keys_must_be_group_elements() {
+        assert!(PinnedKey::parse(&[0u8; 32]).is_none(), "identity");
+        assert!(PinnedKey::parse(&[0xffu8; 32]).is_none(), "not canonical");
+        assert!(PinnedKey::parse(&[1u8; 31]).is_none(), "short");
+        let base = Suite::serialize_elem(Suite::base_elem());
+        let key = PinnedKey::parse(&base).unwrap();
+        assert_eq!(key.id, key_id(&base));
+    }
+
+    #[test]
+    fn padding_fills_the_request() {
+        let base = Suite::serialize_elem(Suite::base_elem());
+        let key = PinnedKey::parse(&base).unwrap();
+        let (batch, request) = BlindBatch::new(&["+15551230000"], 64, &key);
+        assert_eq!(batch.len(), 64);
+        assert_eq!(request.len(), 12 + 64 * 32);
+        let parsed = wire::decode_oprf_request(&request).unwrap();
+        assert_eq!(parsed.key_id, key.id);
+        // Two blindings of the same identifier look unrelated.
+        let (_, again) = BlindBatch::new(&["+15551230000"], 64, &key);
+        assert_ne!(request[12..44], again[12..44]);
+    }
+}

@@ -1,0 +1,146 @@
+//! The server's OPRF keys: generation, persistence bytes and rotation.
+
+use rand_core::OsRng;
+use voprf::{Group, VoprfServer};
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::discovery::oprf::{key_id, Suite};
+use crate::discovery::wire::KeyId;
+
+use super::ServerError;
+
+/// One OPRF key pair. The private scalar lives inside `voprf`'s server state, which
+/// zeroizes itself when dropped; Debug shows only the key id.
+pub struct ServerKey {
+    server: VoprfServer<Suite>,
+    public: [u8; 32],
+    id: KeyId,
+}
+
+impl ServerKey {
+    /// A fresh random key.
+    pub fn generate() -> Self {
+        let server = VoprfServer::<Suite>::new(&mut OsRng).expect("random keys are valid");
+        Self::from_server(server)
+    }
+
+    /// A key from the 32 bytes `secret_bytes` returned.
+    pub fn from_secret_bytes(bytes: &[u8]) -> Result<Self, ServerError> {
+        let server =
+            VoprfServer::<Suite>::new_with_key(bytes).map_err(|_| ServerError::InvalidKey)?;
+        Ok(Self::from_server(server))
+    }
+
+    fn from_server(server: VoprfServer<Suite>) -> Self {
+        let mut public = [0u8; 32];
+        public.copy_from_slice(&Suite::serialize_elem(server.get_public_key()));
+        ServerKey {
+            id: key_id(&public),
+            public,
+            server,
+        }
+    }
+
+    /// The private key, for the operator's secret store. Zeroized when dropped.
+    pub fn secret_bytes(&self) -> Zeroizing<Vec<u8>> {
+        // `serialize` writes the private scalar, then the public key.
+        let mut both = self.server.serialize();
+        let secret = Zeroizing::new(both[..32].to_vec());
+        both.zeroize();
+        secret
+    }
+
+    /// The public key the app pins (`DiscoveryMode::Private { server_public_key }`).
+    pub fn public_key(&self) -> [u8; 32] {
+        self.public
+    }
+
+    pub fn id(&self) -> KeyId {
+        self.id
+    }
+
+    pub(crate) fn oprf(&self) -> &VoprfServer<Suite> {
+        &self.server
+    }
+}
+
+impl std::fmt::Debug for ServerKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ServerKey(id {})", hex(&self.id))
+    }
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The current key and, during a rotation, the previous one. Apps pin one public key; an
+/// app release pinning the new key ships while the server still answers the old one, then
+/// the operator retires the old key.
+#[derive(Debug)]
+pub struct KeyRing {
+    current: ServerKey,
+    previous: Option<ServerKey>,
+}
+
+impl KeyRing {
+    pub fn new(current: ServerKey) -> Self {
+        KeyRing {
+            current,
+            previous: None,
+        }
+    }
+
+    pub fn current(&self) -> &ServerKey {
+        &self.current
+    }
+
+    pub fn previous(&self) -> Option<&ServerKey> {
+        self.previous.as_ref()
+    }
+
+    /// Makes `next` current; the old current key keeps answering until `retire_previous`.
+    /// A key already retired this way is dropped (and zeroized).
+    pub fn rotate(&mut self, next: ServerKey) {
+        let old = std::mem::replace(&mut self.current, next);
+        self.previous = Some(old);
+    }
+
+    /// Stops answering requests for the previous key.
+    pub fn retire_previous(&mut self) -> Option<KeyId> {
+        self.previous.take().map(|k| k.id())
+    }
+
+    pub fn get(&self, id: &KeyId) -> Option<&ServerKey> {
+        std::iter::once(&self.current)
+            .chain(self.previous.as_ref())
+            .find(|k| &k.id() == id)
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &ServerKey> + Clone {
+        std::iter::once(&self.current).chain(self.previous.as_ref())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_persist_and_rotate() {
+        let key = ServerKey::generate();
+        let again = ServerKey::from_secret_bytes(&key.secret_bytes()).unwrap();
+        assert_eq!(key.public_key(), again.public_key());
+        assert_eq!(key.id(), again.id());
+        assert!(ServerKey::from_secret_bytes(&[0u8; 32]).is_err());
+        assert!(!format!("{key:?}").contains(&hex(&key.secret_bytes())));
+
+        let mut ring = KeyRing::new(key);
+        let first = ring.current().id();
+        ring.rotate(ServerKey::generate());
+        assert_ne!(ring.current().id(), first);
+        assert!(ring.get(&first).is_some(), "the old key still answers");
+        assert_eq!(ring.retire_previous(), Some(first));
+        assert!(ring.get(&first).is_none());
+    }
+}
