@@ -68,6 +68,12 @@ pub enum PrivacyError {
     #[error("the vault key is lost; stored tokens cannot be read")]
     VaultKeyLost,
 
+    /// The platform key that sealed the compacted consent records is gone or wrong (a backup
+    /// restored onto another device, a wiped keystore): the summary can no longer be checked.
+    /// The entries after it still can, and the consent state is unaffected.
+    #[error("the key that sealed the compacted consent records is gone")]
+    LedgerSealLost,
+
     /// The app's key provider failed in a way it did not classify.
     #[error("the key provider failed: {reason}")]
     KeyProviderFailed { reason: String },

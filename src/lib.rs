@@ -26,6 +26,7 @@ mod vault;
 
 pub use adid::{AdContext, AdContextInput, AdvertisingIdAnswer, WithheldField};
 pub use age::{AgeGroup, AgeStatus, UserFacts};
+pub use consent::compaction::{LedgerSummary, PurgeDeferral};
 pub use consent::{
     ConsentAction, ConsentChange, ConsentChoice, ConsentSource, ConsentState, LedgerEntry,
     ScopedChoice, ScopedObjection,
@@ -52,7 +53,7 @@ pub use policy::{
     TermsChange, UnknownAgeRule, BUILT_IN_CATEGORIES, BUILT_IN_PURPOSES,
 };
 pub use reconsent::{ReconsentAction, ReconsentItem};
-pub use retention::{PurgeReport, PurgedData, RetentionCutoff};
+pub use retention::{DeferredPurge, PurgeReport, PurgedData, RetentionCutoff};
 pub use rights::erase::{ErasedData, ErasureReceipt, PersonalData};
 pub use sdk::{PrivacyKit, PrivacyKitConfig};
 pub use time::Clock;

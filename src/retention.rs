@@ -7,11 +7,12 @@
 
 use rusqlite::Connection;
 
+use crate::consent::compaction::{self, Outcome, PurgeDeferral};
 use crate::error::Result;
 use crate::permissions;
 use crate::policy::Policy;
 use crate::time::MS_PER_DAY;
-use crate::vault;
+use crate::vault::{self, KeyProvider};
 
 /// Allowed uses per day (the access report).
 pub(crate) const ACCESS_LOG: &str = "access_log";
@@ -21,6 +22,9 @@ pub(crate) const PERMISSION_HISTORY: &str = "permission_history";
 pub(crate) const LINKED_ACCOUNTS: &str = "linked_accounts";
 /// Contact-discovery cache entries not refreshed for this many days.
 pub(crate) const DISCOVERY_CACHE: &str = "discovery_cache";
+/// Consent ledger entries superseded this many days ago: compacted into the sealed summary,
+/// which keeps the entries still in force (see `consent::compaction`).
+pub(crate) const CONSENT_RECORDS: &str = "consent_records";
 
 /// What one purge did.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -30,6 +34,15 @@ pub struct PurgeReport {
     pub purged: Vec<PurgedData>,
     /// Retention rules for the app's own data: delete what is older than `cutoff_ms`.
     pub app_managed: Vec<RetentionCutoff>,
+    /// Rules PrivacyKit could not apply this time, with why; the next purge tries again.
+    pub deferred: Vec<DeferredPurge>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct DeferredPurge {
+    pub data: String,
+    pub cutoff_ms: i64,
+    pub reason: PurgeDeferral,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -47,15 +60,18 @@ pub struct RetentionCutoff {
 }
 
 /// Runs every rule of `policy` in the caller's transaction. `today` is the local day, the
-/// access log's unit. Returns the report and whether linked accounts were deleted.
+/// access log's unit; `keys` seals compacted consent records. Returns the report and whether
+/// linked accounts were deleted.
 pub(crate) fn purge(
     conn: &Connection,
     policy: &Policy,
     now_ms: i64,
     today: i64,
+    keys: Option<&dyn KeyProvider>,
 ) -> Result<(PurgeReport, bool)> {
     let mut purged = Vec::new();
     let mut app_managed = Vec::new();
+    let mut deferred = Vec::new();
     let mut accounts_deleted = false;
     for rule in &policy.info.retention {
         let cutoff_ms = now_ms.saturating_sub(i64::from(rule.days) * MS_PER_DAY);
@@ -72,6 +88,19 @@ pub(crate) fn purge(
                 deleted
             }
             DISCOVERY_CACHE => crate::discovery::purge_older_than(conn, cutoff_ms)?,
+            CONSENT_RECORDS => match compaction::compact(conn, cutoff_ms, now_ms, keys)? {
+                Outcome::Compacted(rows) => rows,
+                Outcome::NothingExpired => 0,
+                Outcome::Deferred(reason) => {
+                    log::info!("retention: {} deferred ({reason:?})", rule.data);
+                    deferred.push(DeferredPurge {
+                        data: rule.data.clone(),
+                        cutoff_ms,
+                        reason,
+                    });
+                    continue;
+                }
+            },
             _ => {
                 app_managed.push(RetentionCutoff {
                     data: rule.data.clone(),
@@ -95,6 +124,7 @@ pub(crate) fn purge(
             purged_at_ms: now_ms,
             purged,
             app_managed,
+            deferred,
         },
         accounts_deleted,
     ))

@@ -11,6 +11,7 @@ use rusqlite::Connection;
 
 use crate::adid::{self, AdContext, AdContextInput, AdvertisingIdAnswer, WithheldField};
 use crate::age::{self, AgeStatus, Assessment, UserFacts};
+use crate::consent::compaction::{self, LedgerSummary, Summary};
 use crate::consent::{
     self, ledger, ConsentAction, ConsentBook, ConsentChange, ConsentSource, ConsentState,
     LedgerEntry,
@@ -283,11 +284,21 @@ impl PrivacyKit {
         self.read(|core| Ok(core.consent.public_state()))
     }
 
-    /// Up to `limit` ledger entries after `after_seq` (0 for the first), oldest first.
+    /// Up to `limit` ledger entries after `after_seq` (0 for the first), oldest first. Once
+    /// the policy's `consent_records` retention compacted the ledger, the compacted entries
+    /// still in force come first and superseded ones are gone: seqs then have gaps.
     pub fn ledger(&self, after_seq: u64, limit: u32) -> Result<Vec<LedgerEntry>> {
         self.read(|core| {
-            let mut entries = Vec::new();
-            consent::db::for_each(core.store.conn(), after_seq, limit, |row| {
+            let conn = core.store.conn();
+            let mut entries: Vec<LedgerEntry> = Summary::load(conn)?
+                .map(|s| s.standing)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|e| e.seq > after_seq)
+                .take(limit as usize)
+                .collect();
+            let rows_wanted = limit.saturating_sub(entries.len() as u32);
+            consent::db::for_each(conn, after_seq, rows_wanted, |row| {
                 entries.push(row?.entry);
                 Ok(())
             })?;
@@ -295,18 +306,35 @@ impl PrivacyKit {
         })
     }
 
+    /// The compacted part of the ledger, or `None` while nothing was compacted.
+    pub fn ledger_summary(&self) -> Result<Option<LedgerSummary>> {
+        self.read(|core| Ok(Summary::load(core.store.conn())?.map(|s| s.public())))
+    }
+
     /// Recomputes the ledger's hash chain; `LedgerTampered` names the first bad entry.
-    /// Returns how many entries were verified.
+    /// A compacted summary's seal is checked first, through the key provider (`VaultLocked`
+    /// without one, `LedgerSealLost` if its key is gone), and the chain continues from it.
+    /// Returns the length of the ledger verified.
     pub fn verify_ledger(&self) -> Result<u64> {
         self.read(|core| {
             let conn = core.store.conn();
+            let start = match Summary::load(conn)? {
+                None => ledger::Head::default(),
+                Some(summary) => {
+                    let provider = self.vault_keys.provider()?;
+                    let key = compaction::seal_key(conn, provider.as_ref(), false)?
+                        .ok_or(PrivacyError::LedgerSealLost)?;
+                    summary.check_seal(&key)?;
+                    summary.through
+                }
+            };
             let head = consent::db::recorded_head(conn)?;
             let mut rows = Vec::new();
             consent::db::for_each(conn, 0, u32::MAX, |row| {
                 rows.push(row);
                 Ok(())
             })?;
-            ledger::verify(rows, head)
+            ledger::verify(rows, start, head)
         })
     }
 
@@ -400,6 +428,13 @@ impl PrivacyKit {
             self.guard.set_utc_offset_minutes(minutes);
             Ok(())
         })
+    }
+
+    /// The platform keystore (Android Keystore, iOS Keychain) for every key PrivacyKit keeps:
+    /// the vault's, the discovery cache's, and the seal on compacted consent records. Give it
+    /// once after `open`; `vault` and `discovery` take it too, and the last one given is used.
+    pub fn set_key_provider(&self, key_provider: Arc<dyn KeyProvider>) {
+        self.vault_keys.set_provider(key_provider);
     }
 
     /// The vault of linked accounts' tokens, keyed by the platform keystore through
@@ -564,8 +599,9 @@ impl PrivacyKit {
     /// to call at any time: a second call deletes nothing more.
     pub fn purge_expired(&self) -> Result<PurgeReport> {
         let today = self.guard.today();
+        let keys = self.vault_keys.provider().ok();
         self.commit(
-            |core, conn, now| retention::purge(conn, &core.policy, now, today),
+            |core, conn, now| retention::purge(conn, &core.policy, now, today, keys.as_deref()),
             |core, (report, accounts_deleted)| {
                 if accounts_deleted {
                     if let Err(err) = erase::compact(core.store.conn()) {

@@ -107,9 +107,13 @@ fn read_row(row: &Row<'_>) -> Result<StoredEntry> {
     })
 }
 
-/// Replays the whole ledger into the state it implies.
+/// Replays the ledger into the state it implies: the compacted summary's standing entries,
+/// then the rows after it.
 pub(crate) fn load_book(conn: &Connection) -> Result<super::ConsentBook> {
     let mut book = super::ConsentBook::default();
+    if let Some(summary) = super::compaction::Summary::load(conn)? {
+        summary.restore(&mut book);
+    }
     for_each(conn, 0, u32::MAX, |row| {
         let row = row?;
         let hash: [u8; 32] =
@@ -124,4 +128,83 @@ pub(crate) fn load_book(conn: &Connection) -> Result<super::ConsentBook> {
         Ok(())
     })?;
     Ok(book)
+}
+
+/// The trigger that keeps the ledger append-only (migration v001). Only erasure and
+/// compaction lift it, for their own transaction.
+const NO_DELETE_TRIGGER: &str =
+    "CREATE TRIGGER consent_ledger_no_delete BEFORE DELETE ON consent_ledger
+BEGIN SELECT RAISE(ABORT, 'the consent ledger is append-only'); END;";
+
+/// Deletes the rows up to `through_seq` (every row when `None`) in the caller's transaction,
+/// lifting the append-only guard for that transaction only. Returns the rows deleted.
+pub(crate) fn delete_rows(conn: &Connection, through_seq: Option<u64>) -> Result<u64> {
+    conn.execute_batch("DROP TRIGGER consent_ledger_no_delete")?;
+    let deleted = match through_seq {
+        Some(seq) => conn.execute("DELETE FROM consent_ledger WHERE seq <= ?1", [seq as i64])?,
+        None => conn.execute("DELETE FROM consent_ledger", [])?,
+    };
+    conn.execute_batch(NO_DELETE_TRIGGER)?;
+    Ok(deleted as u64)
+}
+
+/// The newest seq up to which every row is older than `cutoff_ms`: the longest prefix of the
+/// ledger that retention may compact. Rows are in seq order; a clock that went backwards
+/// cannot pull a newer row into the prefix.
+pub(crate) fn expired_prefix_end(conn: &Connection, cutoff_ms: i64) -> Result<Option<u64>> {
+    let seq: Option<i64> = conn.query_row(
+        "SELECT max(seq) FROM consent_ledger
+         WHERE seq < coalesce((SELECT min(seq) FROM consent_ledger WHERE time_ms >= ?1),
+                              9223372036854775807)",
+        [cutoff_ms],
+        |r| r.get(0),
+    )?;
+    Ok(seq.map(|s| s as u64))
+}
+
+/// The compacted summary's row as stored (see `compaction`).
+pub(crate) struct StoredSummary {
+    pub through_seq: u64,
+    pub through_hash: Vec<u8>,
+    pub through_time_ms: i64,
+    pub state: String,
+    pub created_ms: i64,
+    pub mac: Vec<u8>,
+}
+
+pub(crate) fn summary(conn: &Connection) -> Result<Option<StoredSummary>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT through_seq, through_hash, through_time_ms, state, created_ms, mac
+         FROM ledger_summary WHERE id = 1",
+    )?;
+    let mut rows = stmt.query([])?;
+    let Some(row) = rows.next()? else {
+        return Ok(None);
+    };
+    Ok(Some(StoredSummary {
+        through_seq: row.get::<_, i64>(0)? as u64,
+        through_hash: row.get(1)?,
+        through_time_ms: row.get(2)?,
+        state: row.get(3)?,
+        created_ms: row.get(4)?,
+        mac: row.get(5)?,
+    }))
+}
+
+/// Writes the summary, replacing the previous one, in the caller's transaction.
+pub(crate) fn put_summary(conn: &Connection, summary: &StoredSummary) -> Result<()> {
+    conn.execute(
+        "INSERT OR REPLACE INTO ledger_summary
+             (id, through_seq, through_hash, through_time_ms, state, created_ms, mac)
+         VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            summary.through_seq as i64,
+            summary.through_hash,
+            summary.through_time_ms,
+            summary.state,
+            summary.created_ms,
+            summary.mac,
+        ],
+    )?;
+    Ok(())
 }

@@ -69,18 +69,20 @@ pub(crate) struct StoredEntry {
     pub hash: Vec<u8>,
 }
 
-/// Checks the whole chain, rows in the order of their row ids, against the recorded head.
-/// Returns the number of entries verified.
+/// Checks the chain of `rows`, in the order of their row ids, from `start` (the empty ledger,
+/// or the link a compacted summary ends with) to the recorded head. Returns the head's seq:
+/// the length of the ledger now vouched for.
 pub(crate) fn verify(
     rows: impl IntoIterator<Item = Result<StoredEntry>>,
+    start: Head,
     head: Head,
 ) -> Result<u64> {
     let tampered = |seq: u64, reason: &str| PrivacyError::LedgerTampered {
         seq,
         reason: reason.to_owned(),
     };
-    let mut previous = [0u8; 32];
-    let mut expected_seq = 1u64;
+    let mut previous = start.hash;
+    let mut expected_seq = start.seq + 1;
     for row in rows {
         let row = row?;
         let seq = row.entry.seq;
@@ -106,7 +108,7 @@ pub(crate) fn verify(
             "entries are missing from the end of the ledger",
         ));
     }
-    Ok(verified)
+    Ok(head.seq)
 }
 
 #[cfg(test)]
@@ -149,7 +151,7 @@ mod tests {
     }
 
     fn check(rows: Vec<StoredEntry>, head: Head) -> Result<u64> {
-        verify(rows.into_iter().map(Ok), head)
+        verify(rows.into_iter().map(Ok), Head::default(), head)
     }
 
     #[test]
@@ -184,6 +186,29 @@ mod tests {
         assert!(matches!(
             check(rows, head),
             Err(PrivacyError::LedgerTampered { seq: 5, .. })
+        ));
+    }
+
+    #[test]
+    fn a_chain_can_start_from_a_compacted_link() {
+        let (mut rows, head) = entries(5);
+        let kept = rows.split_off(2);
+        let start = Head {
+            seq: 2,
+            hash: rows[1].hash.as_slice().try_into().unwrap(),
+        };
+        assert_eq!(verify(kept.into_iter().map(Ok), start, head), Ok(5));
+
+        // A start that is not the link the first kept row continues from.
+        let (mut rows, head) = entries(5);
+        let kept = rows.split_off(2);
+        let wrong = Head {
+            seq: 2,
+            hash: [7; 32],
+        };
+        assert!(matches!(
+            verify(kept.into_iter().map(Ok), wrong, head),
+            Err(PrivacyError::LedgerTampered { seq: 3, .. })
         ));
     }
 

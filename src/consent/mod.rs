@@ -1,5 +1,6 @@
 //! Consent: the append-only ledger of the user's choices, and the state derived from it.
 
+pub(crate) mod compaction;
 pub(crate) mod db;
 pub(crate) mod ledger;
 
@@ -153,8 +154,50 @@ pub(crate) struct Recorded<T> {
     pub policy_version: u32,
 }
 
+/// The part of the state one entry sets. An entry stays in force until a newer entry sets the
+/// same slot; `ConsentBook::apply` and ledger compaction agree on this through `slot`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum Slot {
+    Choice(Option<String>, Option<String>),
+    Objection(Option<String>, Option<String>),
+    Restriction,
+    AcceptedPolicy,
+    DeclaredFacts,
+}
+
+/// The slot `entry` sets, or `None` for an entry that sets nothing (a declaration whose
+/// detail no longer parses).
+pub(crate) fn slot(entry: &LedgerEntry) -> Option<Slot> {
+    let scope = || (entry.purpose.clone(), entry.category.clone());
+    Some(match entry.action {
+        ConsentAction::Grant | ConsentAction::Deny | ConsentAction::Withdraw => {
+            let (purpose, category) = scope();
+            Slot::Choice(purpose, category)
+        }
+        ConsentAction::Object | ConsentAction::WithdrawObjection => {
+            let (purpose, category) = scope();
+            Slot::Objection(purpose, category)
+        }
+        ConsentAction::Restrict | ConsentAction::LiftRestriction => Slot::Restriction,
+        ConsentAction::AcceptPolicy => Slot::AcceptedPolicy,
+        ConsentAction::DeclareFacts => {
+            declared_facts(entry)?;
+            Slot::DeclaredFacts
+        }
+    })
+}
+
+/// The facts a `DeclareFacts` entry declared. The detail was validated before it was
+/// written; a row that no longer parses (a hand edit) declares nothing.
+fn declared_facts(entry: &LedgerEntry) -> Option<UserFacts> {
+    entry
+        .detail
+        .as_deref()
+        .and_then(|json| serde_json::from_str::<UserFacts>(json).ok())
+}
+
 /// The state derived from the ledger, updated entry by entry.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct ConsentBook {
     choices: HashMap<Scope, Recorded<ConsentChoice>>,
     objections: HashMap<Scope, Recorded<bool>>,
@@ -221,13 +264,8 @@ impl ConsentBook {
                 self.accepted_policy_version = Some(entry.policy_version)
             }
             ConsentAction::DeclareFacts => {
-                // The detail was validated before it was written; a row that no longer
-                // parses (a hand edit) leaves the earlier declaration in force.
-                let facts = entry
-                    .detail
-                    .as_deref()
-                    .and_then(|json| serde_json::from_str::<UserFacts>(json).ok());
-                if let Some(facts) = facts {
+                // A row that no longer parses leaves the earlier declaration in force.
+                if let Some(facts) = declared_facts(entry) {
                     self.declared = Some(Declared {
                         facts,
                         source: entry.source,
@@ -239,6 +277,12 @@ impl ConsentBook {
             seq: entry.seq,
             hash,
         };
+    }
+
+    /// Continues after a compacted summary: its standing entries were applied, and the next
+    /// entry chains to the summary's link rather than to the newest standing entry.
+    pub fn continue_from(&mut self, through: ledger::Head) {
+        self.head = through;
     }
 
     /// The choice that covers (category, purpose): the newer of the category's own entry and

@@ -8,6 +8,7 @@
 
 use rusqlite::Connection;
 
+use crate::consent::{self, compaction};
 use crate::error::Result;
 use crate::permissions;
 use crate::vault;
@@ -44,13 +45,14 @@ pub struct ErasedData {
     pub records: u64,
 }
 
-const LEDGER_NO_DELETE: &str =
-    "CREATE TRIGGER consent_ledger_no_delete BEFORE DELETE ON consent_ledger
-BEGIN SELECT RAISE(ABORT, 'the consent ledger is append-only'); END;";
-
-/// Meta entries that describe no one and must outlive an erasure: key ids stay monotonic, and
-/// platform keys still to be deleted stay listed until they are.
-const KEPT_META: [&str; 2] = ["vault_last_key_id", "vault_unused_platform_keys"];
+/// Meta entries that describe no one and must outlive an erasure: key ids stay monotonic,
+/// platform keys still to be deleted stay listed until they are, and the ledger's seal key
+/// (which seals nothing once the summary is gone) is reused by the next compaction.
+const KEPT_META: [&str; 3] = [
+    "vault_last_key_id",
+    "vault_unused_platform_keys",
+    compaction::SEAL_KEY_META,
+];
 
 fn count(conn: &Connection, table: &str) -> Result<u64> {
     Ok(
@@ -65,17 +67,10 @@ fn count(conn: &Connection, table: &str) -> Result<u64> {
 pub(crate) fn erase(conn: &Connection, data: PersonalData, now_ms: i64) -> Result<(u64, bool)> {
     Ok(match data {
         PersonalData::ConsentLedger => {
-            let records = count(conn, "consent_ledger")? + count(conn, "ledger_summary")?;
-            // The ledger is append-only to everything but erasure: lift the guard for this
-            // transaction only.
-            conn.execute_batch(&format!(
-                "DROP TRIGGER consent_ledger_no_delete;
-                 DELETE FROM consent_ledger;
-                 DELETE FROM ledger_summary;
-                 DELETE FROM meta WHERE key = 'ledger_head';
-                 {LEDGER_NO_DELETE}"
-            ))?;
-            (records, false)
+            let rows = consent::db::delete_rows(conn, None)?;
+            let summaries = conn.execute("DELETE FROM ledger_summary", [])? as u64;
+            conn.execute("DELETE FROM meta WHERE key = 'ledger_head'", [])?;
+            (rows + summaries, false)
         }
         PersonalData::PermissionHistory => {
             // The current state stays (folded into the baselines): it is what the OS says
@@ -121,7 +116,7 @@ pub(crate) fn erase_all(
     }
     // A full erasure also forgets the current permission states and every other value.
     conn.execute("DELETE FROM permission_baseline", [])?;
-    conn.execute("DELETE FROM meta WHERE key NOT IN (?1, ?2)", KEPT_META)?;
+    conn.execute("DELETE FROM meta WHERE key NOT IN (?1, ?2, ?3)", KEPT_META)?;
     conn.execute("DELETE FROM policy WHERE version <> ?1", [policy_version])?;
     Ok((erased, keys_destroyed))
 }

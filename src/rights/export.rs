@@ -7,6 +7,7 @@
 use serde::Serialize;
 
 use crate::age::{self, AgeGroup, UserFacts};
+use crate::consent::compaction::Summary;
 use crate::consent::{self, ConsentAction, ConsentSource};
 use crate::error::Result;
 use crate::guard::report;
@@ -34,6 +35,7 @@ struct Export<'a> {
     decisions: Vec<DecisionOut<'a>>,
     permissions: Vec<PermissionOut>,
     consent_receipts: Vec<Receipt<'a>>,
+    consent_compaction: Option<Compaction>,
     linked_accounts: Vec<vault::ExportedAccount>,
     discovery: crate::discovery::DiscoverySummary,
     access_report: Vec<report::AccessReportRow>,
@@ -125,6 +127,15 @@ struct Receipt<'a> {
     method: &'static str,
     detail: Option<serde_json::Value>,
     proof_sha256: String,
+}
+
+/// Where the ledger was compacted (retention `consent_records`): receipts up to
+/// `through_receipt_id` are only those still in force.
+#[derive(Serialize)]
+struct Compaction {
+    through_receipt_id: u64,
+    through_timestamp_ms: i64,
+    compacted_at_ms: i64,
 }
 
 #[derive(Serialize)]
@@ -222,9 +233,21 @@ pub(crate) fn export(
     let declared = core.consent.declared();
     let age = age::assess(declared, info, today);
 
+    let summary = Summary::load(conn)?;
     let mut receipts = Vec::new();
-    consent::db::for_each(conn, 0, u32::MAX, |row| {
-        let entry = row?.entry;
+    let standing = summary
+        .as_ref()
+        .map(|s| s.standing.clone())
+        .unwrap_or_default();
+    let rows = {
+        let mut rows = Vec::new();
+        consent::db::for_each(conn, 0, u32::MAX, |row| {
+            rows.push(row?.entry);
+            Ok(())
+        })?;
+        rows
+    };
+    for entry in standing.into_iter().chain(rows) {
         receipts.push(Receipt {
             receipt_id: entry.seq,
             timestamp_ms: entry.time_ms,
@@ -244,8 +267,7 @@ pub(crate) fn export(
             },
             proof_sha256: entry.hash,
         });
-        Ok(())
-    })?;
+    }
 
     let history = permissions::db::load(conn, None)?;
     let permissions = core
@@ -335,6 +357,11 @@ pub(crate) fn export(
         decisions,
         permissions,
         consent_receipts: receipts,
+        consent_compaction: summary.map(|s| Compaction {
+            through_receipt_id: s.through.seq,
+            through_timestamp_ms: s.through_time_ms,
+            compacted_at_ms: s.compacted_at_ms,
+        }),
         linked_accounts: vault::exported_accounts(conn)?,
         discovery: crate::discovery::summary(conn)?,
         access_report: report::load(conn, i64::MIN, i64::MAX)?,

@@ -216,7 +216,8 @@ impl VaultKeys {
         *lock(&self.provider) = Some(provider);
     }
 
-    fn provider(&self) -> Result<Arc<dyn KeyProvider>> {
+    /// The app's key provider; `VaultLocked` until one is given.
+    pub(crate) fn provider(&self) -> Result<Arc<dyn KeyProvider>> {
         lock(&self.provider)
             .clone()
             .ok_or(PrivacyError::VaultLocked)

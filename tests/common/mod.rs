@@ -4,6 +4,7 @@
 
 #[cfg(feature = "server")]
 pub mod discovery;
+pub mod json_schema;
 pub mod keys;
 
 use std::path::Path;
@@ -65,6 +66,15 @@ pub fn config(path: Option<&Path>, platform: Platform) -> PrivacyKitConfig {
         platform,
         utc_offset_minutes: 0,
     }
+}
+
+/// Opens the file at `path` with `policy` and a test clock.
+pub fn open_at(path: &Path, policy: &str, clock: Arc<ManualClock>) -> Arc<PrivacyKit> {
+    let config = PrivacyKitConfig {
+        policy_json: policy.into(),
+        ..config(Some(path), Platform::Android)
+    };
+    PrivacyKit::open_with_clock(config, clock).unwrap()
 }
 
 pub fn in_memory() -> Arc<PrivacyKit> {

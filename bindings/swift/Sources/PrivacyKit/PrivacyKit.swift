@@ -1760,9 +1760,16 @@ public protocol PrivacyKitProtocol: AnyObject, Sendable {
     func installId() throws  -> String
     
     /**
-     * Up to `limit` ledger entries after `after_seq` (0 for the first), oldest first.
+     * Up to `limit` ledger entries after `after_seq` (0 for the first), oldest first. Once
+     * the policy's `consent_records` retention compacted the ledger, the compacted entries
+     * still in force come first and superseded ones are gone: seqs then have gaps.
      */
     func ledger(afterSeq: UInt64, limit: UInt32) throws  -> [LedgerEntry]
+    
+    /**
+     * The compacted part of the ledger, or `None` while nothing was compacted.
+     */
+    func ledgerSummary() throws  -> LedgerSummary?
     
     /**
      * The user lifts the restriction.
@@ -1844,6 +1851,13 @@ public protocol PrivacyKitProtocol: AnyObject, Sendable {
     func restrictProcessing() throws  -> LedgerEntry
     
     /**
+     * The platform keystore (Android Keystore, iOS Keychain) for every key PrivacyKit keeps:
+     * the vault's, the discovery cache's, and the seal on compacted consent records. Give it
+     * once after `open`; `vault` and `discovery` take it too, and the last one given is used.
+     */
+    func setKeyProvider(keyProvider: KeyProvider) 
+    
+    /**
      * Sets the offset from UTC used for the access report's days from now on.
      */
     func setUtcOffsetMinutes(minutes: Int32) throws 
@@ -1877,7 +1891,9 @@ public protocol PrivacyKitProtocol: AnyObject, Sendable {
     
     /**
      * Recomputes the ledger's hash chain; `LedgerTampered` names the first bad entry.
-     * Returns how many entries were verified.
+     * A compacted summary's seal is checked first, through the key provider (`VaultLocked`
+     * without one, `LedgerSealLost` if its key is gone), and the chain continues from it.
+     * Returns the length of the ledger verified.
      */
     func verifyLedger() throws  -> UInt64
     
@@ -2259,7 +2275,9 @@ open func installId()throws  -> String  {
 }
     
     /**
-     * Up to `limit` ledger entries after `after_seq` (0 for the first), oldest first.
+     * Up to `limit` ledger entries after `after_seq` (0 for the first), oldest first. Once
+     * the policy's `consent_records` retention compacted the ledger, the compacted entries
+     * still in force come first and superseded ones are gone: seqs then have gaps.
      */
 open func ledger(afterSeq: UInt64, limit: UInt32)throws  -> [LedgerEntry]  {
     return try  FfiConverterSequenceTypeLedgerEntry.lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
@@ -2268,6 +2286,18 @@ open func ledger(afterSeq: UInt64, limit: UInt32)throws  -> [LedgerEntry]  {
             self.uniffiCloneHandle(),
         FfiConverterUInt64.lower(afterSeq),
         FfiConverterUInt32.lower(limit),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The compacted part of the ledger, or `None` while nothing was compacted.
+     */
+open func ledgerSummary()throws  -> LedgerSummary?  {
+    return try  FfiConverterOptionTypeLedgerSummary.lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_privacykit_ledger_summary(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
@@ -2464,6 +2494,20 @@ open func restrictProcessing()throws  -> LedgerEntry  {
 }
     
     /**
+     * The platform keystore (Android Keystore, iOS Keychain) for every key PrivacyKit keeps:
+     * the vault's, the discovery cache's, and the seal on compacted consent records. Give it
+     * once after `open`; `vault` and `discovery` take it too, and the last one given is used.
+     */
+open func setKeyProvider(keyProvider: KeyProvider)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_privacykit_set_key_provider(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeKeyProvider_lower(keyProvider),uniffiCallStatus
+    )
+}
+}
+    
+    /**
      * Sets the offset from UTC used for the access report's days from now on.
      */
 open func setUtcOffsetMinutes(minutes: Int32)throws   {try rustCallWithError(FfiConverterTypePrivacyError_lift) {
@@ -2535,7 +2579,9 @@ open func vault(keyProvider: KeyProvider) -> TokenVault  {
     
     /**
      * Recomputes the ledger's hash chain; `LedgerTampered` names the first bad entry.
-     * Returns how many entries were verified.
+     * A compacted summary's seal is checked first, through the key provider (`VaultLocked`
+     * without one, `LedgerSealLost` if its key is gone), and the chain continues from it.
+     * Returns the length of the ledger verified.
      */
 open func verifyLedger()throws  -> UInt64  {
     return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
@@ -4126,6 +4172,64 @@ public func FfiConverterTypeDecision_lower(_ value: Decision) -> RustBuffer {
 }
 
 
+public struct DeferredPurge: Equatable, Hashable {
+    public var data: String
+    public var cutoffMs: Int64
+    public var reason: PurgeDeferral
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(data: String, cutoffMs: Int64, reason: PurgeDeferral) {
+        self.data = data
+        self.cutoffMs = cutoffMs
+        self.reason = reason
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DeferredPurge: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDeferredPurge: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DeferredPurge {
+        return
+            try DeferredPurge(
+                data: FfiConverterString.read(from: &buf), 
+                cutoffMs: FfiConverterInt64.read(from: &buf), 
+                reason: FfiConverterTypePurgeDeferral.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DeferredPurge, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.data, into: &buf)
+        FfiConverterInt64.write(value.cutoffMs, into: &buf)
+        FfiConverterTypePurgeDeferral.write(value.reason, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDeferredPurge_lift(_ buf: RustBuffer) throws -> DeferredPurge {
+    return try FfiConverterTypeDeferredPurge.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDeferredPurge_lower(_ value: DeferredPurge) -> RustBuffer {
+    return FfiConverterTypeDeferredPurge.lower(value)
+}
+
+
 /**
  * Discovery's settings.
  */
@@ -4739,6 +4843,89 @@ public func FfiConverterTypeLedgerEntry_lower(_ value: LedgerEntry) -> RustBuffe
 
 
 /**
+ * The compacted part of the ledger, for a "your consent history" screen and audits.
+ */
+public struct LedgerSummary: Equatable, Hashable {
+    /**
+     * Entries 1 to `through_seq` were compacted; later entries are still rows.
+     */
+    public var throughSeq: UInt64
+    /**
+     * When entry `through_seq` was recorded.
+     */
+    public var throughTimeMs: Int64
+    public var compactedAtMs: Int64
+    /**
+     * The compacted entries still in force, oldest first, unchanged (hashes included).
+     */
+    public var standing: [LedgerEntry]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Entries 1 to `through_seq` were compacted; later entries are still rows.
+         */throughSeq: UInt64, 
+        /**
+         * When entry `through_seq` was recorded.
+         */throughTimeMs: Int64, compactedAtMs: Int64, 
+        /**
+         * The compacted entries still in force, oldest first, unchanged (hashes included).
+         */standing: [LedgerEntry]) {
+        self.throughSeq = throughSeq
+        self.throughTimeMs = throughTimeMs
+        self.compactedAtMs = compactedAtMs
+        self.standing = standing
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension LedgerSummary: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLedgerSummary: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> LedgerSummary {
+        return
+            try LedgerSummary(
+                throughSeq: FfiConverterUInt64.read(from: &buf), 
+                throughTimeMs: FfiConverterInt64.read(from: &buf), 
+                compactedAtMs: FfiConverterInt64.read(from: &buf), 
+                standing: FfiConverterSequenceTypeLedgerEntry.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: LedgerSummary, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.throughSeq, into: &buf)
+        FfiConverterInt64.write(value.throughTimeMs, into: &buf)
+        FfiConverterInt64.write(value.compactedAtMs, into: &buf)
+        FfiConverterSequenceTypeLedgerEntry.write(value.standing, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLedgerSummary_lift(_ buf: RustBuffer) throws -> LedgerSummary {
+    return try FfiConverterTypeLedgerSummary.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLedgerSummary_lower(_ value: LedgerSummary) -> RustBuffer {
+    return FfiConverterTypeLedgerSummary.lower(value)
+}
+
+
+/**
  * A linked account without its secrets.
  */
 public struct LinkedAccount: Equatable, Hashable {
@@ -5291,6 +5478,10 @@ public struct PurgeReport: Equatable, Hashable {
      * Retention rules for the app's own data: delete what is older than `cutoff_ms`.
      */
     public var appManaged: [RetentionCutoff]
+    /**
+     * Rules PrivacyKit could not apply this time, with why; the next purge tries again.
+     */
+    public var deferred: [DeferredPurge]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -5300,10 +5491,14 @@ public struct PurgeReport: Equatable, Hashable {
          */purged: [PurgedData], 
         /**
          * Retention rules for the app's own data: delete what is older than `cutoff_ms`.
-         */appManaged: [RetentionCutoff]) {
+         */appManaged: [RetentionCutoff], 
+        /**
+         * Rules PrivacyKit could not apply this time, with why; the next purge tries again.
+         */deferred: [DeferredPurge]) {
         self.purgedAtMs = purgedAtMs
         self.purged = purged
         self.appManaged = appManaged
+        self.deferred = deferred
     }
 
     
@@ -5324,7 +5519,8 @@ public struct FfiConverterTypePurgeReport: FfiConverterRustBuffer {
             try PurgeReport(
                 purgedAtMs: FfiConverterInt64.read(from: &buf), 
                 purged: FfiConverterSequenceTypePurgedData.read(from: &buf), 
-                appManaged: FfiConverterSequenceTypeRetentionCutoff.read(from: &buf)
+                appManaged: FfiConverterSequenceTypeRetentionCutoff.read(from: &buf), 
+                deferred: FfiConverterSequenceTypeDeferredPurge.read(from: &buf)
         )
     }
 
@@ -5332,6 +5528,7 @@ public struct FfiConverterTypePurgeReport: FfiConverterRustBuffer {
         FfiConverterInt64.write(value.purgedAtMs, into: &buf)
         FfiConverterSequenceTypePurgedData.write(value.purged, into: &buf)
         FfiConverterSequenceTypeRetentionCutoff.write(value.appManaged, into: &buf)
+        FfiConverterSequenceTypeDeferredPurge.write(value.deferred, into: &buf)
     }
 }
 
@@ -7774,6 +7971,12 @@ enum PrivacyError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      */
     case VaultKeyLost
     /**
+     * The platform key that sealed the compacted consent records is gone or wrong (a backup
+     * restored onto another device, a wiped keystore): the summary can no longer be checked.
+     * The entries after it still can, and the consent state is unaffected.
+     */
+    case LedgerSealLost
+    /**
      * The app's key provider failed in a way it did not classify.
      */
     case KeyProviderFailed(reason: String
@@ -7880,23 +8083,24 @@ public struct FfiConverterTypePrivacyError: FfiConverterRustBuffer {
             )
         case 12: return .VaultLocked
         case 13: return .VaultKeyLost
-        case 14: return .KeyProviderFailed(
+        case 14: return .LedgerSealLost
+        case 15: return .KeyProviderFailed(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 15: return .CorruptRecord
-        case 16: return .AccountNotLinked
-        case 17: return .DiscoveryBudgetExceeded(
+        case 16: return .CorruptRecord
+        case 17: return .AccountNotLinked
+        case 18: return .DiscoveryBudgetExceeded(
             retryAfterSeconds: try FfiConverterUInt32.read(from: &buf)
             )
-        case 18: return .DiscoveryTransport(
+        case 19: return .DiscoveryTransport(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 19: return .DiscoveryBadResponse(
+        case 20: return .DiscoveryBadResponse(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 20: return .DiscoveryServerKeyMismatch
-        case 21: return .Closed
-        case 22: return .Internal(
+        case 21: return .DiscoveryServerKeyMismatch
+        case 22: return .Closed
+        case 23: return .Internal(
             reason: try FfiConverterString.read(from: &buf)
             )
 
@@ -7975,44 +8179,48 @@ public struct FfiConverterTypePrivacyError: FfiConverterRustBuffer {
             writeInt(&buf, Int32(13))
         
         
-        case let .KeyProviderFailed(reason):
+        case .LedgerSealLost:
             writeInt(&buf, Int32(14))
+        
+        
+        case let .KeyProviderFailed(reason):
+            writeInt(&buf, Int32(15))
             FfiConverterString.write(reason, into: &buf)
             
         
         case .CorruptRecord:
-            writeInt(&buf, Int32(15))
-        
-        
-        case .AccountNotLinked:
             writeInt(&buf, Int32(16))
         
         
-        case let .DiscoveryBudgetExceeded(retryAfterSeconds):
+        case .AccountNotLinked:
             writeInt(&buf, Int32(17))
+        
+        
+        case let .DiscoveryBudgetExceeded(retryAfterSeconds):
+            writeInt(&buf, Int32(18))
             FfiConverterUInt32.write(retryAfterSeconds, into: &buf)
             
         
         case let .DiscoveryTransport(reason):
-            writeInt(&buf, Int32(18))
-            FfiConverterString.write(reason, into: &buf)
-            
-        
-        case let .DiscoveryBadResponse(reason):
             writeInt(&buf, Int32(19))
             FfiConverterString.write(reason, into: &buf)
             
         
-        case .DiscoveryServerKeyMismatch:
+        case let .DiscoveryBadResponse(reason):
             writeInt(&buf, Int32(20))
+            FfiConverterString.write(reason, into: &buf)
+            
         
-        
-        case .Closed:
+        case .DiscoveryServerKeyMismatch:
             writeInt(&buf, Int32(21))
         
         
-        case let .Internal(reason):
+        case .Closed:
             writeInt(&buf, Int32(22))
+        
+        
+        case let .Internal(reason):
+            writeInt(&buf, Int32(23))
             FfiConverterString.write(reason, into: &buf)
             
         }
@@ -8033,6 +8241,102 @@ public func FfiConverterTypePrivacyError_lift(_ buf: RustBuffer) throws -> Priva
 public func FfiConverterTypePrivacyError_lower(_ value: PrivacyError) -> RustBuffer {
     return FfiConverterTypePrivacyError.lower(value)
 }
+
+
+/**
+ * Why a compaction that was due did not run. The rows stay; the next purge tries again.
+ */
+
+public enum PurgeDeferral: Equatable, Hashable {
+    
+    /**
+     * No key provider yet: pass one with `set_key_provider` (or `vault`, `discovery`).
+     */
+    case noKeyProvider
+    /**
+     * The platform keystore could not be used right now (locked, busy, failed).
+     */
+    case keystoreUnavailable
+    /**
+     * The key that sealed the earlier summary is gone (a backup restored onto another
+     * device, a wiped keystore); an unverifiable summary is not extended.
+     */
+    case sealKeyLost
+    /**
+     * The ledger fails `verify_ledger`; tampered rows are not sealed into a summary.
+     */
+    case ledgerDoesNotVerify
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension PurgeDeferral: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePurgeDeferral: FfiConverterRustBuffer {
+    typealias SwiftType = PurgeDeferral
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PurgeDeferral {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .noKeyProvider
+        
+        case 2: return .keystoreUnavailable
+        
+        case 3: return .sealKeyLost
+        
+        case 4: return .ledgerDoesNotVerify
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: PurgeDeferral, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .noKeyProvider:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .keystoreUnavailable:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .sealKeyLost:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .ledgerDoesNotVerify:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePurgeDeferral_lift(_ buf: RustBuffer) throws -> PurgeDeferral {
+    return try FfiConverterTypePurgeDeferral.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePurgeDeferral_lower(_ value: PurgeDeferral) -> RustBuffer {
+    return FfiConverterTypePurgeDeferral.lower(value)
+}
+
 
 
 /**
@@ -8659,6 +8963,30 @@ fileprivate struct FfiConverterOptionTypeSecret: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeLedgerSummary: FfiConverterRustBuffer {
+    typealias SwiftType = LedgerSummary?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeLedgerSummary.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeLedgerSummary.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeUserFacts: FfiConverterRustBuffer {
     typealias SwiftType = UserFacts?
 
@@ -8847,6 +9175,31 @@ fileprivate struct FfiConverterSequenceTypeContact: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeContact.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeDeferredPurge: FfiConverterRustBuffer {
+    typealias SwiftType = [DeferredPurge]
+
+    public static func write(_ value: [DeferredPurge], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeDeferredPurge.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [DeferredPurge] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [DeferredPurge]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeDeferredPurge.read(from: &buf))
         }
         return seq
     }
@@ -9378,7 +9731,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_privacykit_checksum_method_privacykit_install_id() != 40970) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_ledger() != 54586) {
+    if (uniffi_privacykit_checksum_method_privacykit_ledger() != 5525) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_privacykit_checksum_method_privacykit_ledger_summary() != 44966) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_privacykit_lift_restriction() != 55661) {
@@ -9423,6 +9779,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_privacykit_checksum_method_privacykit_restrict_processing() != 4843) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_privacykit_checksum_method_privacykit_set_key_provider() != 61516) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_privacykit_checksum_method_privacykit_set_utc_offset_minutes() != 6784) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -9438,7 +9797,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_privacykit_checksum_method_privacykit_vault() != 45895) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_verify_ledger() != 56729) {
+    if (uniffi_privacykit_checksum_method_privacykit_verify_ledger() != 31149) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_privacykit_withdraw_consent() != 17819) {

@@ -545,6 +545,11 @@ RustBuffer uniffi_privacykit_fn_method_privacykit_install_id(uint64_t ptr, RustC
 RustBuffer uniffi_privacykit_fn_method_privacykit_ledger(uint64_t ptr, uint64_t after_seq, uint32_t limit, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_LEDGER_SUMMARY
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_LEDGER_SUMMARY
+RustBuffer uniffi_privacykit_fn_method_privacykit_ledger_summary(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_LIFT_RESTRICTION
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_LIFT_RESTRICTION
 RustBuffer uniffi_privacykit_fn_method_privacykit_lift_restriction(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -613,6 +618,11 @@ RustBuffer uniffi_privacykit_fn_method_privacykit_reset_install_id(uint64_t ptr,
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_RESTRICT_PROCESSING
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_RESTRICT_PROCESSING
 RustBuffer uniffi_privacykit_fn_method_privacykit_restrict_processing(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_SET_KEY_PROVIDER
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_SET_KEY_PROVIDER
+void uniffi_privacykit_fn_method_privacykit_set_key_provider(uint64_t ptr, uint64_t key_provider, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_SET_UTC_OFFSET_MINUTES
@@ -1243,6 +1253,12 @@ uint16_t uniffi_privacykit_checksum_method_privacykit_ledger(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_LEDGER_SUMMARY
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_LEDGER_SUMMARY
+uint16_t uniffi_privacykit_checksum_method_privacykit_ledger_summary(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_LIFT_RESTRICTION
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_LIFT_RESTRICTION
 uint16_t uniffi_privacykit_checksum_method_privacykit_lift_restriction(void
@@ -1324,6 +1340,12 @@ uint16_t uniffi_privacykit_checksum_method_privacykit_reset_install_id(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_RESTRICT_PROCESSING
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_RESTRICT_PROCESSING
 uint16_t uniffi_privacykit_checksum_method_privacykit_restrict_processing(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_SET_KEY_PROVIDER
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_SET_KEY_PROVIDER
+uint16_t uniffi_privacykit_checksum_method_privacykit_set_key_provider(void
     
 );
 #endif

@@ -831,6 +831,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_ledger(
     ): Int
+    external fun uniffi_privacykit_checksum_method_privacykit_ledger_summary(
+    ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_lift_restriction(
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_object_to(
@@ -858,6 +860,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_privacykit_checksum_method_privacykit_reset_install_id(
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_restrict_processing(
+    ): Int
+    external fun uniffi_privacykit_checksum_method_privacykit_set_key_provider(
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_set_utc_offset_minutes(
     ): Int
@@ -1016,6 +1020,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_ledger(`ptr`: Long,`afterSeq`: Long,`limit`: Int,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_privacykit_fn_method_privacykit_ledger_summary(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_lift_restriction(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_object_to(`ptr`: Long,`purpose`: RustBuffer.ByValue,`category`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1044,6 +1050,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_restrict_processing(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_privacykit_fn_method_privacykit_set_key_provider(`ptr`: Long,`keyProvider`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_privacykit_fn_method_privacykit_set_utc_offset_minutes(`ptr`: Long,`minutes`: Int,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_privacykit_fn_method_privacykit_should_show_rationale(`ptr`: Long,`permission`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1328,7 +1336,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_privacykit_checksum_method_privacykit_install_id() and 0xFFFF) != 40970) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_ledger() and 0xFFFF) != 54586) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_ledger() and 0xFFFF) != 5525) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_ledger_summary() and 0xFFFF) != 44966) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_lift_restriction() and 0xFFFF) != 55661) {
@@ -1373,6 +1384,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_privacykit_checksum_method_privacykit_restrict_processing() and 0xFFFF) != 4843) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_set_key_provider() and 0xFFFF) != 61516) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_set_utc_offset_minutes() and 0xFFFF) != 6784) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1388,7 +1402,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_privacykit_checksum_method_privacykit_vault() and 0xFFFF) != 45895) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_verify_ledger() and 0xFFFF) != 56729) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_verify_ledger() and 0xFFFF) != 31149) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_withdraw_consent() and 0xFFFF) != 17819) {
@@ -3602,9 +3616,16 @@ public interface PrivacyKitInterface {
     fun `installId`(): kotlin.String
     
     /**
-     * Up to `limit` ledger entries after `after_seq` (0 for the first), oldest first.
+     * Up to `limit` ledger entries after `after_seq` (0 for the first), oldest first. Once
+     * the policy's `consent_records` retention compacted the ledger, the compacted entries
+     * still in force come first and superseded ones are gone: seqs then have gaps.
      */
     fun `ledger`(`afterSeq`: kotlin.ULong, `limit`: kotlin.UInt): List<LedgerEntry>
+    
+    /**
+     * The compacted part of the ledger, or `None` while nothing was compacted.
+     */
+    fun `ledgerSummary`(): LedgerSummary?
     
     /**
      * The user lifts the restriction.
@@ -3686,6 +3707,13 @@ public interface PrivacyKitInterface {
     fun `restrictProcessing`(): LedgerEntry
     
     /**
+     * The platform keystore (Android Keystore, iOS Keychain) for every key PrivacyKit keeps:
+     * the vault's, the discovery cache's, and the seal on compacted consent records. Give it
+     * once after `open`; `vault` and `discovery` take it too, and the last one given is used.
+     */
+    fun `setKeyProvider`(`keyProvider`: KeyProvider)
+    
+    /**
      * Sets the offset from UTC used for the access report's days from now on.
      */
     fun `setUtcOffsetMinutes`(`minutes`: kotlin.Int)
@@ -3719,7 +3747,9 @@ public interface PrivacyKitInterface {
     
     /**
      * Recomputes the ledger's hash chain; `LedgerTampered` names the first bad entry.
-     * Returns how many entries were verified.
+     * A compacted summary's seal is checked first, through the key provider (`VaultLocked`
+     * without one, `LedgerSealLost` if its key is gone), and the chain continues from it.
+     * Returns the length of the ledger verified.
      */
     fun `verifyLedger`(): kotlin.ULong
     
@@ -4240,7 +4270,9 @@ open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
 
     
     /**
-     * Up to `limit` ledger entries after `after_seq` (0 for the first), oldest first.
+     * Up to `limit` ledger entries after `after_seq` (0 for the first), oldest first. Once
+     * the policy's `consent_records` retention compacted the ledger, the compacted entries
+     * still in force come first and superseded ones are gone: seqs then have gaps.
      */
     @Throws(PrivacyException::class)override fun `ledger`(`afterSeq`: kotlin.ULong, `limit`: kotlin.UInt): List<LedgerEntry> {
             return FfiConverterSequenceTypeLedgerEntry.lift(
@@ -4251,6 +4283,23 @@ open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
         
         FfiConverterULong.lower(`afterSeq`),
         FfiConverterUInt.lower(`limit`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The compacted part of the ledger, or `None` while nothing was compacted.
+     */
+    @Throws(PrivacyException::class)override fun `ledgerSummary`(): LedgerSummary? {
+            return FfiConverterOptionalTypeLedgerSummary.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PrivacyException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_privacykit_ledger_summary(
+        it,
+        _status)
 }
     }
     )
@@ -4519,6 +4568,24 @@ open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
 
     
     /**
+     * The platform keystore (Android Keystore, iOS Keychain) for every key PrivacyKit keeps:
+     * the vault's, the discovery cache's, and the seal on compacted consent records. Give it
+     * once after `open`; `vault` and `discovery` take it too, and the last one given is used.
+     */override fun `setKeyProvider`(`keyProvider`: KeyProvider)
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_privacykit_set_key_provider(
+        it,
+        
+        FfiConverterTypeKeyProvider.lower(`keyProvider`),_status)
+}
+    }
+    
+    
+
+    
+    /**
      * Sets the offset from UTC used for the access report's days from now on.
      */
     @Throws(PrivacyException::class)override fun `setUtcOffsetMinutes`(`minutes`: kotlin.Int)
@@ -4614,7 +4681,9 @@ open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
     
     /**
      * Recomputes the ledger's hash chain; `LedgerTampered` names the first bad entry.
-     * Returns how many entries were verified.
+     * A compacted summary's seal is checked first, through the key provider (`VaultLocked`
+     * without one, `LedgerSealLost` if its key is gone), and the chain continues from it.
+     * Returns the length of the ledger verified.
      */
     @Throws(PrivacyException::class)override fun `verifyLedger`(): kotlin.ULong {
             return FfiConverterULong.lift(
@@ -6454,6 +6523,49 @@ public object FfiConverterTypeDecision: FfiConverterRustBuffer<Decision> {
 
 
 
+data class DeferredPurge (
+    var `data`: kotlin.String
+    , 
+    var `cutoffMs`: kotlin.Long
+    , 
+    var `reason`: PurgeDeferral
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDeferredPurge: FfiConverterRustBuffer<DeferredPurge> {
+    override fun read(buf: ByteBuffer): DeferredPurge {
+        return DeferredPurge(
+            FfiConverterString.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterTypePurgeDeferral.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: DeferredPurge) = (
+            FfiConverterString.allocationSize(value.`data`) +
+            FfiConverterLong.allocationSize(value.`cutoffMs`) +
+            FfiConverterTypePurgeDeferral.allocationSize(value.`reason`)
+    )
+
+    override fun write(value: DeferredPurge, buf: ByteBuffer) {
+            FfiConverterString.write(value.`data`, buf)
+            FfiConverterLong.write(value.`cutoffMs`, buf)
+            FfiConverterTypePurgeDeferral.write(value.`reason`, buf)
+    }
+}
+
+
+
 /**
  * Discovery's settings.
  */
@@ -6919,6 +7031,66 @@ public object FfiConverterTypeLedgerEntry: FfiConverterRustBuffer<LedgerEntry> {
 
 
 /**
+ * The compacted part of the ledger, for a "your consent history" screen and audits.
+ */
+data class LedgerSummary (
+    /**
+     * Entries 1 to `through_seq` were compacted; later entries are still rows.
+     */
+    var `throughSeq`: kotlin.ULong
+    , 
+    /**
+     * When entry `through_seq` was recorded.
+     */
+    var `throughTimeMs`: kotlin.Long
+    , 
+    var `compactedAtMs`: kotlin.Long
+    , 
+    /**
+     * The compacted entries still in force, oldest first, unchanged (hashes included).
+     */
+    var `standing`: List<LedgerEntry>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeLedgerSummary: FfiConverterRustBuffer<LedgerSummary> {
+    override fun read(buf: ByteBuffer): LedgerSummary {
+        return LedgerSummary(
+            FfiConverterULong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterSequenceTypeLedgerEntry.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: LedgerSummary) = (
+            FfiConverterULong.allocationSize(value.`throughSeq`) +
+            FfiConverterLong.allocationSize(value.`throughTimeMs`) +
+            FfiConverterLong.allocationSize(value.`compactedAtMs`) +
+            FfiConverterSequenceTypeLedgerEntry.allocationSize(value.`standing`)
+    )
+
+    override fun write(value: LedgerSummary, buf: ByteBuffer) {
+            FfiConverterULong.write(value.`throughSeq`, buf)
+            FfiConverterLong.write(value.`throughTimeMs`, buf)
+            FfiConverterLong.write(value.`compactedAtMs`, buf)
+            FfiConverterSequenceTypeLedgerEntry.write(value.`standing`, buf)
+    }
+}
+
+
+
+/**
  * A linked account without its secrets.
  */
 data class LinkedAccount (
@@ -7374,6 +7546,11 @@ data class PurgeReport (
      * Retention rules for the app's own data: delete what is older than `cutoff_ms`.
      */
     var `appManaged`: List<RetentionCutoff>
+    , 
+    /**
+     * Rules PrivacyKit could not apply this time, with why; the next purge tries again.
+     */
+    var `deferred`: List<DeferredPurge>
     
 ){
     
@@ -7393,19 +7570,22 @@ public object FfiConverterTypePurgeReport: FfiConverterRustBuffer<PurgeReport> {
             FfiConverterLong.read(buf),
             FfiConverterSequenceTypePurgedData.read(buf),
             FfiConverterSequenceTypeRetentionCutoff.read(buf),
+            FfiConverterSequenceTypeDeferredPurge.read(buf),
         )
     }
 
     override fun allocationSize(value: PurgeReport) = (
             FfiConverterLong.allocationSize(value.`purgedAtMs`) +
             FfiConverterSequenceTypePurgedData.allocationSize(value.`purged`) +
-            FfiConverterSequenceTypeRetentionCutoff.allocationSize(value.`appManaged`)
+            FfiConverterSequenceTypeRetentionCutoff.allocationSize(value.`appManaged`) +
+            FfiConverterSequenceTypeDeferredPurge.allocationSize(value.`deferred`)
     )
 
     override fun write(value: PurgeReport, buf: ByteBuffer) {
             FfiConverterLong.write(value.`purgedAtMs`, buf)
             FfiConverterSequenceTypePurgedData.write(value.`purged`, buf)
             FfiConverterSequenceTypeRetentionCutoff.write(value.`appManaged`, buf)
+            FfiConverterSequenceTypeDeferredPurge.write(value.`deferred`, buf)
     }
 }
 
@@ -9457,6 +9637,17 @@ sealed class PrivacyException: kotlin.Exception() {
     }
     
     /**
+     * The platform key that sealed the compacted consent records is gone or wrong (a backup
+     * restored onto another device, a wiped keystore): the summary can no longer be checked.
+     * The entries after it still can, and the consent state is unaffected.
+     */
+    class LedgerSealLost(
+        ) : PrivacyException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
      * The app's key provider failed in a way it did not classify.
      */
     class KeyProviderFailed(
@@ -9603,23 +9794,24 @@ public object FfiConverterTypePrivacyError : FfiConverterRustBuffer<PrivacyExcep
                 )
             12 -> PrivacyException.VaultLocked()
             13 -> PrivacyException.VaultKeyLost()
-            14 -> PrivacyException.KeyProviderFailed(
+            14 -> PrivacyException.LedgerSealLost()
+            15 -> PrivacyException.KeyProviderFailed(
                 FfiConverterString.read(buf),
                 )
-            15 -> PrivacyException.CorruptRecord()
-            16 -> PrivacyException.AccountNotLinked()
-            17 -> PrivacyException.DiscoveryBudgetExceeded(
+            16 -> PrivacyException.CorruptRecord()
+            17 -> PrivacyException.AccountNotLinked()
+            18 -> PrivacyException.DiscoveryBudgetExceeded(
                 FfiConverterUInt.read(buf),
                 )
-            18 -> PrivacyException.DiscoveryTransport(
+            19 -> PrivacyException.DiscoveryTransport(
                 FfiConverterString.read(buf),
                 )
-            19 -> PrivacyException.DiscoveryBadResponse(
+            20 -> PrivacyException.DiscoveryBadResponse(
                 FfiConverterString.read(buf),
                 )
-            20 -> PrivacyException.DiscoveryServerKeyMismatch()
-            21 -> PrivacyException.Closed()
-            22 -> PrivacyException.Internal(
+            21 -> PrivacyException.DiscoveryServerKeyMismatch()
+            22 -> PrivacyException.Closed()
+            23 -> PrivacyException.Internal(
                 FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
@@ -9689,6 +9881,10 @@ public object FfiConverterTypePrivacyError : FfiConverterRustBuffer<PrivacyExcep
                 4UL
             )
             is PrivacyException.VaultKeyLost -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is PrivacyException.LedgerSealLost -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
             )
@@ -9802,44 +9998,48 @@ public object FfiConverterTypePrivacyError : FfiConverterRustBuffer<PrivacyExcep
                 buf.putInt(13)
                 Unit
             }
-            is PrivacyException.KeyProviderFailed -> {
+            is PrivacyException.LedgerSealLost -> {
                 buf.putInt(14)
+                Unit
+            }
+            is PrivacyException.KeyProviderFailed -> {
+                buf.putInt(15)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
             is PrivacyException.CorruptRecord -> {
-                buf.putInt(15)
-                Unit
-            }
-            is PrivacyException.AccountNotLinked -> {
                 buf.putInt(16)
                 Unit
             }
-            is PrivacyException.DiscoveryBudgetExceeded -> {
+            is PrivacyException.AccountNotLinked -> {
                 buf.putInt(17)
+                Unit
+            }
+            is PrivacyException.DiscoveryBudgetExceeded -> {
+                buf.putInt(18)
                 FfiConverterUInt.write(value.`retryAfterSeconds`, buf)
                 Unit
             }
             is PrivacyException.DiscoveryTransport -> {
-                buf.putInt(18)
-                FfiConverterString.write(value.`reason`, buf)
-                Unit
-            }
-            is PrivacyException.DiscoveryBadResponse -> {
                 buf.putInt(19)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
-            is PrivacyException.DiscoveryServerKeyMismatch -> {
+            is PrivacyException.DiscoveryBadResponse -> {
                 buf.putInt(20)
+                FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
-            is PrivacyException.Closed -> {
+            is PrivacyException.DiscoveryServerKeyMismatch -> {
                 buf.putInt(21)
                 Unit
             }
-            is PrivacyException.Internal -> {
+            is PrivacyException.Closed -> {
                 buf.putInt(22)
+                Unit
+            }
+            is PrivacyException.Internal -> {
+                buf.putInt(23)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
@@ -9847,6 +10047,58 @@ public object FfiConverterTypePrivacyError : FfiConverterRustBuffer<PrivacyExcep
     }
 
 }
+
+
+
+/**
+ * Why a compaction that was due did not run. The rows stay; the next purge tries again.
+ */
+
+enum class PurgeDeferral {
+    
+    /**
+     * No key provider yet: pass one with `set_key_provider` (or `vault`, `discovery`).
+     */
+    NO_KEY_PROVIDER,
+    /**
+     * The platform keystore could not be used right now (locked, busy, failed).
+     */
+    KEYSTORE_UNAVAILABLE,
+    /**
+     * The key that sealed the earlier summary is gone (a backup restored onto another
+     * device, a wiped keystore); an unverifiable summary is not extended.
+     */
+    SEAL_KEY_LOST,
+    /**
+     * The ledger fails `verify_ledger`; tampered rows are not sealed into a summary.
+     */
+    LEDGER_DOES_NOT_VERIFY;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePurgeDeferral: FfiConverterRustBuffer<PurgeDeferral> {
+    override fun read(buf: ByteBuffer) = try {
+        PurgeDeferral.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: PurgeDeferral) = 4UL
+
+    override fun write(value: PurgeDeferral, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
 
 
 
@@ -10481,6 +10733,38 @@ public object FfiConverterOptionalTypeSecret: FfiConverterRustBuffer<Secret?> {
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeLedgerSummary: FfiConverterRustBuffer<LedgerSummary?> {
+    override fun read(buf: ByteBuffer): LedgerSummary? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeLedgerSummary.read(buf)
+    }
+
+    override fun allocationSize(value: LedgerSummary?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeLedgerSummary.allocationSize(value)
+        }
+    }
+
+    override fun write(value: LedgerSummary?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeLedgerSummary.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeUserFacts: FfiConverterRustBuffer<UserFacts?> {
     override fun read(buf: ByteBuffer): UserFacts? {
         if (buf.get().toInt() == 0) {
@@ -10711,6 +10995,34 @@ public object FfiConverterSequenceTypeContact: FfiConverterRustBuffer<List<Conta
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeContact.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeDeferredPurge: FfiConverterRustBuffer<List<DeferredPurge>> {
+    override fun read(buf: ByteBuffer): List<DeferredPurge> {
+        val len = buf.getInt()
+        return List<DeferredPurge>(len) {
+            FfiConverterTypeDeferredPurge.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<DeferredPurge>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeDeferredPurge.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<DeferredPurge>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeDeferredPurge.write(it, buf)
         }
     }
 }

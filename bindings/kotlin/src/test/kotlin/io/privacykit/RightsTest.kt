@@ -124,7 +124,7 @@ class RightsTest {
             assertEquals(schemaKeys, schema["required"].asList().toSet())
             for (key in listOf(
                 "format", "format_version", "controller", "policy", "install_id", "user_facts", "age",
-                "processing", "decisions", "permissions", "consent_receipts", "linked_accounts",
+                "processing", "decisions", "permissions", "consent_receipts", "consent_compaction", "linked_accounts",
                 "access_report", "advertising",
             )) {
                 assertTrue(key in export.asMap(), "missing $key")
@@ -269,6 +269,7 @@ class RightsTest {
             { "data": "access_log", "days": 30 },
             { "data": "permission_history", "days": 90 },
             { "data": "linked_accounts", "days": 180 },
+            { "data": "consent_records", "days": 365 },
             { "data": "technical_logs", "days": 14 }
         """.trimIndent()
         open(policy(rules)).use { kit ->
@@ -277,12 +278,16 @@ class RightsTest {
 
             val report = kit.purgeExpired()
             assertEquals(
-                setOf("access_log", "permission_history", "linked_accounts"),
+                setOf("access_log", "permission_history", "linked_accounts", "consent_records"),
                 report.purged.map { it.data }.toSet(),
             )
-            // Nothing is old enough yet: today's uses, history and account all stay.
+            // Nothing is old enough yet: today's uses, history, account and choices all stay.
             assertTrue(report.purged.all { it.records == 0uL }, "${report.purged}")
-            val days = mapOf("access_log" to 30L, "permission_history" to 90L, "linked_accounts" to 180L)
+            assertEquals(emptyList(), report.deferred)
+            assertNull(kit.ledgerSummary())
+            val days = mapOf(
+                "access_log" to 30L, "permission_history" to 90L, "linked_accounts" to 180L, "consent_records" to 365L,
+            )
             for (purged in report.purged) {
                 assertEquals(report.purgedAtMs - days.getValue(purged.data) * DAY_MS, purged.cutoffMs, purged.data)
             }
@@ -299,6 +304,27 @@ class RightsTest {
             assertEquals(3uL, kit.accessReport(todayUtc(), todayUtc()).single { it.purpose == "analytics" }.count)
             assertEquals(1, kit.permissionHistory(OsPermission.CONTACTS).size)
             assertEquals(1, kit.vault(keys).linkedAccounts().size)
+            kit.closeStore()
+        }
+    }
+
+    @Test
+    fun `the ledger verifies through the key provider and erasing it forgets every choice`() {
+        // The Rust suite (tests/ledger_compaction.rs) moves the clock past the retention period
+        // to compact and tamper; a JVM test cannot move PrivacyKit's clock, so this one checks
+        // what the bindings carry: the provider, the summary accessor, verification, erasure.
+        open(policy("""{ "data": "consent_records", "days": 365 }""")).use { kit ->
+            kit.setKeyProvider(keys)
+            kit.grantConsent("analytics", null)
+            kit.withdrawConsent("analytics", null)
+            assertEquals(2uL, kit.verifyLedger())
+            assertNull(kit.ledgerSummary())
+            assertEquals(listOf(1uL, 2uL), kit.ledger(0uL, 10u).map { it.seq })
+
+            val receipt = kit.eraseData(PersonalData.CONSENT_LEDGER)
+            assertEquals(2uL, receipt.erased.single().records)
+            assertEquals(0uL, kit.verifyLedger())
+            assertTrue(kit.consentState().choices.isEmpty())
             kit.closeStore()
         }
     }
