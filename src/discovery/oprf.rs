@@ -171,4 +171,89 @@ mod tests {
         let (_, again) = BlindBatch::new(&["+15551230000"], 64, &key);
         assert_ne!(request[12..44], again[12..44]);
     }
+
+    /// Answers `request` under `server`: the evaluated elements and the proof's bytes.
+    fn answer(server: &rfc9497::SecretKey, request: &[u8]) -> (Vec<[u8; 32]>, Vec<u8>) {
+        let parsed = wire::decode_oprf_request(request).unwrap();
+        let blinded = Elements::parse(&parsed.elements).unwrap();
+        let (elements, proof) = server.blind_evaluate(&blinded, &mut OsRng).unwrap();
+        (elements, proof.to_bytes().to_vec())
+    }
+
+    #[test]
+    fn honest_answers_give_the_servers_filter_keys() {
+        let server = rfc9497::SecretKey::generate(&mut OsRng);
+        let key = PinnedKey::parse(&server.public().to_bytes()).unwrap();
+        let ids = [
+            "tel:+15551230000",
+            "tel:+15551230001",
+            "mailto:a@example.com",
+        ];
+        let (batch, request) = BlindBatch::new(&ids, 64, &key);
+        let (elements, proof) = answer(&server, &request);
+        let elements: Vec<&[u8]> = elements.iter().map(|e| &e[..]).collect();
+        let keys = batch.finalize(&elements, &proof, &key).unwrap();
+        let expected: Vec<u64> = ids
+            .iter()
+            .map(|id| filter_key(&server.evaluate(&input(id)).unwrap()))
+            .collect();
+        assert_eq!(keys, expected);
+    }
+
+    #[test]
+    fn dishonest_answers_are_typed_errors() {
+        let server = rfc9497::SecretKey::generate(&mut OsRng);
+        let other = rfc9497::SecretKey::generate(&mut OsRng);
+        let key = PinnedKey::parse(&server.public().to_bytes()).unwrap();
+        let (batch, request) = BlindBatch::new(&["tel:+15551230000", "tel:+15551230001"], 64, &key);
+        let (elements, proof) = answer(&server, &request);
+        let finalize = |elements: &[[u8; 32]], proof: &[u8]| {
+            let elements: Vec<&[u8]> = elements.iter().map(|e| &e[..]).collect();
+            batch.finalize(&elements, proof, &key)
+        };
+        assert!(finalize(&elements, &proof).is_ok());
+        let wire = |what| Err(FinalizeError::Wire(WireError(what)));
+
+        // A proof from another key: its own honest answer, or its proof on ours.
+        let (other_elements, other_proof) = answer(&other, &request);
+        assert_eq!(
+            finalize(&other_elements, &other_proof),
+            Err(FinalizeError::Proof)
+        );
+        assert_eq!(finalize(&elements, &other_proof), Err(FinalizeError::Proof));
+        assert_eq!(finalize(&other_elements, &proof), Err(FinalizeError::Proof));
+        // A tampered element: another valid element, or not an element at all.
+        let mut tampered = elements.clone();
+        tampered[1] = rfc9497::generator_bytes();
+        assert_eq!(finalize(&tampered, &proof), Err(FinalizeError::Proof));
+        tampered[1] = [0xff; 32];
+        let not_element = wire("an evaluated element is not a group element");
+        assert_eq!(finalize(&tampered, &proof), not_element);
+        tampered[1] = [0; 32];
+        assert_eq!(finalize(&tampered, &proof), not_element);
+        // A swapped element order, among the real ones or with padding.
+        for (i, j) in [(0, 1), (0, 63), (10, 20)] {
+            let mut swapped = elements.clone();
+            swapped.swap(i, j);
+            assert_eq!(
+                finalize(&swapped, &proof),
+                Err(FinalizeError::Proof),
+                "{i} {j}"
+            );
+        }
+        // A wrong count.
+        assert_eq!(
+            finalize(&elements[..63], &proof),
+            wire("wrong element count")
+        );
+        let mut long = elements.clone();
+        long.push(elements[0]);
+        assert_eq!(finalize(&long, &proof), wire("wrong element count"));
+        assert_eq!(finalize(&[], &proof), wire("wrong element count"));
+        // A malformed proof.
+        let malformed = wire("the proof is malformed");
+        assert_eq!(finalize(&elements, &proof[..63]), malformed);
+        assert_eq!(finalize(&elements, &[0xff; 64]), malformed);
+        assert_eq!(finalize(&elements, &[]), malformed);
+    }
 }
