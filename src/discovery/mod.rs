@@ -885,6 +885,20 @@ pub mod bench {
         keys
     }
 
+    /// Verifies the responses' proofs only, without unblinding (for the time breakdown).
+    pub fn verify(run: &ClientRun, responses: &[Vec<u8>]) {
+        for (batch, response) in run.batches.iter().zip(responses) {
+            let Ok(Answer::Evaluated(r)) =
+                wire::decode_oprf_response(response, &run.key.id, batch.len())
+            else {
+                panic!("the server refused");
+            };
+            batch
+                .verify(&r.elements, r.proof, &run.key)
+                .expect("verifies");
+        }
+    }
+
     /// A published filter of `keys`.
     pub struct Filter(FilterState);
 

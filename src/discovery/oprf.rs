@@ -143,6 +143,20 @@ impl BlindBatch {
             .map_err(|_| FinalizeError::Wire(WireError("the proof is malformed")))?;
         Ok((messages, proof))
     }
+
+    /// Proof verification alone, for the benchmark's breakdown.
+    #[cfg(feature = "server")]
+    pub(crate) fn verify(
+        &self,
+        elements: &[&[u8]],
+        proof: &[u8],
+        key: &PinnedKey,
+    ) -> Result<(), FinalizeError> {
+        let (messages, proof) = self.parse_response(elements, proof)?;
+        self.blinded
+            .verify(&messages, &proof, &key.key)
+            .map_err(|_| FinalizeError::Proof)
+    }
 }
 
 #[cfg(test)]

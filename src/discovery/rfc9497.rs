@@ -577,6 +577,20 @@ impl Blinded {
         }
         Ok(outputs)
     }
+
+    /// Proof verification alone, for the benchmark's breakdown.
+    #[cfg(feature = "server")]
+    pub(crate) fn verify(
+        &self,
+        evaluated: &Elements,
+        proof: &Proof,
+        pk: &PublicKey,
+    ) -> Result<(), Error> {
+        if evaluated.len() != self.len() {
+            return Err(Error::Batch);
+        }
+        verify_proof(pk, &self.elements, evaluated, proof)
+    }
 }
 
 /// The generator's encoding, for tests.
