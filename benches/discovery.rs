@@ -4,13 +4,14 @@
 //!
 //! Client crypto is timed alone (blinding, then proof verification and unblinding), with
 //! the server's evaluation between the two left out of the timing. Sizes (filter bytes per
-//! user, wire bytes per contact) are printed once, before the timings.
+//! user, wire bytes per contact) and the client's time per identifier split into blinding,
+//! proof verification and unblinding are printed once, before the timings.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use privacykit::discovery_bench::{blind, finalize, Filter};
+use privacykit::discovery_bench::{blind, finalize, verify, Filter};
 use privacykit::server::{BudgetPolicy, DiscoveryServer, ServerKey};
 
 fn identifiers(n: usize) -> Vec<String> {
@@ -62,6 +63,7 @@ fn client_crypto(c: &mut Criterion) {
             wire,
             wire as f64 / n as f64
         );
+        breakdown(&mut server, &public, &ids);
         group.throughput(Throughput::Elements(n as u64));
         group.bench_with_input(BenchmarkId::from_parameter(n), &ids, |b, ids| {
             b.iter_custom(|iters| {
@@ -84,6 +86,50 @@ fn client_crypto(c: &mut Criterion) {
         });
     }
     group.finish();
+}
+
+/// Client time per identifier in its three steps, the median of 5 runs, printed once:
+/// blinding, proof verification, and unblinding with the output hashes (finalize minus
+/// verify).
+fn breakdown(server: &mut DiscoveryServer, public: &[u8], ids: &[String]) {
+    let per_id = |d: Duration| d.as_secs_f64() * 1e6 / ids.len() as f64;
+    let mut runs: Vec<[f64; 3]> = (0..5)
+        .map(|_| {
+            let start = Instant::now();
+            let run = blind(public, ids);
+            let blinded = start.elapsed();
+            let responses: Vec<Vec<u8>> = run
+                .requests
+                .iter()
+                .map(|r| server.evaluate("bench", r, 0).body)
+                .collect();
+            let start = Instant::now();
+            verify(&run, &responses);
+            let verified = start.elapsed();
+            let start = Instant::now();
+            black_box(finalize(&run, &responses));
+            let finalized = start.elapsed();
+            [
+                per_id(blinded),
+                per_id(verified),
+                per_id(finalized.saturating_sub(verified)),
+            ]
+        })
+        .collect();
+    let median = |i: usize, runs: &mut Vec<[f64; 3]>| {
+        runs.sort_by(|a, b| a[i].total_cmp(&b[i]));
+        runs[runs.len() / 2][i]
+    };
+    let (b, v, u) = (
+        median(0, &mut runs),
+        median(1, &mut runs),
+        median(2, &mut runs),
+    );
+    println!(
+        "client per identifier, {} contacts: blind {b:.1} us + verify {v:.1} us + unblind {u:.1} us = {:.1} us",
+        ids.len(),
+        b + v + u
+    );
 }
 
 fn server_evaluation(c: &mut Criterion) {

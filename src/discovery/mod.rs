@@ -22,6 +22,7 @@ pub(crate) mod filter;
 pub(crate) mod hashed;
 pub(crate) mod normalize;
 pub(crate) mod oprf;
+pub(crate) mod rfc9497;
 #[cfg(feature = "server")]
 pub mod server;
 pub(crate) mod wire;
@@ -882,6 +883,20 @@ pub mod bench {
             );
         }
         keys
+    }
+
+    /// Verifies the responses' proofs only, without unblinding (for the time breakdown).
+    pub fn verify(run: &ClientRun, responses: &[Vec<u8>]) {
+        for (batch, response) in run.batches.iter().zip(responses) {
+            let Ok(Answer::Evaluated(r)) =
+                wire::decode_oprf_response(response, &run.key.id, batch.len())
+            else {
+                panic!("the server refused");
+            };
+            batch
+                .verify(&r.elements, r.proof, &run.key)
+                .expect("verifies");
+        }
     }
 
     /// A published filter of `keys`.

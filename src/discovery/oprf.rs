@@ -4,18 +4,15 @@
 //! group element; the server multiplies by its key and proves, with one batch DLEQ proof per
 //! request, that it used the key whose public half the app pins. The client checks the proof
 //! against the pinned key before unblinding, so a server cannot single a user out with
-//! another key (its outputs would be unlinkable to the published filter). Blinds live in
-//! `voprf`'s client state, which zeroizes itself when dropped.
+//! another key (its outputs would be unlinkable to the published filter). The protocol is
+//! [`super::rfc9497`]; blinds live in its `Blinded`, which zeroizes them when dropped.
 
 use rand_core::OsRng;
 use sha2::{Digest, Sha256};
-use voprf::{EvaluationElement, Group, Proof, Ristretto255, VoprfClient};
 use zeroize::Zeroizing;
 
+use super::rfc9497::{self, Blinded, Elements, Proof, PublicKey};
 use super::wire::{self, KeyId, WireError, ELEMENT_LEN};
-
-pub(crate) type Suite = Ristretto255;
-type Elem = <Ristretto255 as Group>::Elem;
 
 /// Domain separation for OPRF inputs: the same identifier means something else to another
 /// protocol, and the server computes registered users' outputs with the same prefix.
@@ -48,7 +45,7 @@ pub(crate) fn filter_key(output: &[u8]) -> u64 {
 /// The server public key the app pins.
 #[derive(Clone)]
 pub(crate) struct PinnedKey {
-    point: Elem,
+    key: PublicKey,
     pub id: KeyId,
 }
 
@@ -58,9 +55,9 @@ impl PinnedKey {
         if bytes.len() != ELEMENT_LEN {
             return None;
         }
-        let point = Suite::deserialize_elem(bytes).ok()?;
+        let key = PublicKey::parse(bytes).ok()?;
         Some(PinnedKey {
-            point,
+            key,
             id: key_id(bytes),
         })
     }
@@ -68,7 +65,7 @@ impl PinnedKey {
 
 /// One request's worth of blinded identifiers: `real` identifiers followed by random padding.
 pub(crate) struct BlindBatch {
-    clients: Vec<VoprfClient<Suite>>,
+    blinded: Blinded,
     inputs: Vec<Zeroizing<Vec<u8>>>,
     real: usize,
 }
@@ -95,19 +92,11 @@ impl BlindBatch {
             rand_core::RngCore::fill_bytes(&mut OsRng, &mut random);
             inputs.push(random);
         }
-        let mut clients = Vec::with_capacity(padded);
-        let mut elements = Vec::with_capacity(padded);
-        for input in &inputs {
-            let blinded = VoprfClient::<Suite>::blind(input, &mut OsRng)
-                .expect("inputs are non-empty and shorter than 65,536 bytes");
-            let mut element = [0u8; ELEMENT_LEN];
-            element.copy_from_slice(&blinded.message.serialize());
-            elements.push(element);
-            clients.push(blinded.state);
-        }
-        let request = wire::encode_oprf_request(&key.id, &elements);
+        let blinded = Blinded::new(&inputs, &mut OsRng)
+            .expect("hash-to-group yields the identity with probability 2^-252");
+        let request = wire::encode_oprf_request(&key.id, blinded.encoded());
         let batch = BlindBatch {
-            clients,
+            blinded,
             inputs,
             real: identifiers.len(),
         };
@@ -115,7 +104,7 @@ impl BlindBatch {
     }
 
     pub fn len(&self) -> usize {
-        self.clients.len()
+        self.blinded.len()
     }
 
     /// Verifies the proof against the pinned key and unblinds the real identifiers' outputs,
@@ -126,30 +115,47 @@ impl BlindBatch {
         proof: &[u8],
         key: &PinnedKey,
     ) -> Result<Vec<u64>, FinalizeError> {
-        if elements.len() != self.clients.len() {
+        let (messages, proof) = self.parse_response(elements, proof)?;
+        let outputs = self
+            .blinded
+            .finalize(&self.inputs, &messages, &proof, &key.key, self.real)
+            .map_err(|e| match e {
+                rfc9497::Error::Proof => FinalizeError::Proof,
+                // Padding, at the end, is never unblinded; only an input too long to
+                // finalize gets here.
+                _ => FinalizeError::Wire(WireError("an output could not be derived")),
+            })?;
+        Ok(outputs.iter().map(|o| filter_key(o)).collect())
+    }
+
+    fn parse_response(
+        &self,
+        elements: &[&[u8]],
+        proof: &[u8],
+    ) -> Result<(Elements, Proof), FinalizeError> {
+        if elements.len() != self.blinded.len() {
             return Err(FinalizeError::Wire(WireError("wrong element count")));
         }
-        let messages = elements
-            .iter()
-            .map(|e| EvaluationElement::<Suite>::deserialize(e))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|_| {
-                FinalizeError::Wire(WireError("an evaluated element is not a group element"))
-            })?;
-        let proof = Proof::<Suite>::deserialize(proof)
+        let messages = Elements::parse(elements).map_err(|_| {
+            FinalizeError::Wire(WireError("an evaluated element is not a group element"))
+        })?;
+        let proof = Proof::from_bytes(proof)
             .map_err(|_| FinalizeError::Wire(WireError("the proof is malformed")))?;
-        let outputs =
-            VoprfClient::batch_finalize(&self.inputs, &self.clients, &messages, &proof, key.point)
-                .map_err(|_| FinalizeError::Proof)?;
-        // The iterator unblinds lazily: padding, at the end, is never unblinded.
-        outputs
-            .take(self.real)
-            .map(|output| {
-                output
-                    .map(|o| filter_key(&o))
-                    .map_err(|_| FinalizeError::Wire(WireError("an output could not be derived")))
-            })
-            .collect()
+        Ok((messages, proof))
+    }
+
+    /// Proof verification alone, for the benchmark's breakdown.
+    #[cfg(feature = "server")]
+    pub(crate) fn verify(
+        &self,
+        elements: &[&[u8]],
+        proof: &[u8],
+        key: &PinnedKey,
+    ) -> Result<(), FinalizeError> {
+        let (messages, proof) = self.parse_response(elements, proof)?;
+        self.blinded
+            .verify(&messages, &proof, &key.key)
+            .map_err(|_| FinalizeError::Proof)
     }
 }
 
@@ -162,15 +168,14 @@ mod tests {
         assert!(PinnedKey::parse(&[0u8; 32]).is_none(), "identity");
         assert!(PinnedKey::parse(&[0xffu8; 32]).is_none(), "not canonical");
         assert!(PinnedKey::parse(&[1u8; 31]).is_none(), "short");
-        let base = Suite::serialize_elem(Suite::base_elem());
+        let base = rfc9497::generator_bytes();
         let key = PinnedKey::parse(&base).unwrap();
         assert_eq!(key.id, key_id(&base));
     }
 
     #[test]
     fn padding_fills_the_request() {
-        let base = Suite::serialize_elem(Suite::base_elem());
-        let key = PinnedKey::parse(&base).unwrap();
+        let key = PinnedKey::parse(&rfc9497::generator_bytes()).unwrap();
         let (batch, request) = BlindBatch::new(&["+15551230000"], 64, &key);
         assert_eq!(batch.len(), 64);
         assert_eq!(request.len(), 12 + 64 * 32);
@@ -179,5 +184,90 @@ mod tests {
         // Two blindings of the same identifier look unrelated.
         let (_, again) = BlindBatch::new(&["+15551230000"], 64, &key);
         assert_ne!(request[12..44], again[12..44]);
+    }
+
+    /// Answers `request` under `server`: the evaluated elements and the proof's bytes.
+    fn answer(server: &rfc9497::SecretKey, request: &[u8]) -> (Vec<[u8; 32]>, Vec<u8>) {
+        let parsed = wire::decode_oprf_request(request).unwrap();
+        let blinded = Elements::parse(&parsed.elements).unwrap();
+        let (elements, proof) = server.blind_evaluate(&blinded, &mut OsRng).unwrap();
+        (elements, proof.to_bytes().to_vec())
+    }
+
+    #[test]
+    fn honest_answers_give_the_servers_filter_keys() {
+        let server = rfc9497::SecretKey::generate(&mut OsRng);
+        let key = PinnedKey::parse(&server.public().to_bytes()).unwrap();
+        let ids = [
+            "tel:+15551230000",
+            "tel:+15551230001",
+            "mailto:a@example.com",
+        ];
+        let (batch, request) = BlindBatch::new(&ids, 64, &key);
+        let (elements, proof) = answer(&server, &request);
+        let elements: Vec<&[u8]> = elements.iter().map(|e| &e[..]).collect();
+        let keys = batch.finalize(&elements, &proof, &key).unwrap();
+        let expected: Vec<u64> = ids
+            .iter()
+            .map(|id| filter_key(&server.evaluate(&input(id)).unwrap()))
+            .collect();
+        assert_eq!(keys, expected);
+    }
+
+    #[test]
+    fn dishonest_answers_are_typed_errors() {
+        let server = rfc9497::SecretKey::generate(&mut OsRng);
+        let other = rfc9497::SecretKey::generate(&mut OsRng);
+        let key = PinnedKey::parse(&server.public().to_bytes()).unwrap();
+        let (batch, request) = BlindBatch::new(&["tel:+15551230000", "tel:+15551230001"], 64, &key);
+        let (elements, proof) = answer(&server, &request);
+        let finalize = |elements: &[[u8; 32]], proof: &[u8]| {
+            let elements: Vec<&[u8]> = elements.iter().map(|e| &e[..]).collect();
+            batch.finalize(&elements, proof, &key)
+        };
+        assert!(finalize(&elements, &proof).is_ok());
+        let wire = |what| Err(FinalizeError::Wire(WireError(what)));
+
+        // A proof from another key: its own honest answer, or its proof on ours.
+        let (other_elements, other_proof) = answer(&other, &request);
+        assert_eq!(
+            finalize(&other_elements, &other_proof),
+            Err(FinalizeError::Proof)
+        );
+        assert_eq!(finalize(&elements, &other_proof), Err(FinalizeError::Proof));
+        assert_eq!(finalize(&other_elements, &proof), Err(FinalizeError::Proof));
+        // A tampered element: another valid element, or not an element at all.
+        let mut tampered = elements.clone();
+        tampered[1] = rfc9497::generator_bytes();
+        assert_eq!(finalize(&tampered, &proof), Err(FinalizeError::Proof));
+        tampered[1] = [0xff; 32];
+        let not_element = wire("an evaluated element is not a group element");
+        assert_eq!(finalize(&tampered, &proof), not_element);
+        tampered[1] = [0; 32];
+        assert_eq!(finalize(&tampered, &proof), not_element);
+        // A swapped element order, among the real ones or with padding.
+        for (i, j) in [(0, 1), (0, 63), (10, 20)] {
+            let mut swapped = elements.clone();
+            swapped.swap(i, j);
+            assert_eq!(
+                finalize(&swapped, &proof),
+                Err(FinalizeError::Proof),
+                "{i} {j}"
+            );
+        }
+        // A wrong count.
+        assert_eq!(
+            finalize(&elements[..63], &proof),
+            wire("wrong element count")
+        );
+        let mut long = elements.clone();
+        long.push(elements[0]);
+        assert_eq!(finalize(&long, &proof), wire("wrong element count"));
+        assert_eq!(finalize(&[], &proof), wire("wrong element count"));
+        // A malformed proof.
+        let malformed = wire("the proof is malformed");
+        assert_eq!(finalize(&elements, &proof[..63]), malformed);
+        assert_eq!(finalize(&elements, &[0xff; 64]), malformed);
+        assert_eq!(finalize(&elements, &[]), malformed);
     }
 }

@@ -1,39 +1,36 @@
 //! The server's OPRF keys: generation, persistence bytes and rotation.
 
 use rand_core::OsRng;
-use voprf::{Group, VoprfServer};
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
-use crate::discovery::oprf::{key_id, Suite};
+use crate::discovery::oprf::key_id;
+use crate::discovery::rfc9497::SecretKey;
 use crate::discovery::wire::KeyId;
 
 use super::ServerError;
 
-/// One OPRF key pair. The private scalar lives inside `voprf`'s server state, which
-/// zeroizes itself when dropped; Debug shows only the key id.
+/// One OPRF key pair. The private scalar lives in an `rfc9497::SecretKey`, which zeroizes
+/// it when dropped; Debug shows only the key id.
 pub struct ServerKey {
-    server: VoprfServer<Suite>,
+    server: SecretKey,
     public: [u8; 32],
     id: KeyId,
 }
 
 impl ServerKey {
-    /// A fresh random key.
+    /// A fresh random key (RFC 9497 DeriveKeyPair from a random seed).
     pub fn generate() -> Self {
-        let server = VoprfServer::<Suite>::new(&mut OsRng).expect("random keys are valid");
-        Self::from_server(server)
+        Self::from_server(SecretKey::generate(&mut OsRng))
     }
 
     /// A key from the 32 bytes `secret_bytes` returned.
     pub fn from_secret_bytes(bytes: &[u8]) -> Result<Self, ServerError> {
-        let server =
-            VoprfServer::<Suite>::new_with_key(bytes).map_err(|_| ServerError::InvalidKey)?;
+        let server = SecretKey::from_bytes(bytes).map_err(|_| ServerError::InvalidKey)?;
         Ok(Self::from_server(server))
     }
 
-    fn from_server(server: VoprfServer<Suite>) -> Self {
-        let mut public = [0u8; 32];
-        public.copy_from_slice(&Suite::serialize_elem(server.get_public_key()));
+    fn from_server(server: SecretKey) -> Self {
+        let public = server.public().to_bytes();
         ServerKey {
             id: key_id(&public),
             public,
@@ -41,13 +38,10 @@ impl ServerKey {
         }
     }
 
-    /// The private key, for the operator's secret store. Zeroized when dropped.
+    /// The private key (the scalar, little-endian), for the operator's secret store.
+    /// Zeroized when dropped.
     pub fn secret_bytes(&self) -> Zeroizing<Vec<u8>> {
-        // `serialize` writes the private scalar, then the public key.
-        let mut both = self.server.serialize();
-        let secret = Zeroizing::new(both[..32].to_vec());
-        both.zeroize();
-        secret
+        Zeroizing::new(self.server.to_bytes().to_vec())
     }
 
     /// The public key the app pins (`DiscoveryMode::Private { server_public_key }`).
@@ -59,7 +53,7 @@ impl ServerKey {
         self.id
     }
 
-    pub(crate) fn oprf(&self) -> &VoprfServer<Suite> {
+    pub(crate) fn oprf(&self) -> &SecretKey {
         &self.server
     }
 }

@@ -11,14 +11,13 @@ mod registry;
 use std::collections::HashSet;
 
 use rand_core::OsRng;
-use voprf::BlindedElement;
 
 pub use budget::{BudgetPolicy, Budgets};
 pub use keys::{KeyRing, ServerKey};
 pub use registry::Registry;
 
 use super::hashed::HashKey;
-use super::oprf::Suite;
+use super::rfc9497::Elements;
 use super::wire::{self, Refusal, RefusalReason, KIND_HASHED_REQUEST, KIND_OPRF_REQUEST};
 
 /// What can go wrong setting a server up.
@@ -129,12 +128,7 @@ impl DiscoveryServer {
         let Some(key) = self.ring.get(&parsed.key_id) else {
             return refuse(RefusalReason::UnknownKey, "unknown key");
         };
-        let blinded = match parsed
-            .elements
-            .iter()
-            .map(|e| BlindedElement::<Suite>::deserialize(e))
-            .collect::<Result<Vec<_>, _>>()
-        {
+        let blinded = match Elements::parse(&parsed.elements) {
             Ok(blinded) => blinded,
             Err(_) => return refuse(RefusalReason::BadRequest, "not a group element"),
         };
@@ -147,18 +141,12 @@ impl DiscoveryServer {
                 refused: Some("budget exceeded"),
             };
         }
-        let result = key
+        let (elements, proof) = key
             .oprf()
-            .batch_blind_evaluate(&mut OsRng, &blinded)
+            .blind_evaluate(&blinded, &mut OsRng)
             .expect("the batch is at most 4096 elements");
-        let elements: Vec<[u8; 32]> = result
-            .messages
-            .iter()
-            .map(|m| m.serialize().into())
-            .collect();
-        let proof: [u8; 64] = result.proof.serialize().into();
         Evaluation {
-            body: wire::encode_oprf_response(&parsed.key_id, &elements, &proof),
+            body: wire::encode_oprf_response(&parsed.key_id, &elements, &proof.to_bytes()),
             refused: None,
         }
     }
