@@ -463,19 +463,23 @@ impl PrivacyKit {
     /// Counted as a use of `advertising_id` for `advertising` when given out.
     pub fn advertising_id(&self) -> Result<AdvertisingIdAnswer> {
         let restricted = self.read(|core| Ok(core.consent.restricted()))?;
+        let id = lock(&self.advertising_id).clone();
+        // One decision, and the ID only with an allowing one: handing the ID out is a use
+        // (counted), asking when there is none is not.
         let decision = if restricted {
             Decision {
                 allowed: false,
                 reason: DecisionReason::RestrictedByUser,
             }
+        } else if id.is_some() {
+            self.check(adid::AD_CATEGORY, adid::AD_PURPOSE)
         } else {
             self.explain(adid::AD_CATEGORY, adid::AD_PURPOSE)
         };
-        let id = lock(&self.advertising_id).clone();
         Ok(match (decision.allowed, id) {
             (true, Some(id)) => AdvertisingIdAnswer {
                 advertising_id: Some(id),
-                decision: self.check(adid::AD_CATEGORY, adid::AD_PURPOSE),
+                decision,
             },
             (true, None) => AdvertisingIdAnswer {
                 advertising_id: None,
