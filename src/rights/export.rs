@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::age::{self, AgeGroup, UserFacts};
 use crate::consent::compaction::Summary;
-use crate::consent::{self, ConsentAction, ConsentSource};
+use crate::consent::{self, ConsentAction, ConsentSource, LedgerEntry};
 use crate::error::Result;
 use crate::guard::report;
 use crate::guard::{decide, DecisionReason};
@@ -234,40 +234,35 @@ pub(crate) fn export(
     let age = age::assess(declared, info, today);
 
     let summary = Summary::load(conn)?;
-    let mut receipts = Vec::new();
-    let standing = summary
-        .as_ref()
-        .map(|s| s.standing.clone())
-        .unwrap_or_default();
-    let rows = {
-        let mut rows = Vec::new();
-        consent::db::for_each(conn, 0, u32::MAX, |row| {
-            rows.push(row?.entry);
-            Ok(())
-        })?;
-        rows
+    let receipt = |entry: LedgerEntry| Receipt {
+        receipt_id: entry.seq,
+        timestamp_ms: entry.time_ms,
+        controller: &info.controller_name,
+        action: entry.action.as_str(),
+        legal_bases: bases(policy, entry.purpose.as_deref(), entry.category.as_deref()),
+        purpose: entry.purpose,
+        category: entry.category,
+        policy_version: entry.policy_version,
+        method: method(entry.source),
+        detail: match entry.action {
+            ConsentAction::DeclareFacts => entry
+                .detail
+                .as_deref()
+                .and_then(|d| serde_json::from_str(d).ok()),
+            _ => None,
+        },
+        proof_sha256: entry.hash,
     };
-    for entry in standing.into_iter().chain(rows) {
-        receipts.push(Receipt {
-            receipt_id: entry.seq,
-            timestamp_ms: entry.time_ms,
-            controller: &info.controller_name,
-            action: entry.action.as_str(),
-            legal_bases: bases(policy, entry.purpose.as_deref(), entry.category.as_deref()),
-            purpose: entry.purpose,
-            category: entry.category,
-            policy_version: entry.policy_version,
-            method: method(entry.source),
-            detail: match entry.action {
-                ConsentAction::DeclareFacts => entry
-                    .detail
-                    .as_deref()
-                    .and_then(|d| serde_json::from_str(d).ok()),
-                _ => None,
-            },
-            proof_sha256: entry.hash,
-        });
-    }
+    // Compacted entries still in force first, then the rows after them: oldest first.
+    let mut receipts: Vec<Receipt> = summary
+        .iter()
+        .flat_map(|s| s.standing.iter().cloned())
+        .map(receipt)
+        .collect();
+    consent::db::for_each(conn, 0, u32::MAX, |row| {
+        receipts.push(receipt(row?.entry));
+        Ok(())
+    })?;
 
     let history = permissions::db::load(conn, None)?;
     let permissions = core
