@@ -16,13 +16,6 @@ use serde_json::Value;
 
 const DAY: i64 = 86_400_000;
 
-fn policy() -> String {
-    POLICY.replace(
-        r#""retention": [ { "data": "access_log", "days": 30 } ]"#,
-        r#""retention": [ { "data": "access_log", "days": 30 }, { "data": "consent_records", "days": 365 } ]"#,
-    )
-}
-
 fn compacted(report: &PurgeReport) -> u64 {
     report
         .purged
@@ -97,7 +90,7 @@ fn expired_records_compact_into_a_sealed_summary_that_verifies() {
     let path = dir.path().join("p.db");
     let keys = Arc::new(MemoryKeystore::default());
     let clock = ManualClock::at(MAY_1_NOON);
-    let kit = open_at(&path, &policy(), clock.clone());
+    let kit = open_at(&path, &policy_keeping_consent_records(), clock.clone());
     kit.set_key_provider(keys.clone());
     history(&kit, &clock);
     let state = kit.consent_state().unwrap();
@@ -133,7 +126,7 @@ fn expired_records_compact_into_a_sealed_summary_that_verifies() {
     kit.close().unwrap();
 
     // Reopened without the keystore: the state comes back, only the seal check waits.
-    let kit = open_at(&path, &policy(), clock.clone());
+    let kit = open_at(&path, &policy_keeping_consent_records(), clock.clone());
     assert_eq!(kit.consent_state().unwrap(), state);
     assert_eq!(decisions(&kit), before);
     assert_eq!(kit.verify_ledger(), Err(PrivacyError::VaultLocked));
@@ -189,7 +182,11 @@ fn expired_records_compact_into_a_sealed_summary_that_verifies() {
 fn without_a_key_provider_compaction_waits_and_deletes_nothing() {
     let clock = ManualClock::at(MAY_1_NOON);
     let dir = tempfile::tempdir().unwrap();
-    let kit = open_at(&dir.path().join("p.db"), &policy(), clock.clone());
+    let kit = open_at(
+        &dir.path().join("p.db"),
+        &policy_keeping_consent_records(),
+        clock.clone(),
+    );
     history(&kit, &clock);
     clock.advance_days(200);
 
@@ -226,7 +223,7 @@ fn a_tampered_summary_or_chain_is_found_and_never_resealed() {
     let path = dir.path().join("p.db");
     let keys = Arc::new(MemoryKeystore::default());
     let clock = ManualClock::at(MAY_1_NOON);
-    let kit = open_at(&path, &policy(), clock.clone());
+    let kit = open_at(&path, &policy_keeping_consent_records(), clock.clone());
     kit.set_key_provider(keys.clone());
     history(&kit, &clock);
     clock.advance_days(200);
@@ -260,7 +257,7 @@ fn a_tampered_summary_or_chain_is_found_and_never_resealed() {
     for (what, sql, seq) in cases {
         std::fs::write(&path, &pristine).unwrap();
         tamper(&path, sql);
-        let kit = open_at(&path, &policy(), clock.clone());
+        let kit = open_at(&path, &policy_keeping_consent_records(), clock.clone());
         kit.set_key_provider(keys.clone());
         assert!(
             matches!(kit.verify_ledger(), Err(PrivacyError::LedgerTampered { seq: s, .. }) if s == seq),
@@ -286,7 +283,11 @@ fn a_tampered_summary_or_chain_is_found_and_never_resealed() {
 fn a_lost_seal_key_is_reported_as_lost_not_as_tampering() {
     let clock = ManualClock::at(MAY_1_NOON);
     let dir = tempfile::tempdir().unwrap();
-    let kit = open_at(&dir.path().join("p.db"), &policy(), clock.clone());
+    let kit = open_at(
+        &dir.path().join("p.db"),
+        &policy_keeping_consent_records(),
+        clock.clone(),
+    );
     let keys = Arc::new(MemoryKeystore::default());
     kit.set_key_provider(keys.clone());
     history(&kit, &clock);
@@ -309,7 +310,11 @@ fn a_lost_seal_key_is_reported_as_lost_not_as_tampering() {
 fn erasing_the_ledger_erases_its_summary() {
     let clock = ManualClock::at(MAY_1_NOON);
     let dir = tempfile::tempdir().unwrap();
-    let kit = open_at(&dir.path().join("p.db"), &policy(), clock.clone());
+    let kit = open_at(
+        &dir.path().join("p.db"),
+        &policy_keeping_consent_records(),
+        clock.clone(),
+    );
     kit.set_key_provider(Arc::new(MemoryKeystore::default()));
     history(&kit, &clock);
     clock.advance_days(200);

@@ -50,6 +50,14 @@ pub const POLICY: &str = r#"{
   "retention": [ { "data": "access_log", "days": 30 } ]
 }"#;
 
+/// `POLICY` that also keeps consent records for a year (retention `consent_records`).
+pub fn policy_keeping_consent_records() -> String {
+    POLICY.replace(
+        r#""retention": [ { "data": "access_log", "days": 30 } ]"#,
+        r#""retention": [ { "data": "access_log", "days": 30 }, { "data": "consent_records", "days": 365 } ]"#,
+    )
+}
+
 /// `POLICY` with another version number and, optionally, text replaced.
 pub fn policy_version(version: u32, replace: Option<(&str, &str)>) -> String {
     let text = POLICY.replace("\"version\": 1", &format!("\"version\": {version}"));
