@@ -309,6 +309,45 @@ class RightsTest {
     }
 
     @Test
+    fun `consent records past their retention are compacted into a sealed summary`() {
+        // PrivacyKit's clock cannot be moved from the JVM, so a Rust example writes the store
+        // with its history dated 800 days back (examples/aged_ledger.rs, built by cargo test).
+        val policy = policy("""{ "data": "consent_records", "days": 365 }""")
+        val policyFile = dir.resolve("policy.json").also { Files.writeString(it, policy) }
+        val binary = System.getProperty("privacykit.agedLedger")
+            ?: error("system property privacykit.agedLedger is not set (run through Maven)")
+        val writer = ProcessBuilder(binary, dbPath.toString(), policyFile.toString(), "800")
+            .redirectErrorStream(true).start()
+        val output = writer.inputStream.bufferedReader().readText()
+        assertEquals(0, writer.waitFor(), output)
+
+        open(policy).use { kit ->
+            val state = kit.consentState()
+            // Without the keystore the rule waits and nothing is deleted.
+            val waiting = kit.purgeExpired()
+            assertEquals(PurgeDeferral.NO_KEY_PROVIDER, waiting.deferred.single().reason)
+            assertNull(kit.ledgerSummary())
+
+            kit.setKeyProvider(keys)
+            val report = kit.purgeExpired()
+            assertEquals(emptyList(), report.deferred)
+            assertEquals(2uL, report.purged.single { it.data == "consent_records" }.records)
+            val summary = assertNotNull(kit.ledgerSummary())
+            assertEquals(6uL, summary.throughSeq)
+            assertEquals(listOf(1uL, 3uL, 5uL, 6uL), summary.standing.map { it.seq })
+            assertEquals(ConsentAction.OBJECT, summary.standing.last().action)
+            assertEquals(listOf(1uL, 3uL, 5uL, 6uL), kit.ledger(0uL, 10u).map { it.seq })
+            assertEquals(6uL, kit.verifyLedger())
+            assertEquals(state, kit.consentState())
+
+            val export = MiniJson.parse(kit.exportPersonalData())
+            assertEquals(6L, export["consent_compaction"]["through_receipt_id"])
+            assertEquals(4, export["consent_receipts"].asList().size)
+            kit.closeStore()
+        }
+    }
+
+    @Test
     fun `the ledger verifies through the key provider and erasing it forgets every choice`() {
         // The Rust suite (tests/ledger_compaction.rs) moves the clock past the retention period
         // to compact and tamper; a JVM test cannot move PrivacyKit's clock, so this one checks
