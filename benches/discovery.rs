@@ -11,7 +11,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use privacykit::discovery_bench::{blind, finalize, verify, Filter};
+use privacykit::discovery_bench::{blind, finalize, verify, ClientRun, Filter};
 use privacykit::server::{BudgetPolicy, DiscoveryServer, ServerKey};
 
 fn identifiers(n: usize) -> Vec<String> {
@@ -44,6 +44,14 @@ fn keys(n: u64, salt: u64) -> Vec<u64> {
         .collect()
 }
 
+/// The server's answer to each request of `run`.
+fn answers(server: &mut DiscoveryServer, run: &ClientRun) -> Vec<Vec<u8>> {
+    run.requests
+        .iter()
+        .map(|r| server.evaluate("bench", r, 0).body)
+        .collect()
+}
+
 fn client_crypto(c: &mut Criterion) {
     let (mut server, public) = server();
     let mut group = c.benchmark_group("discovery/client_crypto");
@@ -52,11 +60,7 @@ fn client_crypto(c: &mut Criterion) {
         let ids = identifiers(n);
         // Wire bytes per contact, printed once.
         let run = blind(&public, &ids);
-        let responses: Vec<Vec<u8>> = run
-            .requests
-            .iter()
-            .map(|r| server.evaluate("bench", r, 0).body)
-            .collect();
+        let responses = answers(&mut server, &run);
         let wire: usize = run.requests.iter().chain(&responses).map(Vec::len).sum();
         println!(
             "wire: {n} contacts -> {} bytes sent + received = {:.1} bytes per contact",
@@ -72,11 +76,7 @@ fn client_crypto(c: &mut Criterion) {
                     let start = Instant::now();
                     let run = blind(&public, ids);
                     client += start.elapsed();
-                    let responses: Vec<Vec<u8>> = run
-                        .requests
-                        .iter()
-                        .map(|r| server.evaluate("bench", r, 0).body)
-                        .collect();
+                    let responses = answers(&mut server, &run);
                     let start = Instant::now();
                     black_box(finalize(&run, &responses));
                     client += start.elapsed();
@@ -98,11 +98,7 @@ fn breakdown(server: &mut DiscoveryServer, public: &[u8], ids: &[String]) {
             let start = Instant::now();
             let run = blind(public, ids);
             let blinded = start.elapsed();
-            let responses: Vec<Vec<u8>> = run
-                .requests
-                .iter()
-                .map(|r| server.evaluate("bench", r, 0).body)
-                .collect();
+            let responses = answers(server, &run);
             let start = Instant::now();
             verify(&run, &responses);
             let verified = start.elapsed();

@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use common::keys::MemoryKeystore;
@@ -73,6 +73,46 @@ fn history(kit: &PrivacyKit, clock: &ManualClock) {
     kit.grant_consent("analytics".into(), None).unwrap();
 }
 
+/// A file store that keeps consent records for a year, holding `history` as of day 200.
+struct Store {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+    keys: Arc<MemoryKeystore>,
+    clock: Arc<ManualClock>,
+    kit: Arc<PrivacyKit>,
+}
+
+impl Store {
+    /// With `keys` given to the kit as its key provider when `with_keystore` is set.
+    fn with_history(with_keystore: bool) -> Store {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.db");
+        let keys = Arc::new(MemoryKeystore::default());
+        let clock = ManualClock::at(MAY_1_NOON);
+        let kit = open_at(&path, &policy_keeping_consent_records(), clock.clone());
+        if with_keystore {
+            kit.set_key_provider(keys.clone());
+        }
+        history(&kit, &clock);
+        Store {
+            _dir: dir,
+            path,
+            keys,
+            clock,
+            kit,
+        }
+    }
+
+    /// The same file opened again, without a key provider.
+    fn reopen(&self) -> Arc<PrivacyKit> {
+        open_at(
+            &self.path,
+            &policy_keeping_consent_records(),
+            self.clock.clone(),
+        )
+    }
+}
+
 /// Runs raw SQL on the file, as an attacker or a bug would, past the append-only guards.
 fn tamper(path: &Path, sql: &str) {
     let conn = rusqlite::Connection::open(path).unwrap();
@@ -86,15 +126,10 @@ fn tamper(path: &Path, sql: &str) {
 
 #[test]
 fn expired_records_compact_into_a_sealed_summary_that_verifies() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("p.db");
-    let keys = Arc::new(MemoryKeystore::default());
-    let clock = ManualClock::at(MAY_1_NOON);
-    let kit = open_at(&path, &policy_keeping_consent_records(), clock.clone());
-    kit.set_key_provider(keys.clone());
-    history(&kit, &clock);
+    let store = Store::with_history(true);
+    let (kit, clock, keys) = (&store.kit, &store.clock, &store.keys);
     let state = kit.consent_state().unwrap();
-    let before = decisions(&kit);
+    let before = decisions(kit);
 
     // Nothing is a year old yet.
     assert_eq!(compacted(&kit.purge_expired().unwrap()), 0);
@@ -118,17 +153,17 @@ fn expired_records_compact_into_a_sealed_summary_that_verifies() {
 
     assert_eq!(kit.verify_ledger(), Ok(9));
     assert_eq!(kit.consent_state().unwrap(), state);
-    assert_eq!(decisions(&kit), before);
-    assert_eq!(seqs(&kit, 0, 100), [1, 2, 3, 4, 6, 7, 8, 9]);
-    assert_eq!(seqs(&kit, 3, 2), [4, 6]);
-    assert_eq!(seqs(&kit, 6, 3), [7, 8, 9]);
+    assert_eq!(decisions(kit), before);
+    assert_eq!(seqs(kit, 0, 100), [1, 2, 3, 4, 6, 7, 8, 9]);
+    assert_eq!(seqs(kit, 3, 2), [4, 6]);
+    assert_eq!(seqs(kit, 6, 3), [7, 8, 9]);
     assert_eq!(compacted(&kit.purge_expired().unwrap()), 0, "idempotent");
     kit.close().unwrap();
 
     // Reopened without the keystore: the state comes back, only the seal check waits.
-    let kit = open_at(&path, &policy_keeping_consent_records(), clock.clone());
+    let kit = &store.reopen();
     assert_eq!(kit.consent_state().unwrap(), state);
-    assert_eq!(decisions(&kit), before);
+    assert_eq!(decisions(kit), before);
     assert_eq!(kit.verify_ledger(), Err(PrivacyError::VaultLocked));
     kit.set_key_provider(keys.clone());
     assert_eq!(kit.verify_ledger(), Ok(9));
@@ -180,15 +215,9 @@ fn expired_records_compact_into_a_sealed_summary_that_verifies() {
 
 #[test]
 fn without_a_key_provider_compaction_waits_and_deletes_nothing() {
-    let clock = ManualClock::at(MAY_1_NOON);
-    let dir = tempfile::tempdir().unwrap();
-    let kit = open_at(
-        &dir.path().join("p.db"),
-        &policy_keeping_consent_records(),
-        clock.clone(),
-    );
-    history(&kit, &clock);
-    clock.advance_days(200);
+    let store = Store::with_history(false);
+    let (kit, keys) = (&store.kit, &store.keys);
+    store.clock.advance_days(200);
 
     let report = kit.purge_expired().unwrap();
     assert_eq!(
@@ -201,10 +230,9 @@ fn without_a_key_provider_compaction_waits_and_deletes_nothing() {
     );
     assert!(report.purged.iter().all(|p| p.data != "consent_records"));
     assert!(kit.ledger_summary().unwrap().is_none());
-    assert_eq!(seqs(&kit, 0, 100), (1..=9).collect::<Vec<_>>());
+    assert_eq!(seqs(kit, 0, 100), (1..=9).collect::<Vec<_>>());
 
     // A locked keystore is the same: retry later.
-    let keys = Arc::new(MemoryKeystore::default());
     keys.locked.store(true, std::sync::atomic::Ordering::SeqCst);
     kit.set_key_provider(keys.clone());
     assert_eq!(
@@ -219,17 +247,12 @@ fn without_a_key_provider_compaction_waits_and_deletes_nothing() {
 
 #[test]
 fn a_tampered_summary_or_chain_is_found_and_never_resealed() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("p.db");
-    let keys = Arc::new(MemoryKeystore::default());
-    let clock = ManualClock::at(MAY_1_NOON);
-    let kit = open_at(&path, &policy_keeping_consent_records(), clock.clone());
-    kit.set_key_provider(keys.clone());
-    history(&kit, &clock);
+    let store = Store::with_history(true);
+    let (path, clock) = (&store.path, &store.clock);
     clock.advance_days(200);
-    assert_eq!(compacted(&kit.purge_expired().unwrap()), 1);
-    kit.close().unwrap();
-    let pristine = std::fs::read(&path).unwrap();
+    assert_eq!(compacted(&store.kit.purge_expired().unwrap()), 1);
+    store.kit.close().unwrap();
+    let pristine = std::fs::read(path).unwrap();
 
     let cases = [
         (
@@ -255,10 +278,10 @@ fn a_tampered_summary_or_chain_is_found_and_never_resealed() {
         ),
     ];
     for (what, sql, seq) in cases {
-        std::fs::write(&path, &pristine).unwrap();
-        tamper(&path, sql);
-        let kit = open_at(&path, &policy_keeping_consent_records(), clock.clone());
-        kit.set_key_provider(keys.clone());
+        std::fs::write(path, &pristine).unwrap();
+        tamper(path, sql);
+        let kit = store.reopen();
+        kit.set_key_provider(store.keys.clone());
         assert!(
             matches!(kit.verify_ledger(), Err(PrivacyError::LedgerTampered { seq: s, .. }) if s == seq),
             "{what}: {:?}",
@@ -281,21 +304,13 @@ fn a_tampered_summary_or_chain_is_found_and_never_resealed() {
 
 #[test]
 fn a_lost_seal_key_is_reported_as_lost_not_as_tampering() {
-    let clock = ManualClock::at(MAY_1_NOON);
-    let dir = tempfile::tempdir().unwrap();
-    let kit = open_at(
-        &dir.path().join("p.db"),
-        &policy_keeping_consent_records(),
-        clock.clone(),
-    );
-    let keys = Arc::new(MemoryKeystore::default());
-    kit.set_key_provider(keys.clone());
-    history(&kit, &clock);
+    let store = Store::with_history(true);
+    let (kit, clock) = (&store.kit, &store.clock);
     clock.advance_days(200);
     kit.purge_expired().unwrap();
     let state = kit.consent_state().unwrap();
 
-    keys.wipe();
+    store.keys.wipe();
     assert_eq!(kit.verify_ledger(), Err(PrivacyError::LedgerSealLost));
     assert_eq!(kit.consent_state().unwrap(), state);
     clock.advance_days(300);
@@ -303,21 +318,14 @@ fn a_lost_seal_key_is_reported_as_lost_not_as_tampering() {
         kit.purge_expired().unwrap().deferred[0].reason,
         PurgeDeferral::SealKeyLost
     );
-    assert_eq!(seqs(&kit, 7, 100), [8, 9], "nothing more compacted");
+    assert_eq!(seqs(kit, 7, 100), [8, 9], "nothing more compacted");
 }
 
 #[test]
 fn erasing_the_ledger_erases_its_summary() {
-    let clock = ManualClock::at(MAY_1_NOON);
-    let dir = tempfile::tempdir().unwrap();
-    let kit = open_at(
-        &dir.path().join("p.db"),
-        &policy_keeping_consent_records(),
-        clock.clone(),
-    );
-    kit.set_key_provider(Arc::new(MemoryKeystore::default()));
-    history(&kit, &clock);
-    clock.advance_days(200);
+    let store = Store::with_history(true);
+    let kit = &store.kit;
+    store.clock.advance_days(200);
     kit.purge_expired().unwrap();
 
     let receipt = kit.erase_data(PersonalData::ConsentLedger).unwrap();

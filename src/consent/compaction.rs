@@ -262,11 +262,13 @@ pub(crate) fn compact(
     now_ms: i64,
     provider: Option<&dyn KeyProvider>,
 ) -> Result<Outcome> {
-    let previous = Summary::load(conn)?;
-    let start = previous.as_ref().map_or(Head::default(), |s| s.through);
+    // Rows up to the summary's link are gone, so this cheap query alone decides the common
+    // case, nothing expired, on every open.
     let Some(through_seq) = db::expired_prefix_end(conn, cutoff_ms)? else {
         return Ok(Outcome::NothingExpired);
     };
+    let previous = Summary::load(conn)?;
+    let start = previous.as_ref().map_or(Head::default(), |s| s.through);
     if through_seq <= start.seq {
         return Ok(Outcome::NothingExpired);
     }
