@@ -1,7 +1,8 @@
 //! Turns contact entries as people store them into canonical identifiers for discovery.
 //!
-//! Phone numbers become E.164 through `rlibphonenumber`, a port of Google's libphonenumber
-//! (docs/phone-normalization.md says why this crate and what it costs). The rules:
+//! Phone numbers become E.164 by Google libphonenumber's rules and metadata, implemented in
+//! `phone/` (docs/phone-normalization.md says why it is our own code and how it is held to the
+//! library's behaviour). The rules:
 //!
 //! - **Default region.** A number without a country code is read as dialled in the region the
 //!   app passes (SIM first, then locale). National prefixes such as Russia's "8" or Germany's
@@ -25,15 +26,12 @@
 //! length limits is skipped.
 //!
 //! Nothing here logs, and no error, panic message or `Debug` output carries a number, an email
-//! or a name. (The phone library logs numbers at `trace` level; Cargo.toml caps `log` at
-//! `debug` at compile time, and a test below checks the cap.)
+//! or a name.
 
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use rlibphonenumber::enums::Region as LibRegion;
-use rlibphonenumber::{PhoneNumberFormat, PHONE_NUMBER_UTIL};
-
+use super::phone;
 use crate::error::{PrivacyError, Result};
 
 /// Prefix of a phone identifier in [`Normalized::identifiers`]: `tel:+79123456789` (RFC 3966).
@@ -53,34 +51,18 @@ const MAX_ADDRESS_BYTES: usize = 254;
 /// An ISO 3166-1 alpha-2 region that has a phone numbering plan in the metadata; the default
 /// region for numbers stored without a country code. Made only by [`parse_region`].
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub(crate) struct Region(LibRegion);
+pub(crate) struct Region(phone::Region);
 
 /// Parses a region code such as "RU" or "us" (any case). Fails with `InvalidArgument` for
 /// anything that is not two letters naming a region with phone metadata: "UK" (the code is
 /// "GB"), "001" (libphonenumber's non-geographic entity) and unassigned pairs like "XX".
-///
-/// The first call loads the phone metadata (a few milliseconds, once per process).
 pub(crate) fn parse_region(code: &str) -> Result<Region> {
-    let invalid = || {
+    phone::region(code).map(Region).ok_or_else(|| {
         PrivacyError::invalid_argument(
             "region",
             "expected an ISO 3166-1 alpha-2 region code with a phone numbering plan, such as \"RU\"",
         )
-    };
-    // `from_code` also accepts "001"; a default region must be a real one.
-    if code.len() != 2 || !code.bytes().all(|b| b.is_ascii_alphabetic()) {
-        return Err(invalid());
-    }
-    let region = LibRegion::from_code(code).map_err(|_| invalid())?;
-    // The enum has a variant for every letter pair; only regions with metadata can read a
-    // national number.
-    if PHONE_NUMBER_UTIL
-        .get_country_code_for_region(region)
-        .is_none()
-    {
-        return Err(invalid());
-    }
-    Ok(Region(region))
+    })
 }
 
 /// The E.164 form (`+79123456789`) of a phone number as a person stored it, or `None` when it
@@ -90,16 +72,9 @@ pub(crate) fn normalize_phone(raw: &str, default_region: &Region) -> Option<Stri
         return None;
     }
     // A panic inside the parser on some odd input must cost one entry, not the whole batch.
-    catch_unwind(AssertUnwindSafe(|| {
-        let number = PHONE_NUMBER_UTIL.parse(raw, Some(default_region.0)).ok()?;
-        if !number.is_valid() {
-            return None;
-        }
-        // E.164 carries no extension, so "ext. 123" is dropped here.
-        Some(number.format_as(PhoneNumberFormat::E164).into_owned())
-    }))
-    .ok()
-    .flatten()
+    catch_unwind(AssertUnwindSafe(|| phone::to_e164(raw, default_region.0)))
+        .ok()
+        .flatten()
 }
 
 /// The canonical form of an email address (`ann@xn--bcher-kva.example`), or `None` when the
@@ -211,10 +186,25 @@ pub(crate) fn normalize_contact(
 /// API (lib.rs re-exports this module hidden from the docs).
 pub mod bench {
     /// A parsed default region.
-    pub struct Region(super::Region);
+    pub struct Region(super::Region, String);
+
+    impl Region {
+        /// The code it was parsed from.
+        pub fn code(&self) -> &str {
+            &self.1
+        }
+    }
 
     pub fn parse_region(code: &str) -> Option<Region> {
-        super::parse_region(code).ok().map(Region)
+        super::parse_region(code)
+            .ok()
+            .map(|region| Region(region, code.to_owned()))
+    }
+
+    /// Compiles the numbering-plan patterns of a region afresh, bypassing the cache: the cost
+    /// of the first number read in that region. Returns how many patterns were compiled.
+    pub fn compile_region_patterns(code: &str) -> usize {
+        super::phone::bench::compile_region_patterns(code)
     }
 
     pub fn normalize_phone(raw: &str, default_region: &Region) -> Option<String> {
@@ -493,12 +483,6 @@ mod tests {
         );
         let shown = format!("{normalized:?}");
         assert_eq!(shown, "Normalized { identifiers: 2, skipped: 0 }");
-    }
-
-    #[test]
-    fn log_records_that_could_quote_numbers_are_compiled_out() {
-        // rlibphonenumber writes the number it parses into `trace!` records.
-        assert!(log::STATIC_MAX_LEVEL < log::LevelFilter::Trace);
     }
 
     /// The corpus in tests/data/phone_normalization.tsv, produced by Google's libphonenumber

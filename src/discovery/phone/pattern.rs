@@ -34,7 +34,6 @@
 //! alternatives ending in counted `\d` runs, so these guards leave almost no backtracking:
 //! a number is usually matched or rejected on its way down one path of the tree.
 // The phone normalizer will use this module; until then only its tests do.
-#![cfg_attr(not(test), allow(dead_code))]
 
 use std::fmt;
 
@@ -148,11 +147,13 @@ impl PatternError {
         PatternError { kind, offset }
     }
 
+    #[cfg(test)]
     pub(crate) fn kind(&self) -> PatternErrorKind {
         self.kind
     }
 
     /// Byte offset in the pattern where the error is.
+    #[cfg(test)]
     pub(crate) fn offset(&self) -> usize {
         self.offset
     }
