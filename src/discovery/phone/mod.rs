@@ -55,3 +55,59 @@ pub(crate) mod bench {
 
 #[cfg(test)]
 mod differential_tests;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn e164(raw: &str, default_region: &str) -> Option<String> {
+        to_e164(raw, region(default_region).expect("a region"))
+    }
+
+    /// Where libphonenumber's ports depart from its Java original, we follow Java
+    /// (docs/phone-normalization.md has the table).
+    #[test]
+    fn follows_java_where_the_ports_differ() {
+        let number = Some("+79123456789".to_owned());
+        // The full-width tilde is punctuation (rlibphonenumber: not a number).
+        assert_eq!(e164("8\u{FF5E}912 345-67-89", "RU"), number);
+        // The first second-number marker cuts (rlibphonenumber cuts at the last, and then
+        // rejects the number).
+        assert_eq!(e164("+7 912 345 67 89 /x1 /x2", "RU"), number);
+    }
+
+    #[test]
+    fn letters_and_symbols_that_are_not_digits_make_no_number() {
+        // A trailing name is kept (letters are not trimmed), and only ASCII letters may
+        // follow the digits, so this is not a number.
+        assert_eq!(e164("+7 912 345 67 89 Иван", "RU"), None);
+        assert_eq!(
+            e164("+7 912 345 67 89 Ivan", "RU"),
+            None,
+            "too few letters to be vanity"
+        );
+        // Superscripts are numbers but not decimal digits.
+        assert_eq!(e164("+7 912 345 67 8²", "RU"), None);
+    }
+
+    #[test]
+    fn regions_are_two_letters_with_a_plan() {
+        assert!(region("ru").is_some() && region("RU").is_some());
+        for code in ["UK", "001", "XX", "R", "RUS", "", "Р У"] {
+            assert!(region(code).is_none(), "{code:?}");
+        }
+    }
+
+    #[test]
+    fn numbers_of_non_geographic_entities_are_read() {
+        // +800: International Freephone, a calling code without a region.
+        assert_eq!(
+            e164("+800 1234 5678", "US").as_deref(),
+            Some("+80012345678")
+        );
+        assert_eq!(
+            e164("00 800 1234 5678", "DE").as_deref(),
+            Some("+80012345678")
+        );
+    }
+}

@@ -7,7 +7,7 @@
 //! is most of a general regex engine's start-up cost, and running them most of its per-number
 //! cost, so they are written out here as the small hand-made matchers they amount to. Each
 //! function names the expression it implements; where Google's Java library (the reference)
-//! and its Python port differ, the Java behaviour is kept.
+//! and its ports differ, the Java behaviour is kept.
 
 use std::borrow::Cow;
 
