@@ -1,7 +1,7 @@
 //! Reading a number against the numbering plans: libphonenumber's `parse` (country calling
 //! code, international and national prefixes, possible lengths) and `isValidNumber`.
 
-use super::metadata::{self, TerritoryId, FIXED_LINE, MOBILE};
+use super::metadata::{self, NumberDesc, TerritoryId, FIXED_LINE, MOBILE};
 use super::text::{self, MIN_LENGTH_FOR_NSN};
 
 /// Longest national significant number (the ITU says 15; Germany has longer ones).
@@ -101,7 +101,7 @@ fn has_number_type(national_number: &str, territory: TerritoryId) -> bool {
             Some(i) => (&plan.types[i], &patterns.types[i]),
         };
         let length = national_number.len();
-        (desc.lengths.is_empty() || desc.lengths.iter().any(|&l| usize::from(l) == length))
+        (desc.lengths == 0 || NumberDesc::contains(desc.lengths, length))
             && pattern
                 .as_ref()
                 .is_some_and(|p| p.matches(national_number.as_bytes()))
@@ -197,7 +197,7 @@ fn strip_national_prefix(number: &str, territory: TerritoryId) -> Option<String>
     let general = patterns.general.as_ref();
     let matches_general = |n: &str| general.is_some_and(|p| p.matches(n.as_bytes()));
     let viable_before = matches_general(number);
-    let rule = plan.national_prefix_transform_rule;
+    let rule = plan.national_prefix_transform_rule.as_str();
     let last_group = found.group_count();
     let stripped = if rule.is_empty() || last_group == 0 || found.group(last_group).is_none() {
         number[found.end()..].to_owned()
@@ -244,19 +244,19 @@ enum Length {
 fn test_length(number: &str, territory: TerritoryId) -> Length {
     let general = &territory.plan().general;
     let length = number.len();
-    let has = |lengths: &[u8]| lengths.iter().any(|&l| usize::from(l) == length);
-    if has(general.local_only) {
+    if NumberDesc::contains(general.local_only, length) {
         return Length::LocalOnly;
     }
-    let (Some(&shortest), Some(&longest)) = (general.lengths.first(), general.lengths.last())
-    else {
+    if general.lengths == 0 {
         return Length::Invalid;
-    };
-    if length < usize::from(shortest) {
+    }
+    let shortest = general.lengths.trailing_zeros() as usize;
+    let longest = 31 - general.lengths.leading_zeros() as usize;
+    if length < shortest {
         Length::TooShort
-    } else if length > usize::from(longest) {
+    } else if length > longest {
         Length::TooLong
-    } else if has(general.lengths) {
+    } else if NumberDesc::contains(general.lengths, length) {
         Length::Possible
     } else {
         Length::Invalid
