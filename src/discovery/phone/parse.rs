@@ -10,7 +10,6 @@ const MAX_LENGTH_COUNTRY_CODE: usize = 3;
 
 /// A parsed number: calling code and national significant number (ASCII digits, leading
 /// zeros kept, as in Italian numbers).
-#[derive(PartialEq, Eq)]
 pub(super) struct PhoneNumber {
     pub(super) country_code: u16,
     pub(super) national_number: String,
