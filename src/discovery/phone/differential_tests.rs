@@ -7,6 +7,7 @@
 use rlibphonenumber::enums::Region as LibRegion;
 use rlibphonenumber::{PhoneNumberFormat, PhoneNumberType, PHONE_NUMBER_UTIL};
 
+use super::test_rng::SplitMix64;
 use super::{region, to_e164};
 
 /// Where rlibphonenumber departs from Google's Java library, which this module follows: an
@@ -15,26 +16,6 @@ use super::{region, to_e164};
 fn rlibphonenumber_departs_from_java(raw: &str) -> bool {
     // rlibphonenumber's punctuation lacks the full-width tilde, as libphonenumber's C++ does.
     raw.contains('\u{FF5E}')
-}
-
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
 }
 
 const TYPES: [PhoneNumberType; 10] = [
@@ -79,7 +60,7 @@ fn reference(raw: &str, default_region: LibRegion) -> Option<String> {
     })
 }
 
-fn with_noise(rng: &mut SplitMix, digits: &str) -> String {
+fn with_noise(rng: &mut SplitMix64, digits: &str) -> String {
     let mut out = String::new();
     for c in digits.chars() {
         if rng.below(4) == 0 {
@@ -91,9 +72,9 @@ fn with_noise(rng: &mut SplitMix, digits: &str) -> String {
     out
 }
 
-fn mutated(rng: &mut SplitMix, digits: &str) -> String {
+fn mutated(rng: &mut SplitMix64, digits: &str) -> String {
     let mut chars: Vec<char> = digits.chars().collect();
-    let at = rng.below(chars.len() + 1);
+    let at = rng.below(chars.len() as u32 + 1) as usize;
     match rng.below(3) {
         0 if at < chars.len() => {
             chars.remove(at);
@@ -105,7 +86,7 @@ fn mutated(rng: &mut SplitMix, digits: &str) -> String {
     chars.into_iter().collect()
 }
 
-fn in_script(rng: &mut SplitMix, text: &str) -> String {
+fn in_script(rng: &mut SplitMix64, text: &str) -> String {
     let zero = *rng.pick(&['0', '\u{FF10}', '\u{0660}', '\u{06F0}', '\u{0966}']);
     text.chars()
         .map(|c| match c.to_digit(10) {
@@ -115,7 +96,7 @@ fn in_script(rng: &mut SplitMix, text: &str) -> String {
         .collect()
 }
 
-fn as_letters(rng: &mut SplitMix, text: &str) -> String {
+fn as_letters(rng: &mut SplitMix64, text: &str) -> String {
     const KEYS: [&str; 10] = [
         "", "", "ABC", "DEF", "GHI", "JKL", "MNO", "PQRS", "TUV", "WXYZ",
     ];
@@ -123,7 +104,7 @@ fn as_letters(rng: &mut SplitMix, text: &str) -> String {
         .map(|c| match c.to_digit(10) {
             Some(d) if d >= 2 && rng.below(2) == 0 => {
                 let letters = KEYS[d as usize].as_bytes();
-                char::from(letters[rng.below(letters.len())])
+                char::from(letters[rng.below(letters.len() as u32) as usize])
             }
             _ => c,
         })
@@ -131,7 +112,7 @@ fn as_letters(rng: &mut SplitMix, text: &str) -> String {
 }
 
 fn inputs() -> Vec<(String, String)> {
-    let mut rng = SplitMix(0x005E_ED0F_D15C_0FE4);
+    let mut rng = SplitMix64(0x005E_ED0F_D15C_0FE4);
     let mut regions: Vec<(String, LibRegion)> = PHONE_NUMBER_UTIL
         .get_supported_regions()
         .map(|r| (r.to_string(), r))

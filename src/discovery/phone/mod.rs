@@ -56,6 +56,36 @@ pub(crate) mod bench {
 #[cfg(test)]
 mod differential_tests;
 
+/// Reproducible randomness for the differential tests (SplitMix64).
+#[cfg(test)]
+pub(super) mod test_rng {
+    pub(crate) struct SplitMix64(pub(crate) u64);
+
+    impl SplitMix64 {
+        pub(crate) fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        }
+
+        /// Uniform enough below `bound` (not zero).
+        pub(crate) fn below(&mut self, bound: u32) -> u32 {
+            (self.next() % u64::from(bound)) as u32
+        }
+
+        /// True with `chance` percent probability.
+        pub(crate) fn percent(&mut self, chance: u32) -> bool {
+            self.below(100) < chance
+        }
+
+        pub(crate) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+            &items[self.below(items.len() as u32) as usize]
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

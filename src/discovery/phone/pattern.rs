@@ -1304,6 +1304,7 @@ impl Compiler {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::discovery::phone::test_rng::SplitMix64;
 
     fn pattern(source: &str) -> Pattern {
         Pattern::new(source).unwrap_or_else(|error| panic!("{source}: {error}"))
@@ -1665,27 +1666,6 @@ mod tests {
         fn shareable<T: Send + Sync>() {}
         shareable::<Pattern>();
         assert_eq!(format!("{:?}", pattern(r"1|\d")), r#"Pattern("1|\\d")"#);
-    }
-
-    /// SplitMix64, to make the differential test's random patterns reproducible.
-    struct SplitMix64(u64);
-
-    impl SplitMix64 {
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            z ^ (z >> 31)
-        }
-
-        fn below(&mut self, bound: u32) -> u32 {
-            (self.next() % u64::from(bound)) as u32
-        }
-
-        fn percent(&mut self, chance: u32) -> bool {
-            self.below(100) < chance
-        }
     }
 
     /// A random pattern, kept as a tree to print it and to sample inputs it likely matches.
