@@ -89,10 +89,10 @@ fn is_phone_context_valid(context: &str) -> bool {
     if name.is_empty() {
         return false;
     }
-    let labels: Vec<&str> = name.split('.').collect();
-    let (top, domain) = labels
-        .split_last()
-        .expect("split yields at least one label");
+    let (domain, top) = match name.rsplit_once('.') {
+        Some((domain, top)) => (Some(domain), top),
+        None => (None, name),
+    };
     let is_alphanumeric = |c: char| c.is_ascii_alphabetic() || decimal_digit(c).is_some();
     let is_label = |label: &str| {
         let (Some(first), Some(last)) = (label.chars().next(), label.chars().last()) else {
@@ -102,7 +102,7 @@ fn is_phone_context_valid(context: &str) -> bool {
             && is_alphanumeric(last)
             && label.chars().all(|c| c == '-' || is_alphanumeric(c))
     };
-    domain.iter().all(|label| is_label(label))
+    domain.is_none_or(|domain| domain.split('.').all(is_label))
         && is_label(top)
         && top.starts_with(|c: char| c.is_ascii_alphabetic())
 }
@@ -474,11 +474,17 @@ mod tests {
             Some("2530000")
         );
         assert_eq!(found("tel:2530000;isub=12345").as_deref(), Some("2530000"));
+        assert_eq!(
+            found("tel:2530000;phone-context=a-1.b.example.").as_deref(),
+            Some("2530000")
+        );
         for invalid_context in [
             "1;phone-context=",
             "1;phone-context=+",
             "1;phone-context=-google.com",
             "1;phone-context=1google",
+            "1;phone-context=google..com",
+            "1;phone-context=google.1com",
         ] {
             assert_eq!(found(invalid_context), None, "{invalid_context}");
         }
