@@ -146,17 +146,14 @@ fn is_punctuation(c: char) -> bool {
         | '\u{FF08}' | '\u{FF09}' | '\u{FF3B}' | '\u{FF3D}' | '\u{2053}' | '\u{223C}' | '\u{FF5E}')
 }
 
-/// The ASCII letter `c` is under Unicode case-insensitive matching (`K`, the Kelvin sign, is
-/// a `k`; `ſ` is an `s`), lower case; `None` for anything else.
-fn ascii_letter_ignoring_case(c: char) -> Option<char> {
-    if c.is_ascii_alphabetic() {
-        return Some(c.to_ascii_lowercase());
-    }
-    [single_char(c.to_lowercase()), single_char(c.to_uppercase())]
-        .into_iter()
-        .flatten()
-        .find(char::is_ascii_alphabetic)
-        .map(|letter| letter.to_ascii_lowercase())
+/// Whether `c` is an ASCII letter under Unicode case-insensitive matching, as `[A-Za-z]` with
+/// Java's `CASE_INSENSITIVE | UNICODE_CASE` (`K`, the Kelvin sign, is a `k`; `ſ` is an `s`).
+fn is_ascii_letter_ignoring_case(c: char) -> bool {
+    c.is_ascii_alphabetic()
+        || [single_char(c.to_lowercase()), single_char(c.to_uppercase())]
+            .into_iter()
+            .flatten()
+            .any(|mapped| mapped.is_ascii_alphabetic())
 }
 
 /// The one character a case mapping gives, if it gives one.
@@ -203,7 +200,7 @@ pub(super) fn is_viable(number: &str) -> bool {
             digits += 1;
             continue;
         }
-        let letter_after_third_digit = digits >= 3 && ascii_letter_ignoring_case(c).is_some();
+        let letter_after_third_digit = digits >= 3 && is_ascii_letter_ignoring_case(c);
         if !(is_punctuation(c) || c == '*' || letter_after_third_digit) {
             return false;
         }
