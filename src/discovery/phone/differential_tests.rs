@@ -14,7 +14,7 @@ use super::{region, to_e164};
 /// input of one of these shapes is compared with the Java behaviour asserted separately
 /// (in `tests`), not with rlibphonenumber.
 fn rlibphonenumber_departs_from_java(raw: &str) -> bool {
-    // rlibphonenumber's punctuation lacks the full-width tilde, as libphonenumber's C++ does.
+    // rlibphonenumber's punctuation lacks the full-width tilde that Java's (and Python's) has.
     raw.contains('\u{FF5E}')
 }
 
@@ -209,7 +209,6 @@ fn agrees_with_rlibphonenumber_on_generated_inputs() {
             ));
         }
     }
-    eprintln!("TMP compared {compared} valid {valid} of {}", cases.len());
     assert!(compared > 50_000, "only {compared} inputs compared");
     assert!(
         valid > 10_000,
