@@ -168,7 +168,7 @@ fn open_existing(c: &mut Criterion) {
             .unwrap()
             .seq;
         }
-        kit.close().unwrap();
+        kit.close_store().unwrap();
     }
     let mut group = c.benchmark_group("store");
     group.sample_size(50);
@@ -176,7 +176,7 @@ fn open_existing(c: &mut Criterion) {
         b.iter(|| {
             let kit = PrivacyKit::open(config(Some(path.clone()))).unwrap();
             assert_eq!(kit.consent_state().unwrap().ledger_length, 10_000);
-            kit.close().unwrap();
+            kit.close_store().unwrap();
         })
     });
     group.finish();

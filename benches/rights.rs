@@ -159,7 +159,7 @@ fn purge(c: &mut Criterion) {
         // the days lie ahead of it.
         clock.0.store(START_MS, Ordering::Relaxed);
         fill_access_report(&kit, &clock, 5_000);
-        kit.close().unwrap();
+        kit.close_store().unwrap();
     }
     let end_of_fill = clock.0.load(Ordering::Relaxed);
 
@@ -191,7 +191,7 @@ fn purge(c: &mut Criterion) {
                 let (worst, n) = idle.stop();
                 baseline.record(worst, n);
                 assert_eq!(report.purged[0].records, 100_000);
-                kit.close().unwrap();
+                kit.close_store().unwrap();
                 std::fs::remove_file(&path).ok();
             }
             total
@@ -272,7 +272,7 @@ fn compact(c: &mut Criterion) {
         let kit = open_with(template.to_str().unwrap(), clock.clone(), policy.clone());
         adult_who_consents(&kit);
         fill_ledger(&kit);
-        kit.close().unwrap();
+        kit.close_store().unwrap();
     }
 
     let mut group = c.benchmark_group("rights");
@@ -293,7 +293,7 @@ fn compact(c: &mut Criterion) {
                 // 20 categories' newest choices, the purpose-wide grant, acceptance and facts
                 // stay in force; every other entry is dropped.
                 assert_eq!(report.purged[0].records, 10_000 - 23);
-                kit.close().unwrap();
+                kit.close_store().unwrap();
                 std::fs::remove_file(&path).ok();
             }
             total

@@ -54,7 +54,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     kit.withdraw_consent("analytics".into(), None)?;
     kit.grant_consent("analytics".into(), None)?;
     let last = kit.object_to("marketing".into(), None)?;
-    kit.close()?;
+    kit.close_store()?;
     println!("{} ledger entries dated {days_ago} days ago", last.seq);
     Ok(())
 }

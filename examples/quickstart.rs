@@ -123,7 +123,7 @@ fn main() -> Result<(), PrivacyError> {
         );
     }
     println!("   verify_ledger: {} entries intact", kit.verify_ledger()?);
-    kit.close()?;
+    kit.close_store()?;
 
     let reopened = PrivacyKit::open(config)?;
     let state = reopened.consent_state()?;
@@ -154,7 +154,7 @@ fn main() -> Result<(), PrivacyError> {
         reopened.consent_state()?.ledger_length,
         describe(reopened.explain("contacts", "service"))
     );
-    reopened.close()?;
+    reopened.close_store()?;
     std::fs::remove_dir_all(&dir).ok();
     Ok(())
 }

@@ -1,183 +1,86 @@
-//! The one public error type, and the single place internal errors map into it.
-//!
-//! Messages name fields, identifiers declared in the policy and counts; they never carry a
-//! value the user typed or any personal data, so they are safe to log and to show.
+//! The internal error: what every layer below the public API returns. It keeps its sources
+//! (SQLite's error, the key provider's, the transport's) so that the one conversion into the
+//! public `PrivacyError` (in `privacy_error.rs`) sees what really happened and decides what an
+//! app may be shown. A new internal failure is a new variant here, not a change of the FFI.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use crate::decision::DecisionReason;
+use crate::discovery::TransportError;
+use crate::keys::KeyProviderError;
 
-use crate::guard::DecisionReason;
-
-/// Everything that can go wrong in a PrivacyKit call.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
-pub enum PrivacyError {
-    /// The policy document is malformed or breaks a rule; `field` is a JSON path such as
-    /// `processing[3].legal_basis`. Nothing stored was changed.
-    #[error("invalid policy: {field}: {reason}")]
-    InvalidPolicy { field: String, reason: String },
-
-    /// The policy's version conflicts with what the store already holds (same version with
-    /// other content, or an older version than the stored one).
-    #[error("policy version conflict: {reason}")]
-    PolicyVersionConflict { reason: String },
-
-    /// An argument is out of range or names nothing the policy declares.
-    #[error("invalid argument {field}: {reason}")]
-    InvalidArgument { field: String, reason: String },
-
-    /// The database file is damaged. Nothing was reset; the app decides what to do.
-    #[error("the database is corrupted: {reason}")]
-    CorruptDatabase { reason: String },
-
-    /// The file exists but belongs to another program; PrivacyKit will not touch it.
-    #[error("the file is not a PrivacyKit database")]
-    ForeignDatabase,
-
-    /// The store was written by a newer PrivacyKit than this one.
-    #[error(
-        "the database schema version {found} is newer than this library supports ({supported})"
-    )]
-    SchemaTooNew { found: u32, supported: u32 },
-
-    /// The database file is already open in this process through another `PrivacyKit`.
-    #[error("the database is already open in this process")]
-    AlreadyOpen,
-
-    /// Another connection held the database lock past the busy timeout. Retrying may succeed.
-    #[error("the database is busy; try again")]
-    Busy,
-
-    /// Reading or writing the store failed (disk full, permissions, I/O error).
-    #[error("storage error: {reason}")]
-    Storage { reason: String },
-
-    /// `verify_ledger` found a row that was edited, deleted or moved.
-    #[error("the consent ledger was tampered with at entry {seq}: {reason}")]
-    LedgerTampered { seq: u64, reason: String },
-
-    /// The guard refuses the use this call needs; `reason` says why, as `check` would.
-    #[error("not permitted: {reason:?}")]
-    NotPermitted { reason: DecisionReason },
-
-    /// The platform keystore cannot be used right now (device locked before its first
-    /// unlock, keystore busy). Retry later; nothing was deleted.
-    #[error("the vault is locked: the platform keystore is unavailable")]
-    VaultLocked,
-
-    /// The vault's key is gone or wrong (a backup restored onto another device, a keystore
-    /// wiped by the OS): stored tokens cannot be read. `reset_vault` starts again.
-    #[error("the vault key is lost; stored tokens cannot be read")]
-    VaultKeyLost,
-
-    /// The platform key that sealed the compacted consent records is gone or wrong (a backup
-    /// restored onto another device, a wiped keystore): the summary can no longer be checked.
-    /// The entries after it still can, and the consent state is unaffected.
-    #[error("the key that sealed the compacted consent records is gone")]
-    LedgerSealLost,
-
-    /// The app's key provider failed in a way it did not classify.
-    #[error("the key provider failed: {reason}")]
-    KeyProviderFailed { reason: String },
-
-    /// One stored record failed its integrity check; other records are unaffected.
-    #[error("a stored record is corrupt")]
-    CorruptRecord,
-
-    /// No account is linked for that provider and account id.
-    #[error("no such linked account")]
-    AccountNotLinked,
-
-    /// The discovery server refused: this account's evaluation budget is used up. Try again
-    /// after `retry_after_seconds` (`u32::MAX`: not with this account). Answers received
-    /// before the refusal were kept.
-    #[error("contact discovery is over its budget; retry after {retry_after_seconds} s")]
-    DiscoveryBudgetExceeded { retry_after_seconds: u32 },
-
-    /// The app's discovery transport failed (network, HTTP status); `reason` is its text.
-    #[error("discovery transport failed: {reason}")]
-    DiscoveryTransport { reason: String },
-
-    /// A discovery response was malformed, truncated, oversized or inconsistent with the
-    /// request. Nothing from it was recorded.
-    #[error("invalid discovery response: {reason}")]
-    DiscoveryBadResponse { reason: String },
-
-    /// The server's answer does not verify against the pinned public key (another key, a
-    /// failed proof), or the server no longer holds that key. Nothing from it was recorded.
-    #[error("the discovery server's answer does not match the pinned key")]
-    DiscoveryServerKeyMismatch,
-
-    /// The `PrivacyKit` was closed; open a new one.
-    #[error("PrivacyKit is closed")]
-    Closed,
-
-    /// A bug inside PrivacyKit, caught before it could cross into the app.
-    #[error("internal error: {reason}")]
-    Internal { reason: String },
+/// Which key a key provider failed on; a lost key means something else for each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KeyUse {
+    /// The vault key (linked accounts' tokens, and the discovery cache derived from it).
+    Vault,
+    /// The key that seals compacted consent records.
+    LedgerSeal,
 }
 
-pub type Result<T, E = PrivacyError> = std::result::Result<T, E>;
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum Error {
+    #[error("invalid policy: {field}: {reason}")]
+    InvalidPolicy { field: String, reason: String },
+    #[error("policy version conflict: {reason}")]
+    PolicyVersionConflict { reason: String },
+    #[error("invalid argument {field}: {reason}")]
+    InvalidArgument { field: &'static str, reason: String },
+    #[error("SQLite failed")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("the database is corrupted: {reason}")]
+    CorruptDatabase { reason: &'static str },
+    #[error("SQLite refused WAL mode (kept {kept})")]
+    WalRefused { kept: String },
+    #[error("the file is not a PrivacyKit database")]
+    ForeignDatabase,
+    #[error("the database schema version {found} is newer than {supported}")]
+    SchemaTooNew { found: u32, supported: u32 },
+    #[error("the database is already open in this process")]
+    AlreadyOpen,
+    #[error("the consent ledger was tampered with at entry {seq}: {reason}")]
+    LedgerTampered { seq: u64, reason: String },
+    #[error("not permitted: {0:?}")]
+    NotPermitted(DecisionReason),
+    #[error("no key provider was given")]
+    NoKeyProvider,
+    #[error("the key provider failed on the {key:?} key")]
+    KeyProvider {
+        key: KeyUse,
+        source: KeyProviderError,
+    },
+    #[error("the vault key does not match its canary")]
+    VaultKeyLost,
+    #[error("the ledger's seal key is gone")]
+    LedgerSealLost,
+    #[error("a stored record is corrupt")]
+    CorruptRecord,
+    #[error("no such linked account")]
+    AccountNotLinked,
+    #[error("contact discovery is over its budget")]
+    DiscoveryBudgetExceeded { retry_after_seconds: u32 },
+    #[error("the discovery transport failed")]
+    Transport(#[source] TransportError),
+    #[error("invalid discovery response: {reason}")]
+    DiscoveryBadResponse { reason: String },
+    #[error("the discovery server's answer does not match the pinned key")]
+    DiscoveryServerKeyMismatch,
+    #[error("PrivacyKit is closed")]
+    Closed,
+    #[error("internal error: {reason}")]
+    Internal { reason: &'static str },
+}
 
-impl PrivacyError {
-    pub(crate) fn invalid_argument(field: &str, reason: impl Into<String>) -> Self {
-        PrivacyError::InvalidArgument {
-            field: field.to_owned(),
+pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub(crate) fn invalid_argument(field: &'static str, reason: impl Into<String>) -> Self {
+        Error::InvalidArgument {
+            field,
             reason: reason.into(),
         }
     }
-}
 
-/// SQLite errors become typed errors here and nowhere else. SQLite's own messages name
-/// tables and SQL keywords, never bound values, and every statement binds its values.
-impl From<rusqlite::Error> for PrivacyError {
-    fn from(err: rusqlite::Error) -> Self {
-        use rusqlite::ffi::ErrorCode;
-        match err.sqlite_error_code() {
-            Some(ErrorCode::NotADatabase) => PrivacyError::CorruptDatabase {
-                reason: "the file header is not SQLite's".into(),
-            },
-            Some(ErrorCode::DatabaseCorrupt) => PrivacyError::CorruptDatabase {
-                reason: "SQLite reported a malformed database".into(),
-            },
-            Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => PrivacyError::Busy,
-            _ => PrivacyError::Storage {
-                reason: err.to_string(),
-            },
-        }
-    }
-}
-
-/// Runs one public call so that a panic inside it becomes `PrivacyError::Internal` instead of
-/// unwinding into the app. The panic message is dropped: it may quote data.
-pub(crate) fn guarded<T>(call: impl FnOnce() -> Result<T>) -> Result<T> {
-    catch_unwind(AssertUnwindSafe(call)).unwrap_or_else(|_| {
-        log::error!("a PrivacyKit call panicked; reported as an internal error");
-        Err(PrivacyError::Internal {
-            reason: "unexpected failure inside PrivacyKit".into(),
-        })
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_panic_becomes_an_internal_error() {
-        let result: Result<()> = guarded(|| panic!("secret +79123456789"));
-        let err = result.unwrap_err();
-        assert!(matches!(err, PrivacyError::Internal { .. }));
-        assert!(!err.to_string().contains("+7912"));
-    }
-
-    #[test]
-    fn sqlite_not_a_database_is_corruption() {
-        let err = rusqlite::Error::SqliteFailure(
-            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_NOTADB),
-            None,
-        );
-        assert!(matches!(
-            PrivacyError::from(err),
-            PrivacyError::CorruptDatabase { .. }
-        ));
+    /// A key provider's failure on `key`.
+    pub(crate) fn key_provider(key: KeyUse) -> impl Fn(KeyProviderError) -> Self {
+        move |source| Error::KeyProvider { key, source }
     }
 }

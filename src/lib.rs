@@ -7,30 +7,42 @@
 
 uniffi::setup_scaffolding!();
 
-mod adid;
+// Layers, bottom up (ARCHITECTURE.md draws them): vocabulary and platform facts; the store;
+// the user's state; the guard; the engine; the capabilities; the facade.
+mod advertising_id;
 mod age;
 mod consent;
+mod data_use;
+mod decision;
 mod discovery;
+mod engine;
 mod error;
 mod guard;
+mod holders;
+mod install_id;
+mod keys;
 mod listeners;
 mod permissions;
 mod policy;
+mod privacy_error;
+mod privacy_kit;
 mod reconsent;
 mod retention;
 mod rights;
-mod sdk;
+mod state;
 mod store;
 mod time;
 mod vault;
 
-pub use adid::{AdContext, AdContextInput, AdvertisingIdAnswer, WithheldField};
+pub use advertising_id::{AdContext, AdContextInput, AdvertisingIdAnswer, WithheldField};
 pub use age::{AgeGroup, AgeStatus, UserFacts};
 pub use consent::compaction::{LedgerSummary, PurgeDeferral};
 pub use consent::{
     ConsentAction, ConsentChange, ConsentChoice, ConsentSource, ConsentState, LedgerEntry,
     ScopedChoice, ScopedObjection,
 };
+pub use data_use::DataUse;
+pub use decision::{Decision, DecisionReason, LegalBasis};
 #[cfg(feature = "server")]
 #[doc(hidden)]
 pub use discovery::bench as discovery_bench;
@@ -40,26 +52,25 @@ pub use discovery::{
     Contact, ContactDiscovery, DiscoveryConfig, DiscoveryMode, DiscoveryResult, DiscoverySummary,
     DiscoveryTransport, FilterUpdate, TransportError,
 };
-pub use error::PrivacyError;
 pub use guard::report::AccessReportRow;
-pub use guard::{DataUse, Decision, DecisionReason};
+pub use holders::PersonalData;
+pub use keys::{KeyProvider, KeyProviderError};
 pub use listeners::{ListenerError, PrivacyChange, PrivacyListener};
 pub use permissions::{
     LocationAccuracy, OsPermission, PermissionEvent, PermissionEventKind, PermissionState,
     PermissionStatus, Platform,
 };
 pub use policy::{
-    Category, LegalBasis, PolicyInfo, Processing, Purpose, Recipient, RecipientKind, RetentionRule,
+    Category, PolicyInfo, Processing, Purpose, Recipient, RecipientKind, RetentionRule,
     TermsChange, UnknownAgeRule, BUILT_IN_CATEGORIES, BUILT_IN_PURPOSES,
 };
+pub use privacy_error::PrivacyError;
+pub use privacy_kit::{PrivacyKit, PrivacyKitConfig};
 pub use reconsent::{ReconsentAction, ReconsentItem};
 pub use retention::{DeferredPurge, PurgeReport, PurgedData, RetentionCutoff};
-pub use rights::erase::{ErasedData, ErasureReceipt, PersonalData};
-pub use sdk::{PrivacyKit, PrivacyKitConfig};
+pub use rights::erase::{ErasedData, ErasureReceipt};
 pub use time::Clock;
-pub use vault::{
-    AccountLink, AccountTokens, KeyProvider, KeyProviderError, LinkedAccount, Secret, TokenVault,
-};
+pub use vault::{AccountLink, AccountTokens, LinkedAccount, Secret, TokenVault};
 
 /// The JSON Schema of the policy document, for editors and tooling.
 #[uniffi::export]
@@ -76,7 +87,7 @@ pub fn export_json_schema() -> String {
 /// Validates a policy document without opening a store, e.g. in the app's own tests.
 #[uniffi::export]
 pub fn validate_policy(policy_json: String) -> Result<PolicyInfo, PrivacyError> {
-    error::guarded(|| Ok(policy::parse_policy(&policy_json)?.info))
+    privacy_error::guarded(|| Ok(policy::parse_policy(&policy_json)?.info))
 }
 
 /// For the criterion benchmarks only; not a supported API.

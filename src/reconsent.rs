@@ -8,9 +8,10 @@
 use std::collections::hash_map::{Entry, HashMap};
 
 use crate::consent::ConsentChoice;
+use crate::decision::LegalBasis;
 use crate::error::Result;
-use crate::policy::{self, parse_policy, terms_changes, LegalBasis, Policy, TermsChange};
-use crate::sdk::Core;
+use crate::policy::{self, parse_policy, terms_changes, Policy, TermsChange};
+use crate::state::State;
 
 /// What the user must do to cover a use again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -34,7 +35,7 @@ pub struct ReconsentItem {
     pub changes: Vec<TermsChange>,
 }
 
-pub(crate) fn pending(core: &Core) -> Result<Vec<ReconsentItem>> {
+pub(crate) fn pending(core: &State) -> Result<Vec<ReconsentItem>> {
     let policy = &core.policy;
     let mut agreed_policies: HashMap<u32, Option<Policy>> = HashMap::new();
     let mut items = Vec::new();

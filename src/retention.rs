@@ -2,29 +2,19 @@
 //! demand. Idempotent: a second purge at the same time deletes nothing. It logs counts,
 //! never content.
 //!
-//! The data ids PrivacyKit enforces itself are below; any other id in the policy names the
-//! app's own data, for which the purge reports the cutoff so the app can delete it too.
+//! The data ids PrivacyKit enforces itself are its data holders' retention ids (`holders.rs`:
+//! `access_log`, `permission_history`, `linked_accounts`, `discovery_cache`,
+//! `consent_records`); any other id in the policy names the app's own data, for which the
+//! purge reports the cutoff so the app can delete it too.
 
 use rusqlite::Connection;
 
-use crate::consent::compaction::{self, Outcome, PurgeDeferral};
+use crate::consent::compaction::PurgeDeferral;
 use crate::error::Result;
-use crate::permissions;
+use crate::holders::{Cutoff, Purged, HOLDERS};
+use crate::keys::KeyProvider;
 use crate::policy::Policy;
 use crate::time::MS_PER_DAY;
-use crate::vault::{self, KeyProvider};
-
-/// Allowed uses per day (the access report).
-pub(crate) const ACCESS_LOG: &str = "access_log";
-/// OS permission observations and request results (the current state is kept).
-pub(crate) const PERMISSION_HISTORY: &str = "permission_history";
-/// Linked accounts whose tokens were neither read nor updated for this many days.
-pub(crate) const LINKED_ACCOUNTS: &str = "linked_accounts";
-/// Contact-discovery cache entries not refreshed for this many days.
-pub(crate) const DISCOVERY_CACHE: &str = "discovery_cache";
-/// Consent ledger entries superseded this many days ago: compacted into the sealed summary,
-/// which keeps the entries still in force (see `consent::compaction`).
-pub(crate) const CONSENT_RECORDS: &str = "consent_records";
 
 /// What one purge did.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -61,7 +51,7 @@ pub struct RetentionCutoff {
 
 /// Runs every rule of `policy` in the caller's transaction. `today` is the local day, the
 /// access log's unit; `keys` seals compacted consent records. Returns the report and whether
-/// linked accounts were deleted.
+/// secrets were deleted (the file must then be rewritten).
 pub(crate) fn purge(
     conn: &Connection,
     policy: &Policy,
@@ -72,52 +62,45 @@ pub(crate) fn purge(
     let mut purged = Vec::new();
     let mut app_managed = Vec::new();
     let mut deferred = Vec::new();
-    let mut accounts_deleted = false;
+    let mut secrets_deleted = false;
     for rule in &policy.info.retention {
-        let cutoff_ms = now_ms.saturating_sub(i64::from(rule.days) * MS_PER_DAY);
-        let records = match rule.data.as_str() {
-            ACCESS_LOG => {
-                let first_kept_day = today - i64::from(rule.days);
-                conn.prepare_cached("DELETE FROM access_count WHERE day < ?1")?
-                    .execute([first_kept_day])? as u64
-            }
-            PERMISSION_HISTORY => permissions::db::fold_older_than(conn, cutoff_ms)?,
-            LINKED_ACCOUNTS => {
-                let deleted = vault::delete_unused_since(conn, cutoff_ms)?;
-                accounts_deleted |= deleted > 0;
-                deleted
-            }
-            DISCOVERY_CACHE => crate::discovery::purge_older_than(conn, cutoff_ms)?,
-            CONSENT_RECORDS => match compaction::compact(conn, cutoff_ms, now_ms, keys)? {
-                Outcome::Compacted(rows) => rows,
-                Outcome::NothingExpired => 0,
-                Outcome::Deferred(reason) => {
-                    log::info!("retention: {} deferred ({reason:?})", rule.data);
-                    deferred.push(DeferredPurge {
-                        data: rule.data.clone(),
-                        cutoff_ms,
-                        reason,
-                    });
-                    continue;
-                }
-            },
-            _ => {
-                app_managed.push(RetentionCutoff {
-                    data: rule.data.clone(),
-                    days: rule.days,
-                    cutoff_ms,
-                });
-                continue;
-            }
+        let cutoff = Cutoff {
+            ms: now_ms.saturating_sub(i64::from(rule.days) * MS_PER_DAY),
+            first_kept_day: today - i64::from(rule.days),
+            now_ms,
         };
-        if records > 0 {
-            log::info!("retention: {records} record(s) of {} purged", rule.data);
+        let holder = HOLDERS
+            .into_iter()
+            .find(|h| h.retention_id() == Some(rule.data.as_str()));
+        let Some(holder) = holder else {
+            app_managed.push(RetentionCutoff {
+                data: rule.data.clone(),
+                days: rule.days,
+                cutoff_ms: cutoff.ms,
+            });
+            continue;
+        };
+        match holder.purge(conn, cutoff, keys)? {
+            Purged::Records(records) => {
+                if records > 0 {
+                    log::info!("retention: {records} record(s) of {} purged", rule.data);
+                    secrets_deleted |= holder.holds_secrets();
+                }
+                purged.push(PurgedData {
+                    data: rule.data.clone(),
+                    records,
+                    cutoff_ms: cutoff.ms,
+                });
+            }
+            Purged::Deferred(reason) => {
+                log::info!("retention: {} deferred ({reason:?})", rule.data);
+                deferred.push(DeferredPurge {
+                    data: rule.data.clone(),
+                    cutoff_ms: cutoff.ms,
+                    reason,
+                });
+            }
         }
-        purged.push(PurgedData {
-            data: rule.data.clone(),
-            records,
-            cutoff_ms,
-        });
     }
     Ok((
         PurgeReport {
@@ -126,6 +109,6 @@ pub(crate) fn purge(
             app_managed,
             deferred,
         },
-        accounts_deleted,
+        secrets_deleted,
     ))
 }

@@ -253,7 +253,7 @@ fn declared_facts_survive_a_reopen() {
     let kit = PrivacyKit::open(config.clone()).unwrap();
     kit.declare_user_facts(born("1985-07-01", Some("NL")), ConsentSource::User)
         .unwrap();
-    kit.close().unwrap();
+    kit.close_store().unwrap();
     let kit = PrivacyKit::open(config).unwrap();
     assert_eq!(kit.age_status().unwrap().group, AgeGroup::Adult);
 }

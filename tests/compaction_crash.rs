@@ -55,7 +55,7 @@ fn main() {
     let expected = {
         let kit = open_late(&db, &keys, None);
         let state = kit.consent_state().unwrap();
-        kit.close().unwrap();
+        kit.close_store().unwrap();
         state
     };
 
@@ -104,7 +104,7 @@ fn setup(db: &Path) -> Vec<u8> {
     for _ in 0..KEPT_ENTRIES {
         kit.grant_consent("analytics".into(), None).unwrap();
     }
-    kit.close().unwrap();
+    kit.close_store().unwrap();
     assert!(!wal(db).exists(), "close leaves no WAL to copy");
     std::fs::read(db).unwrap()
 }
@@ -156,7 +156,7 @@ fn child(spec: &str) {
     println!("compacting");
     let report = kit.purge_expired().unwrap();
     assert!(report.deferred.is_empty(), "{:?}", report.deferred);
-    kit.close().unwrap();
+    kit.close_store().unwrap();
 }
 
 fn check(db: &Path, keys: &Path, expected: &ConsentState, what: &str, must_be_done: bool) {
@@ -195,6 +195,6 @@ fn check(db: &Path, keys: &Path, expected: &ConsentState, what: &str, must_be_do
     );
     assert_eq!(kit.verify_ledger(), Ok(length), "{what}");
     assert_eq!(&kit.consent_state().unwrap(), expected, "{what}");
-    kit.close().unwrap();
+    kit.close_store().unwrap();
     eprintln!("{what}: recovered (compacted before the crash: {done})");
 }

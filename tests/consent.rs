@@ -22,7 +22,7 @@ fn ledger_with_entries(path: &Path, count: usize) {
                 .unwrap();
         }
     }
-    kit.close().unwrap();
+    kit.close_store().unwrap();
 }
 
 /// Runs raw SQL on the file the way an attacker or a bug would, past the append-only guards.
@@ -38,7 +38,7 @@ fn tamper(path: &Path, sql: &str) {
 fn verify(path: &Path) -> Result<u64, PrivacyError> {
     let kit = PrivacyKit::open(config(Some(path), Platform::Android)).unwrap();
     let result = kit.verify_ledger();
-    kit.close().unwrap();
+    kit.close_store().unwrap();
     result
 }
 

@@ -141,7 +141,7 @@ fn check(path: &Path, acknowledged: &[(u64, ConsentAction)], permission_requests
         requests >= permission_requests,
         "acknowledged permission request lost"
     );
-    kit.close().unwrap();
+    kit.close_store().unwrap();
 }
 
 fn action_name(action: ConsentAction) -> &'static str {

@@ -238,10 +238,10 @@ fn undeclared_uses_are_refused_whatever_the_input() {
 fn the_guard_refuses_after_close() {
     let kit = in_memory();
     kit.accept_policy().unwrap();
-    kit.close().unwrap();
+    kit.close_store().unwrap();
     assert_eq!(kit.check("diagnostics", "analytics"), denied(Closed));
     assert_eq!(kit.accept_policy(), Err(privacykit::PrivacyError::Closed));
-    kit.close().expect("closing twice is fine");
+    kit.close_store().expect("closing twice is fine");
 }
 
 #[test]
@@ -382,6 +382,6 @@ fn a_prepared_data_use_answers_like_check_and_follows_policy_updates() {
         counted, 4,
         "is_allowed and check count, explain does not: {report:?}"
     );
-    kit.close().unwrap();
+    kit.close_store().unwrap();
     assert_eq!(diagnostics.check(), denied(Closed));
 }

@@ -158,7 +158,7 @@ fn expired_records_compact_into_a_sealed_summary_that_verifies() {
     assert_eq!(seqs(kit, 3, 2), [4, 6]);
     assert_eq!(seqs(kit, 6, 3), [7, 8, 9]);
     assert_eq!(compacted(&kit.purge_expired().unwrap()), 0, "idempotent");
-    kit.close().unwrap();
+    kit.close_store().unwrap();
 
     // Reopened without the keystore: the state comes back, only the seal check waits.
     let kit = &store.reopen();
@@ -251,7 +251,7 @@ fn a_tampered_summary_or_chain_is_found_and_never_resealed() {
     let (path, clock) = (&store.path, &store.clock);
     clock.advance_days(200);
     assert_eq!(compacted(&store.kit.purge_expired().unwrap()), 1);
-    store.kit.close().unwrap();
+    store.kit.close_store().unwrap();
     let pristine = std::fs::read(path).unwrap();
 
     let cases = [
@@ -298,7 +298,7 @@ fn a_tampered_summary_or_chain_is_found_and_never_resealed() {
             "{what}"
         );
         assert_eq!(kit.ledger(0, 100).unwrap(), ledger_before, "{what}");
-        kit.close().unwrap();
+        kit.close_store().unwrap();
     }
 }
 

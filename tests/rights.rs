@@ -140,7 +140,7 @@ fn erase_all_leaves_nothing_and_the_next_open_starts_fresh() {
     );
     assert!(kit.user_facts().unwrap().is_none());
     assert_eq!(kit.verify_ledger().unwrap(), 0);
-    kit.close().unwrap();
+    kit.close_store().unwrap();
 
     // On disk: no byte of what was there, in the file or beside it.
     for entry in std::fs::read_dir(dir.path()).unwrap() {
@@ -251,7 +251,7 @@ fn retention_purges_on_open_and_on_demand_and_is_idempotent() {
     assert_eq!(report.app_managed[0].cutoff_ms, MAY_1_NOON + 86_400_000);
     let again = kit.purge_expired().unwrap();
     assert!(again.purged.iter().all(|p| p.records == 0), "idempotent");
-    kit.close().unwrap();
+    kit.close_store().unwrap();
 
     // 200 days later, at the next open: history folded, the unused account gone.
     clock.advance_days(170);
@@ -399,7 +399,7 @@ fn the_install_id_is_stable_until_reset() {
     let kit = open_at(&path, POLICY, ManualClock::at(MAY_1_NOON));
     let first = kit.install_id().unwrap();
     assert_eq!(kit.install_id().unwrap(), first);
-    kit.close().unwrap();
+    kit.close_store().unwrap();
     let kit = open_at(&path, POLICY, ManualClock::at(MAY_1_NOON));
     assert_eq!(kit.install_id().unwrap(), first);
     let second = kit.reset_install_id().unwrap();

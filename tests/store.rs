@@ -37,7 +37,7 @@ fn state_survives_reopening() {
         kit.record_permission_request(OsPermission::Contacts, PermissionStatus::Denied, None, None)
             .unwrap();
         kit.check("diagnostics", "analytics");
-        kit.close().unwrap();
+        kit.close_store().unwrap();
     }
     let kit = open_at(&path).unwrap();
     let state = kit.consent_state().unwrap();
@@ -70,7 +70,7 @@ fn one_file_cannot_be_opened_twice_in_a_process() {
         open_at(&same_file_other_spelling).err(),
         Some(PrivacyError::AlreadyOpen)
     );
-    first.close().unwrap();
+    first.close_store().unwrap();
     open_at(&path).expect("free again after close");
 }
 
@@ -96,7 +96,7 @@ fn a_damaged_page_is_reported_corrupt_not_a_panic() {
         for _ in 0..200 {
             kit.grant_consent("analytics".into(), None).unwrap();
         }
-        kit.close().unwrap();
+        kit.close_store().unwrap();
     }
     // Keep the header page, smash every page after it.
     let mut bytes = fs::read(&path).unwrap();
@@ -131,7 +131,7 @@ fn another_programs_database_is_refused_and_left_alone() {
 fn a_newer_schema_is_refused_and_left_alone() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("privacy.db");
-    open_at(&path).unwrap().close().unwrap();
+    open_at(&path).unwrap().close_store().unwrap();
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch("PRAGMA user_version = 99;").unwrap();
@@ -187,7 +187,7 @@ fn policy_versions_only_move_forward() {
         kit.check("diagnostics", "analytics").reason,
         privacykit::DecisionReason::PolicyNotAccepted
     );
-    kit.close().unwrap();
+    kit.close_store().unwrap();
 
     // Opening with an older document than the stored one is refused, and so is an edit.
     assert!(matches!(

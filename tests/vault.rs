@@ -40,7 +40,7 @@ fn consenting(path: &Path, keys: &Arc<MemoryKeystore>) -> (Arc<PrivacyKit>, Arc<
 fn store_with_one_account(path: &Path, keys: &Arc<MemoryKeystore>) {
     let (kit, vault) = consenting(path, keys);
     vault.link_account(link("vk", "u", "secret", None)).unwrap();
-    kit.close().unwrap();
+    kit.close_store().unwrap();
 }
 
 fn access(vault: &TokenVault, provider: &str, account: &str) -> Result<String, PrivacyError> {
@@ -109,7 +109,7 @@ fn the_platform_unwraps_once_per_process_however_many_reads() {
                 .link_account(link("vk", &format!("user{i}"), "t", None))
                 .unwrap();
         }
-        kit.close().unwrap();
+        kit.close_store().unwrap();
     }
     assert_eq!(
         keys.unwraps.load(Ordering::SeqCst),
@@ -294,7 +294,7 @@ fn rewrap_and_rotation_keep_every_token_readable() {
         before.iter().all(|b| !after.contains(b)),
         "everything re-encrypted"
     );
-    kit.close().unwrap();
+    kit.close_store().unwrap();
 
     let (_kit, vault) = consenting(&path, &keys);
     for i in 0..5 {
@@ -475,7 +475,7 @@ fn no_secret_reaches_the_disk_in_any_encoding() {
         dir.path().join("pk.db-wal").exists(),
         "the WAL is scanned too"
     );
-    kit.close().unwrap();
+    kit.close_store().unwrap();
     assert_absent(dir.path(), &needles, "after close");
 }
 

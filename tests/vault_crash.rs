@@ -99,7 +99,7 @@ fn setup(db: &Path, keys: &Path) {
             })
             .unwrap();
     }
-    kit.close().unwrap();
+    kit.close_store().unwrap();
 }
 
 fn child(spec: &str) {
@@ -120,7 +120,7 @@ fn child(spec: &str) {
         "rotate" => vault.rotate_key().unwrap(),
         other => panic!("unknown operation {other}"),
     }
-    kit.close().unwrap();
+    kit.close_store().unwrap();
 }
 
 fn check(db: &Path, keys: &Path, when: &str) {
@@ -152,7 +152,7 @@ fn check(db: &Path, keys: &Path, when: &str) {
         "{when}: unused platform keys deleted at unlock: {:?}",
         provider.aliases()
     );
-    kit.close().unwrap();
+    kit.close_store().unwrap();
     eprintln!(
         "{when}: {ACCOUNTS} tokens readable, one key, platform keys {:?}",
         provider.aliases()

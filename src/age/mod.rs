@@ -10,7 +10,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::consent::ConsentSource;
-use crate::error::{PrivacyError, Result};
+use crate::decision::DecisionReason;
+use crate::error::{Error, Result};
 use crate::policy::{PolicyInfo, UnknownAgeRule};
 use crate::time::{age_on, anniversary, parse_day};
 
@@ -121,27 +122,24 @@ pub(crate) fn jurisdiction_consent_age(jurisdiction: Option<&str>) -> u8 {
 /// age (not both), and a well-formed jurisdiction (upper-cased).
 pub(crate) fn validate(mut facts: UserFacts, today: i64) -> Result<UserFacts> {
     if facts.birth_date.is_some() && facts.age_years.is_some() {
-        return Err(PrivacyError::invalid_argument(
+        return Err(Error::invalid_argument(
             "age_years",
             "give birth_date or age_years, not both",
         ));
     }
     if let Some(date) = &facts.birth_date {
         let day = parse_day(date).ok_or_else(|| {
-            PrivacyError::invalid_argument("birth_date", "must be a date written YYYY-MM-DD")
+            Error::invalid_argument("birth_date", "must be a date written YYYY-MM-DD")
         })?;
         if day > today || age_on(day, today) > u32::from(MAX_AGE_YEARS) {
-            return Err(PrivacyError::invalid_argument(
+            return Err(Error::invalid_argument(
                 "birth_date",
                 "must not be in the future nor more than 150 years ago",
             ));
         }
     }
     if facts.age_years.is_some_and(|age| age > MAX_AGE_YEARS) {
-        return Err(PrivacyError::invalid_argument(
-            "age_years",
-            "must be 150 or less",
-        ));
+        return Err(Error::invalid_argument("age_years", "must be 150 or less"));
     }
     if let Some(code) = &facts.jurisdiction {
         let code = code.trim().to_ascii_uppercase();
@@ -155,7 +153,7 @@ pub(crate) fn validate(mut facts: UserFacts, today: i64) -> Result<UserFacts> {
                 (1..=3).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric())
             });
         if !well_formed {
-            return Err(PrivacyError::invalid_argument(
+            return Err(Error::invalid_argument(
                 "jurisdiction",
                 "must be an ISO 3166 code such as DE or US-CA",
             ));
@@ -179,6 +177,27 @@ pub(crate) struct Assessment {
     pub protective: bool,
     pub digital_consent_age: u8,
     pub next_change_day: Option<i64>,
+}
+
+/// Which age rules apply on `today`, and why.
+pub(crate) fn status(declared: Option<&Declared>, policy: &PolicyInfo, today: i64) -> AgeStatus {
+    let age = assess(declared, policy, today);
+    AgeStatus {
+        group: age.group,
+        protective_defaults: age.protective,
+        minimum_age: policy.minimum_age,
+        digital_consent_age: age.digital_consent_age,
+        declared_by: declared.map(|d| d.source),
+    }
+}
+
+/// Facts a guardian declared can be changed only by a guardian.
+pub(crate) fn check_may_declare(declared: Option<&Declared>, source: ConsentSource) -> Result<()> {
+    let locked = declared.is_some_and(|d| d.source == ConsentSource::Guardian);
+    if locked && source != ConsentSource::Guardian {
+        return Err(Error::NotPermitted(DecisionReason::NeedsGuardianConsent));
+    }
+    Ok(())
 }
 
 pub(crate) fn assess(declared: Option<&Declared>, policy: &PolicyInfo, today: i64) -> Assessment {
@@ -331,7 +350,7 @@ mod tests {
         for facts in bad {
             assert!(matches!(
                 validate(facts, today),
-                Err(PrivacyError::InvalidArgument { .. })
+                Err(Error::InvalidArgument { .. })
             ));
         }
         let ok = validate(

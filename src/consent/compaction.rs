@@ -23,10 +23,10 @@ use sha2::Sha256;
 use super::db::{self, StoredSummary};
 use super::ledger::{self, Head};
 use super::{slot, ConsentAction, ConsentBook, ConsentSource, LedgerEntry};
-use crate::error::{PrivacyError, Result};
+use crate::error::{Error, KeyUse, Result};
+use crate::keys::sealing::SecretKey;
+use crate::keys::{KeyProvider, KeyProviderError};
 use crate::store::meta;
-use crate::vault::crypto::SecretKey;
-use crate::vault::{KeyProvider, KeyProviderError};
 
 /// The platform key that wraps the seal key. One per install; `wrap` creates it if needed,
 /// so a wrap whose transaction rolled back leaves nothing to clean up.
@@ -124,7 +124,7 @@ impl Summary {
         let Some(stored) = db::summary(conn)? else {
             return Ok(None);
         };
-        let malformed = || PrivacyError::LedgerTampered {
+        let malformed = || Error::LedgerTampered {
             seq: stored.through_seq,
             reason: "the compacted summary is not one PrivacyKit writes".into(),
         };
@@ -187,7 +187,7 @@ impl Summary {
     pub fn check_seal(&self, key: &SecretKey) -> Result<()> {
         seal(key, &self.stored)
             .verify_slice(&self.stored.mac)
-            .map_err(|_| PrivacyError::LedgerTampered {
+            .map_err(|_| Error::LedgerTampered {
                 seq: self.through.seq,
                 reason: "the compacted summary does not match its seal".into(),
             })
@@ -221,23 +221,19 @@ pub(crate) fn seal_key(
     provider: &dyn KeyProvider,
     create: bool,
 ) -> Result<Option<SecretKey>> {
-    let from_provider = |err| match err {
-        KeyProviderError::Unavailable => PrivacyError::VaultLocked,
-        KeyProviderError::KeyLost => PrivacyError::LedgerSealLost,
-        KeyProviderError::Failed { reason } => PrivacyError::KeyProviderFailed { reason },
-    };
+    let from_provider = Error::key_provider(KeyUse::LedgerSeal);
     if let Some(stored) = meta::get(conn, SEAL_KEY_META)? {
         if stored.len() <= CANARY_LEN {
-            return Err(PrivacyError::LedgerSealLost);
+            return Err(Error::LedgerSealLost);
         }
         let (expected, wrapped) = stored.split_at(CANARY_LEN);
         let bytes = provider
             .unwrap(SEAL_ALIAS.to_owned(), wrapped.to_vec())
             .map_err(from_provider)?;
-        let key = SecretKey::from_vec(bytes).ok_or(PrivacyError::LedgerSealLost)?;
+        let key = SecretKey::from_vec(bytes).ok_or(Error::LedgerSealLost)?;
         if canary(&key).as_slice() != expected {
             log::warn!("the ledger seal key from the platform does not match its canary");
-            return Err(PrivacyError::LedgerSealLost);
+            return Err(Error::LedgerSealLost);
         }
         return Ok(Some(key));
     }
@@ -277,15 +273,17 @@ pub(crate) fn compact(
     };
     let key = match seal_key(conn, provider, true) {
         Ok(key) => key.expect("created when missing"),
-        Err(PrivacyError::LedgerSealLost) => {
-            return Ok(Outcome::Deferred(PurgeDeferral::SealKeyLost))
-        }
-        Err(PrivacyError::VaultLocked | PrivacyError::KeyProviderFailed { .. }) => {
+        Err(Error::LedgerSealLost) => return Ok(Outcome::Deferred(PurgeDeferral::SealKeyLost)),
+        Err(Error::KeyProvider {
+            source: KeyProviderError::KeyLost,
+            ..
+        }) => return Ok(Outcome::Deferred(PurgeDeferral::SealKeyLost)),
+        Err(Error::KeyProvider { .. }) => {
             return Ok(Outcome::Deferred(PurgeDeferral::KeystoreUnavailable))
         }
         Err(other) => return Err(other),
     };
-    let does_not_verify = |err: PrivacyError| {
+    let does_not_verify = |err: Error| {
         log::warn!("consent records not compacted: {err}");
         Ok(Outcome::Deferred(PurgeDeferral::LedgerDoesNotVerify))
     };

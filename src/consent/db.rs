@@ -4,7 +4,7 @@ use rusqlite::{params, Connection, Row};
 
 use super::ledger::{Head, StoredEntry};
 use super::{ConsentAction, ConsentSource, LedgerEntry};
-use crate::error::{PrivacyError, Result};
+use crate::error::{Error, Result};
 use crate::store::meta;
 
 const HEAD_KEY: &str = "ledger_head";
@@ -54,7 +54,7 @@ pub(crate) fn recorded_head(conn: &Connection) -> Result<Head> {
                 hash,
             })
         }
-        Some(_) => Err(PrivacyError::LedgerTampered {
+        Some(_) => Err(Error::LedgerTampered {
             seq: 0,
             reason: "the recorded ledger head is malformed".into(),
         }),
@@ -82,7 +82,7 @@ pub(crate) fn for_each(
 
 fn read_row(row: &Row<'_>) -> Result<StoredEntry> {
     let seq: i64 = row.get(0)?;
-    let unreadable = |what: &str| PrivacyError::LedgerTampered {
+    let unreadable = |what: &str| Error::LedgerTampered {
         seq: seq as u64,
         reason: format!("the stored {what} is not one PrivacyKit writes"),
     };
@@ -116,14 +116,14 @@ pub(crate) fn load_book(conn: &Connection) -> Result<super::ConsentBook> {
     }
     for_each(conn, 0, u32::MAX, |row| {
         let row = row?;
-        let hash: [u8; 32] =
-            row.hash
-                .as_slice()
-                .try_into()
-                .map_err(|_| PrivacyError::LedgerTampered {
-                    seq: row.entry.seq,
-                    reason: "a stored hash has the wrong length".into(),
-                })?;
+        let hash: [u8; 32] = row
+            .hash
+            .as_slice()
+            .try_into()
+            .map_err(|_| Error::LedgerTampered {
+                seq: row.entry.seq,
+                reason: "a stored hash has the wrong length".into(),
+            })?;
         book.apply(&row.entry, hash);
         Ok(())
     })?;

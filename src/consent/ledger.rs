@@ -9,7 +9,7 @@
 use sha2::{Digest, Sha256};
 
 use super::LedgerEntry;
-use crate::error::{PrivacyError, Result};
+use crate::error::{Error, Result};
 
 /// The newest entry's sequence number and hash; seq 0 and zero hash for an empty ledger.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -77,7 +77,7 @@ pub(crate) fn verify(
     start: Head,
     head: Head,
 ) -> Result<u64> {
-    let tampered = |seq: u64, reason: &str| PrivacyError::LedgerTampered {
+    let tampered = |seq: u64, reason: &str| Error::LedgerTampered {
         seq,
         reason: reason.to_owned(),
     };
@@ -157,8 +157,8 @@ mod tests {
     #[test]
     fn an_intact_chain_verifies() {
         let (rows, head) = entries(5);
-        assert_eq!(check(rows, head), Ok(5));
-        assert_eq!(check(Vec::new(), Head::default()), Ok(0));
+        assert_eq!(check(rows, head).unwrap(), 5);
+        assert_eq!(check(Vec::new(), Head::default()).unwrap(), 0);
     }
 
     #[test]
@@ -167,14 +167,14 @@ mod tests {
         rows[2].entry.purpose = Some("marketing".into());
         assert!(matches!(
             check(rows, head),
-            Err(PrivacyError::LedgerTampered { seq: 3, .. })
+            Err(Error::LedgerTampered { seq: 3, .. })
         ));
 
         let (mut rows, head) = entries(5);
         rows.remove(1);
         assert!(matches!(
             check(rows, head),
-            Err(PrivacyError::LedgerTampered { seq: 2, .. })
+            Err(Error::LedgerTampered { seq: 2, .. })
         ));
 
         let (mut rows, head) = entries(5);
@@ -185,7 +185,7 @@ mod tests {
         rows.pop();
         assert!(matches!(
             check(rows, head),
-            Err(PrivacyError::LedgerTampered { seq: 5, .. })
+            Err(Error::LedgerTampered { seq: 5, .. })
         ));
     }
 
@@ -197,7 +197,7 @@ mod tests {
             seq: 2,
             hash: rows[1].hash.as_slice().try_into().unwrap(),
         };
-        assert_eq!(verify(kept.into_iter().map(Ok), start, head), Ok(5));
+        assert_eq!(verify(kept.into_iter().map(Ok), start, head).unwrap(), 5);
 
         // A start that is not the link the first kept row continues from.
         let (mut rows, head) = entries(5);
@@ -208,7 +208,7 @@ mod tests {
         };
         assert!(matches!(
             verify(kept.into_iter().map(Ok), wrong, head),
-            Err(PrivacyError::LedgerTampered { seq: 3, .. })
+            Err(Error::LedgerTampered { seq: 3, .. })
         ));
     }
 

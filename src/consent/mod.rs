@@ -6,10 +6,15 @@ pub(crate) mod ledger;
 
 use std::collections::HashMap;
 
+use rusqlite::Connection;
+
 use crate::age::{Declared, UserFacts};
-use crate::error::{PrivacyError, Result};
+use crate::error::{Error, Result};
+use crate::holders::{Cutoff, DataHolder, Erased, PersonalData, Purged};
+use crate::keys::KeyProvider;
 use crate::policy::Policy;
 use crate::store::stored_as_text;
+use compaction::Outcome;
 
 /// What one ledger entry records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
@@ -355,14 +360,14 @@ fn newest<T: Copy>(
 /// Checks a requested change against the policy before anything is written.
 pub(crate) fn validate_change(change: &ConsentChange, policy: &Policy) -> Result<()> {
     if change.action == ConsentAction::DeclareFacts {
-        return Err(PrivacyError::invalid_argument(
+        return Err(Error::invalid_argument(
             "action",
             "facts are declared with declare_user_facts, which carries them",
         ));
     }
     if !change.action.is_scoped() {
         if change.purpose.is_some() || change.category.is_some() {
-            return Err(PrivacyError::invalid_argument(
+            return Err(Error::invalid_argument(
                 "purpose",
                 format!(
                     "`{}` applies to the whole policy and takes no purpose or category",
@@ -373,26 +378,26 @@ pub(crate) fn validate_change(change: &ConsentChange, policy: &Policy) -> Result
         return Ok(());
     }
     let purpose = change.purpose.as_deref().ok_or_else(|| {
-        PrivacyError::invalid_argument(
+        Error::invalid_argument(
             "purpose",
             format!("`{}` needs a purpose", change.action.as_str()),
         )
     })?;
     let p = policy.purpose_position(purpose).ok_or_else(|| {
-        PrivacyError::invalid_argument(
+        Error::invalid_argument(
             "purpose",
             format!("the policy declares no purpose `{}`", printable(purpose)),
         )
     })?;
     if let Some(category) = change.category.as_deref() {
         let c = policy.category_position(category).ok_or_else(|| {
-            PrivacyError::invalid_argument(
+            Error::invalid_argument(
                 "category",
                 format!("the policy declares no category `{}`", printable(category)),
             )
         })?;
         if policy.processing_at(policy.pair_index(c, p)).is_none() {
-            return Err(PrivacyError::invalid_argument(
+            return Err(Error::invalid_argument(
                 "category",
                 format!("the policy does not process `{category}` for `{purpose}`"),
             ));
@@ -412,6 +417,92 @@ fn printable(id: &str) -> &str {
         id
     } else {
         "<not an identifier>"
+    }
+}
+
+/// Recomputes the stored ledger's hash chain; `LedgerTampered` names the first bad entry. A
+/// compacted summary's seal is checked first, through `keys` (`NoKeyProvider` without one,
+/// `LedgerSealLost` if its key is gone), and the chain continues from it. Returns the length
+/// of the ledger verified.
+pub(crate) fn verify_stored(conn: &Connection, keys: Option<&dyn KeyProvider>) -> Result<u64> {
+    let start = match compaction::Summary::load(conn)? {
+        None => ledger::Head::default(),
+        Some(summary) => {
+            let provider = keys.ok_or(Error::NoKeyProvider)?;
+            let key = compaction::seal_key(conn, provider, false)?.ok_or(Error::LedgerSealLost)?;
+            summary.check_seal(&key)?;
+            summary.through
+        }
+    };
+    let head = db::recorded_head(conn)?;
+    let mut rows = Vec::new();
+    db::for_each(conn, 0, u32::MAX, |row| {
+        rows.push(row);
+        Ok(())
+    })?;
+    ledger::verify(rows, start, head)
+}
+
+/// Up to `limit` entries after `after_seq`, oldest first: the compacted entries still in
+/// force, then the rows.
+pub(crate) fn entries_after(
+    conn: &Connection,
+    after_seq: u64,
+    limit: u32,
+) -> Result<Vec<LedgerEntry>> {
+    let mut entries: Vec<LedgerEntry> = compaction::Summary::load(conn)?
+        .map(|s| s.standing)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|e| e.seq > after_seq)
+        .take(limit as usize)
+        .collect();
+    let rows_wanted = limit.saturating_sub(entries.len() as u32);
+    db::for_each(conn, after_seq, rows_wanted, |row| {
+        entries.push(row?.entry);
+        Ok(())
+    })?;
+    Ok(entries)
+}
+
+/// The ledger as personal data: erased with its summary and head, and compacted when the
+/// policy's `consent_records` period passes (see `compaction`).
+pub(crate) struct LedgerHolder;
+
+impl DataHolder for LedgerHolder {
+    fn data(&self) -> PersonalData {
+        PersonalData::ConsentLedger
+    }
+
+    fn erase(&self, conn: &Connection, _now_ms: i64) -> Result<Erased> {
+        let rows = db::delete_rows(conn, None)?;
+        let summaries = conn.execute("DELETE FROM ledger_summary", [])? as u64;
+        conn.execute("DELETE FROM meta WHERE key = 'ledger_head'", [])?;
+        Ok(Erased {
+            records: rows + summaries,
+            keys_destroyed: false,
+        })
+    }
+
+    /// Ledger entries superseded this many days ago: compacted into the sealed summary,
+    /// which keeps the entries still in force.
+    fn retention_id(&self) -> Option<&'static str> {
+        Some("consent_records")
+    }
+
+    fn purge(
+        &self,
+        conn: &Connection,
+        cutoff: Cutoff,
+        keys: Option<&dyn KeyProvider>,
+    ) -> Result<Purged> {
+        Ok(
+            match compaction::compact(conn, cutoff.ms, cutoff.now_ms, keys)? {
+                Outcome::Compacted(rows) => Purged::Records(rows),
+                Outcome::NothingExpired => Purged::Records(0),
+                Outcome::Deferred(reason) => Purged::Deferred(reason),
+            },
+        )
     }
 }
 

@@ -11,8 +11,10 @@
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
-use crate::error::{PrivacyError, Result};
-use crate::vault::crypto::{open, seal, Binding, SecretKey};
+use crate::error::{Error, Result};
+use crate::holders::{Cutoff, DataHolder, Erased, PersonalData, Purged};
+use crate::keys::sealing::{open, seal, Binding, SecretKey};
+use crate::keys::KeyProvider;
 
 pub(crate) const CACHE_KEY_LABEL: &[u8] = b"privacykit/discovery/cache-key/v1";
 const LOOKUP_DOMAIN: &[u8] = b"privacykit/discovery/lookup/v1";
@@ -162,8 +164,8 @@ pub(crate) fn filter(conn: &Connection) -> Result<Option<Vec<u8>>> {
 }
 
 pub(crate) fn save_filter(conn: &Connection, version: u64, bytes: &[u8], now: i64) -> Result<()> {
-    let version = i64::try_from(version).map_err(|_| PrivacyError::Internal {
-        reason: "filter version out of range".into(),
+    let version = i64::try_from(version).map_err(|_| Error::Internal {
+        reason: "filter version out of range",
     })?;
     conn.execute(
         "UPDATE discovery_state SET filter_version = ?1, filter = ?2, last_sync_ms = ?3 WHERE id = 1",
@@ -280,6 +282,41 @@ pub(crate) fn summary(conn: &Connection) -> Result<DiscoverySummary> {
         last_run_ms: state.as_ref().and_then(|s| s.last_run_ms),
         last_filter_sync_ms: state.as_ref().and_then(|s| s.last_sync_ms),
     })
+}
+
+/// The discovery cache as personal data: erased on request, expired when not refreshed, and
+/// deleted when the user ends the use of contacts for the service.
+pub(crate) struct DiscoveryCacheHolder;
+
+impl DataHolder for DiscoveryCacheHolder {
+    fn data(&self) -> PersonalData {
+        PersonalData::DiscoveryCache
+    }
+
+    fn erase(&self, conn: &Connection, _now_ms: i64) -> Result<Erased> {
+        Ok(Erased {
+            records: erase(conn)?,
+            keys_destroyed: false,
+        })
+    }
+
+    /// Cache entries not refreshed for this many days.
+    fn retention_id(&self) -> Option<&'static str> {
+        Some("discovery_cache")
+    }
+
+    fn purge(
+        &self,
+        conn: &Connection,
+        cutoff: Cutoff,
+        _keys: Option<&dyn KeyProvider>,
+    ) -> Result<Purged> {
+        purge_older_than(conn, cutoff.ms).map(Purged::Records)
+    }
+
+    fn serves(&self) -> Option<(&'static str, &'static str)> {
+        Some((super::DISCOVERY_CATEGORY, super::DISCOVERY_PURPOSE))
+    }
 }
 
 #[cfg(test)]

@@ -41,9 +41,9 @@ use hashed::HashKey;
 use oprf::{BlindBatch, FinalizeError, PinnedKey};
 use wire::{Answer, RefusalReason, WireError, MAX_BATCH, PAD_TO};
 
-use crate::consent::LedgerEntry;
-use crate::error::{PrivacyError, Result};
-use crate::sdk::{Core, PrivacyKit};
+use crate::engine::{Engine, Locked};
+use crate::error::{Error, Result};
+use crate::privacy_error::{guarded, PrivacyError};
 
 /// The use of data discovery serves; it runs only while the guard allows it.
 pub(crate) const DISCOVERY_CATEGORY: &str = "contacts";
@@ -205,7 +205,7 @@ impl Mode {
 /// `PrivacyKit` alive: once that is closed or freed, calls fail with `Closed`.
 #[derive(uniffi::Object)]
 pub struct ContactDiscovery {
-    kit: Weak<PrivacyKit>,
+    engine: Weak<Engine>,
     mode: Mode,
     /// Where numbers without a country code are read.
     region: normalize::Region,
@@ -221,40 +221,23 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// Refuses with the guard's reason unless `contacts` may be used for `service`.
-fn require_permitted(kit: &PrivacyKit, count: bool) -> Result<()> {
-    let decision = if count {
-        kit.check(DISCOVERY_CATEGORY, DISCOVERY_PURPOSE)
-    } else {
-        kit.explain(DISCOVERY_CATEGORY, DISCOVERY_PURPOSE)
-    };
-    if decision.allowed {
-        Ok(())
-    } else {
-        Err(PrivacyError::NotPermitted {
-            reason: decision.reason,
-        })
-    }
+fn require_permitted(locked: &mut Locked, count: bool) -> Result<()> {
+    locked.require(DISCOVERY_CATEGORY, DISCOVERY_PURPOSE, count)
 }
 
-fn transport_error(err: TransportError) -> PrivacyError {
-    PrivacyError::DiscoveryTransport {
-        reason: err.to_string(),
-    }
-}
-
-fn bad_response(err: WireError) -> PrivacyError {
-    PrivacyError::DiscoveryBadResponse {
+fn bad_response(err: WireError) -> Error {
+    Error::DiscoveryBadResponse {
         reason: err.0.to_owned(),
     }
 }
 
-fn refusal_error(reason: RefusalReason, retry_after_seconds: u32) -> PrivacyError {
+fn refusal_error(reason: RefusalReason, retry_after_seconds: u32) -> Error {
     match reason {
-        RefusalReason::BudgetExceeded => PrivacyError::DiscoveryBudgetExceeded {
+        RefusalReason::BudgetExceeded => Error::DiscoveryBudgetExceeded {
             retry_after_seconds,
         },
-        RefusalReason::UnknownKey => PrivacyError::DiscoveryServerKeyMismatch,
-        RefusalReason::BadRequest => PrivacyError::DiscoveryBadResponse {
+        RefusalReason::UnknownKey => Error::DiscoveryServerKeyMismatch,
+        RefusalReason::BadRequest => Error::DiscoveryBadResponse {
             reason: "the server refused the request as malformed".into(),
         },
     }
@@ -300,14 +283,14 @@ struct Learned {
 
 impl ContactDiscovery {
     pub(crate) fn new(
-        kit: &Arc<PrivacyKit>,
+        engine: &Arc<Engine>,
         config: DiscoveryConfig,
         transport: Arc<dyn DiscoveryTransport>,
     ) -> Result<Self> {
         let mode = match config.mode {
             DiscoveryMode::Private { server_public_key } => {
                 Mode::Private(PinnedKey::parse(&server_public_key).ok_or_else(|| {
-                    PrivacyError::invalid_argument(
+                    Error::invalid_argument(
                         "server_public_key",
                         "must be a 32-byte ristretto255 public key",
                     )
@@ -315,7 +298,7 @@ impl ContactDiscovery {
             }
             DiscoveryMode::Hashed { key, hash_bytes } => {
                 Mode::Hashed(HashKey::new(key, hash_bytes).ok_or_else(|| {
-                    PrivacyError::invalid_argument(
+                    Error::invalid_argument(
                         "mode",
                         "hashed mode needs a key of 16 to 64 bytes and hash_bytes of 4 to 32",
                     )
@@ -324,7 +307,7 @@ impl ContactDiscovery {
         };
         let region = normalize::parse_region(&config.default_region)?;
         Ok(ContactDiscovery {
-            kit: Arc::downgrade(kit),
+            engine: Arc::downgrade(engine),
             mode,
             region,
             transport,
@@ -333,8 +316,8 @@ impl ContactDiscovery {
         })
     }
 
-    fn kit(&self) -> Result<Arc<PrivacyKit>> {
-        self.kit.upgrade().ok_or(PrivacyError::Closed)
+    fn engine(&self) -> Result<Arc<Engine>> {
+        self.engine.upgrade().ok_or(Error::Closed)
     }
 
     /// The normalized identifiers of an address book, each with the sorted ids of the
@@ -384,8 +367,8 @@ impl ContactDiscovery {
                             *slot = Some(state)
                         }
                         _ => {
-                            return Err(PrivacyError::CorruptDatabase {
-                                reason: "the stored discovery filter is unreadable".into(),
+                            return Err(Error::CorruptDatabase {
+                                reason: "the stored discovery filter is unreadable",
                             })
                         }
                     }
@@ -396,12 +379,12 @@ impl ContactDiscovery {
     }
 
     /// The first locked step: guard, keys, and what the cache already answers.
-    fn plan(&self, kit: &PrivacyKit, book: &BTreeMap<String, Vec<String>>) -> Result<Plan> {
-        kit.exclusive(|core, now| {
-            require_permitted(kit, true)?;
+    fn plan(&self, engine: &Engine, book: &BTreeMap<String, Vec<String>>) -> Result<Plan> {
+        engine.exclusive(|locked| {
+            require_permitted(locked, true)?;
+            let (core, now) = (&locked.state, locked.now_ms);
             let (vault_key_id, derived) =
-                kit.vault_keys
-                    .derived_key(&core.store, now, CACHE_KEY_LABEL)?;
+                locked.keys.derived_key(&core.store, now, CACHE_KEY_LABEL)?;
             let key = CacheKey::new(vault_key_id, derived);
             let conn = core.store.conn();
             let tx = core.store.begin()?;
@@ -480,7 +463,7 @@ impl ContactDiscovery {
                             .finalize(&resp.elements, resp.proof, key)
                             .map_err(|e| match e {
                                 FinalizeError::Wire(w) => bad_response(w),
-                                FinalizeError::Proof => PrivacyError::DiscoveryServerKeyMismatch,
+                                FinalizeError::Proof => Error::DiscoveryServerKeyMismatch,
                             })?;
                     // Matching happens at commit, against the filter in force then.
                     keys.into_iter().map(|k| (k, false)).collect()
@@ -523,7 +506,7 @@ impl ContactDiscovery {
         let response = self
             .transport
             .evaluate(request.to_vec())
-            .map_err(transport_error)?;
+            .map_err(Error::Transport)?;
         learned.bytes_received += response.len() as u64;
         Ok(response)
     }
@@ -540,12 +523,12 @@ impl ContactDiscovery {
         let bytes = self
             .transport
             .fetch_filter(hex, since)
-            .map_err(transport_error)?;
+            .map_err(Error::Transport)?;
         *bytes_received += bytes.len() as u64;
         match filter::decode(&bytes).map_err(bad_response)? {
             FilterMessage::Full(state) => {
                 if state.key_id != key_id {
-                    return Err(PrivacyError::DiscoveryServerKeyMismatch);
+                    return Err(Error::DiscoveryServerKeyMismatch);
                 }
                 Ok((state, true))
             }
@@ -557,7 +540,7 @@ impl ContactDiscovery {
                 leaves,
             } => {
                 if delta_key != key_id {
-                    return Err(PrivacyError::DiscoveryServerKeyMismatch);
+                    return Err(Error::DiscoveryServerKeyMismatch);
                 }
                 let Some(current) = current.filter(|c| c.version == from && from == since) else {
                     return Err(bad_response(WireError(
@@ -575,13 +558,14 @@ impl ContactDiscovery {
     /// The second locked step: writes what was learned, if the guard still allows it.
     fn commit(
         &self,
-        kit: &PrivacyKit,
+        engine: &Engine,
         book: &BTreeMap<String, Vec<String>>,
         plan: &Plan,
         learned: &mut Learned,
     ) -> Result<HashMap<[u8; 32], bool>> {
-        kit.exclusive(|core, now| {
-            require_permitted(kit, false)?;
+        engine.exclusive(|locked| {
+            require_permitted(locked, false)?;
+            let (core, now) = (&locked.state, locked.now_ms);
             let conn = core.store.conn();
             let tx = core.store.begin()?;
             cache::bind_to(&tx, self.mode.name(), &self.mode.key_id())?;
@@ -645,149 +629,164 @@ impl ContactDiscovery {
     /// the cache, and an unchanged book sends nothing. Refused with the guard's reason unless
     /// `contacts` may be used for `service`. If the server refuses part way (budget used up)
     /// or a response is bad, what was answered before is kept and the error is returned.
-    pub fn discover(&self, contacts: Vec<Contact>) -> Result<DiscoveryResult> {
-        validate(&contacts)?;
-        let kit = self.kit()?;
-        let _run = lock(&self.running);
-        let (book, skipped) = self.address_book(&contacts);
-        let plan = self.plan(&kit, &book)?;
-        let mut learned = Learned::default();
-        // Private mode matches against the published filter: fetch it once, before the
-        // first evaluation (later runs keep it current with `sync_filter`).
-        if matches!(self.mode, Mode::Private(_)) && !plan.have_filter && !plan.pending.is_empty() {
-            let (state, _) = self.fetch_filter(0, None, &mut learned.bytes_received)?;
-            learned.fetched_filter = Some(state);
-        }
-        let outcome = self.evaluate(&plan.pending, &mut learned);
-        let matched = self.commit(&kit, &book, &plan, &mut learned)?;
-        outcome?;
-        let mut ids: BTreeSet<String> = BTreeSet::new();
-        for (identifier, contact_ids) in &book {
-            if matched.get(&plan.key.lookup(identifier)) == Some(&true) {
-                ids.extend(contact_ids.iter().cloned());
+    pub fn discover(&self, contacts: Vec<Contact>) -> Result<DiscoveryResult, PrivacyError> {
+        guarded(|| {
+            validate(&contacts)?;
+            let engine = self.engine()?;
+            let _run = lock(&self.running);
+            let (book, skipped) = self.address_book(&contacts);
+            let plan = self.plan(&engine, &book)?;
+            let mut learned = Learned::default();
+            // Private mode matches against the published filter: fetch it once, before the
+            // first evaluation (later runs keep it current with `sync_filter`).
+            if matches!(self.mode, Mode::Private(_))
+                && !plan.have_filter
+                && !plan.pending.is_empty()
+            {
+                let (state, _) = self.fetch_filter(0, None, &mut learned.bytes_received)?;
+                learned.fetched_filter = Some(state);
             }
-        }
-        Ok(DiscoveryResult {
-            matched: ids.into_iter().collect(),
-            contacts: contacts.len() as u32,
-            identifiers: book.len() as u32,
-            skipped,
-            evaluated: learned.answered.len() as u32,
-            cached: plan.cached.len() as u32,
-            padding: learned.padding,
-            requests: learned.requests,
-            bytes_sent: learned.bytes_sent,
-            bytes_received: learned.bytes_received,
+            let outcome = self.evaluate(&plan.pending, &mut learned);
+            let matched = self.commit(&engine, &book, &plan, &mut learned)?;
+            outcome?;
+            let mut ids: BTreeSet<String> = BTreeSet::new();
+            for (identifier, contact_ids) in &book {
+                if matched.get(&plan.key.lookup(identifier)) == Some(&true) {
+                    ids.extend(contact_ids.iter().cloned());
+                }
+            }
+            Ok(DiscoveryResult {
+                matched: ids.into_iter().collect(),
+                contacts: contacts.len() as u32,
+                identifiers: book.len() as u32,
+                skipped,
+                evaluated: learned.answered.len() as u32,
+                cached: plan.cached.len() as u32,
+                padding: learned.padding,
+                requests: learned.requests,
+                bytes_sent: learned.bytes_sent,
+                bytes_received: learned.bytes_received,
+            })
         })
     }
 
     /// Brings the filter up to date (a delta when the server has one) and reports which
     /// cached contacts joined or left, with no evaluation request. Private mode only.
-    pub fn sync_filter(&self) -> Result<FilterUpdate> {
-        if let Mode::Hashed(_) = self.mode {
-            return Err(PrivacyError::invalid_argument(
-                "mode",
-                "hashed mode has no filter; run discover again to refresh",
-            ));
-        }
-        let kit = self.kit()?;
-        let _run = lock(&self.running);
-        let since = kit.exclusive(|core, _| {
-            require_permitted(&kit, true)?;
-            let tx = core.store.begin()?;
-            cache::bind_to(&tx, self.mode.name(), &self.mode.key_id())?;
-            tx.commit()?;
-            let version = cache::state(core.store.conn())?.and_then(|s| s.filter_version);
-            drop(self.load_filter(core.store.conn(), version)?);
-            Ok(version)
-        })?;
-        let mut bytes_received = 0;
-        let since = since.unwrap_or(0);
-        let current = lock(&self.filter).clone().filter(|_| since > 0);
-        let (next, full) = self.fetch_filter(since, current.as_ref(), &mut bytes_received)?;
-        kit.exclusive(|core, now| {
-            require_permitted(&kit, false)?;
-            let (vault_key_id, derived) =
-                kit.vault_keys
-                    .derived_key(&core.store, now, CACHE_KEY_LABEL)?;
-            let key = CacheKey::new(vault_key_id, derived);
-            let tx = core.store.begin()?;
-            cache::bind_to(&tx, self.mode.name(), &self.mode.key_id())?;
-            let mut joined = BTreeSet::new();
-            let mut left = BTreeSet::new();
-            for row in cache::rows(&tx)? {
-                let Some(entry) = key.open(&row.lookup, row.key_id, &row.sealed) else {
-                    continue;
-                };
-                let now_matched = next.contains(entry.filter_key);
-                if now_matched != row.matched {
-                    cache::set_matched(&tx, &row.lookup, now_matched)?;
-                    let target = if now_matched { &mut joined } else { &mut left };
-                    target.extend(entry.contact_ids);
-                }
+    pub fn sync_filter(&self) -> Result<FilterUpdate, PrivacyError> {
+        guarded(|| {
+            if let Mode::Hashed(_) = self.mode {
+                return Err(Error::invalid_argument(
+                    "mode",
+                    "hashed mode has no filter; run discover again to refresh",
+                ));
             }
-            cache::save_filter(&tx, next.version, &next.encode(), now)?;
-            tx.commit()?;
-            let version = next.version;
-            *lock(&self.filter) = Some(next);
-            // A contact with two identifiers, one joining and one leaving, still matches.
-            let left: Vec<String> = left.difference(&joined).cloned().collect();
-            Ok(FilterUpdate {
-                joined: joined.into_iter().collect(),
-                left,
-                version,
-                full,
-                bytes_received,
+            let engine = self.engine()?;
+            let _run = lock(&self.running);
+            let since = engine.exclusive(|locked| {
+                require_permitted(locked, true)?;
+                let core = &locked.state;
+                let tx = core.store.begin()?;
+                cache::bind_to(&tx, self.mode.name(), &self.mode.key_id())?;
+                tx.commit()?;
+                let version = cache::state(core.store.conn())?.and_then(|s| s.filter_version);
+                drop(self.load_filter(core.store.conn(), version)?);
+                Ok(version)
+            })?;
+            let mut bytes_received = 0;
+            let since = since.unwrap_or(0);
+            let current = lock(&self.filter).clone().filter(|_| since > 0);
+            let (next, full) = self.fetch_filter(since, current.as_ref(), &mut bytes_received)?;
+            engine.exclusive(|locked| {
+                require_permitted(locked, false)?;
+                let (core, now) = (&locked.state, locked.now_ms);
+                let (vault_key_id, derived) =
+                    locked.keys.derived_key(&core.store, now, CACHE_KEY_LABEL)?;
+                let key = CacheKey::new(vault_key_id, derived);
+                let tx = core.store.begin()?;
+                cache::bind_to(&tx, self.mode.name(), &self.mode.key_id())?;
+                let mut joined = BTreeSet::new();
+                let mut left = BTreeSet::new();
+                for row in cache::rows(&tx)? {
+                    let Some(entry) = key.open(&row.lookup, row.key_id, &row.sealed) else {
+                        continue;
+                    };
+                    let now_matched = next.contains(entry.filter_key);
+                    if now_matched != row.matched {
+                        cache::set_matched(&tx, &row.lookup, now_matched)?;
+                        let target = if now_matched { &mut joined } else { &mut left };
+                        target.extend(entry.contact_ids);
+                    }
+                }
+                cache::save_filter(&tx, next.version, &next.encode(), now)?;
+                tx.commit()?;
+                let version = next.version;
+                *lock(&self.filter) = Some(next);
+                // A contact with two identifiers, one joining and one leaving, still matches.
+                let left: Vec<String> = left.difference(&joined).cloned().collect();
+                Ok(FilterUpdate {
+                    joined: joined.into_iter().collect(),
+                    left,
+                    version,
+                    full,
+                    bytes_received,
+                })
             })
         })
     }
 
     /// Counts and times of what discovery keeps (no identifiers): for settings screens and
     /// the data export.
-    pub fn summary(&self) -> Result<DiscoverySummary> {
-        self.kit()?.exclusive(|core, _| summary(core.store.conn()))
+    pub fn summary(&self) -> Result<DiscoverySummary, PrivacyError> {
+        guarded(|| {
+            self.engine()?
+                .exclusive(|locked| cache::summary(locked.state.store.conn()))
+        })
     }
 
     /// Drops cached answers not refreshed by the server since `cutoff_ms` (milliseconds
     /// since the Unix epoch), for a retention period; the next `discover` evaluates those
     /// identifiers again (in hashed mode, the only way to notice that a cached contact
     /// joined). Returns how many were dropped.
-    pub fn purge_cache_older_than(&self, cutoff_ms: i64) -> Result<u64> {
-        let kit = self.kit()?;
-        let _run = lock(&self.running);
-        kit.exclusive(|core, _| {
-            let tx = core.store.begin()?;
-            let purged = purge_older_than(&tx, cutoff_ms)?;
-            tx.commit()?;
-            Ok(purged)
+    pub fn purge_cache_older_than(&self, cutoff_ms: i64) -> Result<u64, PrivacyError> {
+        guarded(|| {
+            let engine = self.engine()?;
+            let _run = lock(&self.running);
+            engine.exclusive(|locked| {
+                let tx = locked.state.store.begin()?;
+                let purged = cache::purge_older_than(&tx, cutoff_ms)?;
+                tx.commit()?;
+                Ok(purged)
+            })
         })
     }
 
     /// Deletes the discovery cache and the stored filter. Returns the rows deleted. The next
     /// discovery evaluates every identifier again (and counts against the server budget).
-    pub fn erase_cache(&self) -> Result<u64> {
-        let kit = self.kit()?;
-        let _run = lock(&self.running);
-        kit.exclusive(|core, _| {
-            let tx = core.store.begin()?;
-            let deleted = erase(&tx)?;
-            tx.commit()?;
-            *lock(&self.filter) = None;
-            Ok(deleted)
+    pub fn erase_cache(&self) -> Result<u64, PrivacyError> {
+        guarded(|| {
+            let engine = self.engine()?;
+            let _run = lock(&self.running);
+            engine.exclusive(|locked| {
+                let tx = locked.state.store.begin()?;
+                let deleted = cache::erase(&tx)?;
+                tx.commit()?;
+                *lock(&self.filter) = None;
+                Ok(deleted)
+            })
         })
     }
 }
 
 fn validate(contacts: &[Contact]) -> Result<()> {
     if contacts.len() > MAX_CONTACTS {
-        return Err(PrivacyError::invalid_argument(
+        return Err(Error::invalid_argument(
             "contacts",
             format!("at most {MAX_CONTACTS} contacts per call"),
         ));
     }
     for contact in contacts {
         if contact.id.is_empty() || contact.id.len() > MAX_FIELD_BYTES {
-            return Err(PrivacyError::invalid_argument(
+            return Err(Error::invalid_argument(
                 "contacts.id",
                 format!("must be 1 to {MAX_FIELD_BYTES} bytes"),
             ));
@@ -799,7 +798,7 @@ fn validate(contacts: &[Contact]) -> Result<()> {
             .chain(&contact.emails)
             .any(|e| e.len() > MAX_FIELD_BYTES);
         if entries > MAX_ENTRIES_PER_CONTACT || too_long {
-            return Err(PrivacyError::invalid_argument(
+            return Err(Error::invalid_argument(
                 "contacts",
                 format!(
                     "at most {MAX_ENTRIES_PER_CONTACT} phones and emails per contact, each at most {MAX_FIELD_BYTES} bytes"
@@ -808,29 +807,6 @@ fn validate(contacts: &[Contact]) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// Deletes all discovery data (cache, stored filter, state naming the server key) in the
-/// caller's transaction; returns the rows deleted. For "erase everything" and "erase the
-/// discovery cache" rights.
-pub(crate) fn erase(conn: &Connection) -> Result<u64> {
-    cache::erase(conn)
-}
-
-/// Deletes cache entries not refreshed since `cutoff_ms` (retention); returns how many.
-pub(crate) fn purge_older_than(conn: &Connection, cutoff_ms: i64) -> Result<u64> {
-    cache::purge_older_than(conn, cutoff_ms)
-}
-
-/// The data export's view of discovery: counts and times, never identifiers.
-pub(crate) fn summary(conn: &Connection) -> Result<DiscoverySummary> {
-    cache::summary(conn)
-}
-
-/// Whether a consent change ends discovery's use of contacts (withdrawn, denied or objected
-/// to), so its cache must go in the same transaction as the ledger entry.
-pub(crate) fn withdrawn_by(core: &Core, entry: &LedgerEntry, hash: [u8; 32]) -> bool {
-    crate::vault::use_ended_by(core, entry, hash, DISCOVERY_CATEGORY, DISCOVERY_PURPOSE)
 }
 
 /// Entry points for `benches/discovery.rs`: the client's crypto and the filter without the

@@ -32,7 +32,7 @@ use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use super::phone;
-use crate::error::{PrivacyError, Result};
+use crate::error::{Error, Result};
 
 /// Prefix of a phone identifier in [`Normalized::identifiers`]: `tel:+79123456789` (RFC 3966).
 pub(crate) const PHONE_PREFIX: &str = "tel:";
@@ -58,7 +58,7 @@ pub(crate) struct Region(phone::Region);
 /// "GB"), "001" (libphonenumber's non-geographic entity) and unassigned pairs like "XX".
 pub(crate) fn parse_region(code: &str) -> Result<Region> {
     phone::region(code).map(Region).ok_or_else(|| {
-        PrivacyError::invalid_argument(
+        Error::invalid_argument(
             "region",
             "expected an ISO 3166-1 alpha-2 region code with a phone numbering plan, such as \"RU\"",
         )
@@ -247,7 +247,7 @@ mod tests {
             "", "R", "RUS", "XX", "ZZ", "UK", "001", "1A", "R1", " RU", "РУ",
         ] {
             match parse_region(code) {
-                Err(PrivacyError::InvalidArgument { field, .. }) => assert_eq!(field, "region"),
+                Err(Error::InvalidArgument { field, .. }) => assert_eq!(field, "region"),
                 other => panic!("{code:?} gave {other:?}"),
             }
         }

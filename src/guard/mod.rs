@@ -5,88 +5,22 @@
 //! and one array read, no SQL and no allocation.
 
 pub(crate) mod access_log;
-mod data_use;
 pub(crate) mod report;
-
-pub use data_use::DataUse;
 
 use std::sync::atomic::{AtomicI32, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use access_log::{AccessCount, AccessLog, Spill};
 
-use crate::age::{AgeGroup, Assessment};
-use crate::consent::{ConsentBook, ConsentChoice, ConsentSource, Recorded};
-use crate::permissions::{LocationAccuracy, OsPermission, PermissionState, PermissionStatus};
-use crate::policy::{LegalBasis, Policy};
+use crate::age::{self, AgeGroup, Assessment};
+use crate::consent::{
+    ConsentAction, ConsentBook, ConsentChoice, ConsentSource, LedgerEntry, Recorded,
+};
+use crate::decision::{Decision, DecisionReason, LegalBasis};
+use crate::permissions::{LocationAccuracy, PermissionState, PermissionStatus};
+use crate::policy::Policy;
+use crate::state::State;
 use crate::time::{local_day, Clock};
-
-/// Why the guard decided as it did; each case is one a UI can explain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum DecisionReason {
-    /// Allowed on this legal basis.
-    Permitted { basis: LegalBasis },
-    /// Allowed, but the OS gives access to part of the data only (limited contacts).
-    PermittedWithLimitedAccess { basis: LegalBasis },
-    /// The policy does not declare this category, this purpose or this pair.
-    NotDeclaredInPolicy,
-    /// The user has not accepted the policy, or accepted a version whose terms for this use
-    /// have since changed materially.
-    PolicyNotAccepted,
-    /// The user is younger than the policy's minimum age: only the service itself runs.
-    BelowMinimumAge,
-    /// The user restricted all non-essential processing.
-    RestrictedByUser,
-    /// The user objected to this legitimate-interest use (switched it off).
-    ObjectedByUser,
-    /// Advertising and profiling are never allowed for minors (nor, under the protective
-    /// defaults, for a user whose age was never declared).
-    NotAllowedForMinors,
-    /// The user is below the age of digital consent (or their age is unknown): this use
-    /// needs a guardian's consent.
-    NeedsGuardianConsent,
-    /// This use needs consent and the user was never asked.
-    NeedsConsent,
-    /// The user consented under terms that have since changed materially: ask again
-    /// (`pending_reconsent` says what changed).
-    ReconsentNeeded,
-    /// The user said no when asked.
-    ConsentDenied,
-    /// The user gave consent and took it back.
-    ConsentWithdrawn,
-    /// The OS permission was never requested: ask for it.
-    OsPermissionNotRequested { permission: OsPermission },
-    /// The OS permission is denied and may still be requested.
-    OsPermissionDenied { permission: OsPermission },
-    /// The OS permission is denied and only the system Settings app can change it.
-    BlockedInSettings { permission: OsPermission },
-    /// Parental controls or device management forbid the OS permission.
-    OsPermissionRestricted { permission: OsPermission },
-    /// This use needs precise location and the OS granted approximate location only.
-    ApproximateLocationOnly,
-    /// Everything allows the advertising identifier, but the OS gave none (or a zeroed one).
-    AdvertisingIdUnavailable,
-    /// The `PrivacyKit` was closed.
-    Closed,
-    /// PrivacyKit failed inside; it refuses rather than guess.
-    InternalError,
-}
-
-/// The guard's answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
-pub struct Decision {
-    pub allowed: bool,
-    pub reason: DecisionReason,
-}
-
-impl Decision {
-    const fn deny(reason: DecisionReason) -> Self {
-        Decision {
-            allowed: false,
-            reason,
-        }
-    }
-}
 
 /// The purpose of providing the service itself: the one purpose the age rules never stop.
 pub(crate) const SERVICE_PURPOSE: &str = "service";
@@ -202,6 +136,48 @@ pub(crate) fn decide(
             Permitted { basis }
         },
     }
+}
+
+/// Whether, after `entry`, the guard would refuse `category` for `purpose` because the user
+/// withdrew, denied or objected: the test for deleting the data that serves that use in the
+/// ledger entry's transaction.
+pub(crate) fn use_ended_by(
+    state: &State,
+    entry: &LedgerEntry,
+    hash: [u8; 32],
+    category: &str,
+    purpose: &str,
+) -> bool {
+    // Only these actions can produce those reasons; the common grant costs nothing here.
+    let ending = matches!(
+        entry.action,
+        ConsentAction::Withdraw | ConsentAction::Deny | ConsentAction::Object
+    );
+    if !ending {
+        return false;
+    }
+    let policy = &state.policy;
+    let (Some(c), Some(p)) = (
+        policy.category_position(category),
+        policy.purpose_position(purpose),
+    ) else {
+        return false;
+    };
+    let mut after: ConsentBook = state.consent.clone();
+    after.apply(entry, hash);
+    let decision = decide(
+        policy,
+        policy.pair_index(c, p),
+        &after,
+        &state.permission_states(),
+        &state.age,
+    );
+    matches!(
+        decision.reason,
+        DecisionReason::ConsentWithdrawn
+            | DecisionReason::ConsentDenied
+            | DecisionReason::ObjectedByUser
+    )
 }
 
 /// What `check` reads: the policy's indexes, one decision per pair, and the use counters.
@@ -337,6 +313,25 @@ impl Guard {
         });
         self.expires_on_day
             .store(age.next_change_day.unwrap_or(i64::MAX), Ordering::Relaxed);
+    }
+
+    /// Builds the table from `state`, with the age rules as of today.
+    pub fn rebuild(&self, state: &mut State) {
+        state.age = age::assess(state.consent.declared(), &state.policy.info, self.today());
+        self.install(
+            &state.policy,
+            &state.consent,
+            &state.permission_states(),
+            &state.age,
+        );
+    }
+
+    /// Rebuilds the table from `state` if a birthday made it out of date. The caller holds
+    /// `state`: this never takes the store lock.
+    pub fn refresh(&self, state: &mut State) {
+        if self.expired() {
+            self.rebuild(state);
+        }
     }
 
     /// Removes the table: every later `check` answers `Closed`.

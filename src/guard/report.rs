@@ -4,6 +4,8 @@ use rusqlite::{params, Connection};
 
 use super::access_log::AccessCount;
 use crate::error::Result;
+use crate::holders::{Cutoff, DataHolder, Erased, PersonalData, Purged};
+use crate::keys::KeyProvider;
 use crate::time::format_day;
 
 /// Allowed uses of one (category, purpose) on one local day.
@@ -43,4 +45,37 @@ pub(crate) fn load(conn: &Connection, from: i64, to: i64) -> Result<Vec<AccessRe
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The access report as personal data, kept per local day.
+pub(crate) struct AccessReportHolder;
+
+impl DataHolder for AccessReportHolder {
+    fn data(&self) -> PersonalData {
+        PersonalData::AccessReport
+    }
+
+    fn erase(&self, conn: &Connection, _now_ms: i64) -> Result<Erased> {
+        Ok(Erased {
+            records: conn.execute("DELETE FROM access_count", [])? as u64,
+            keys_destroyed: false,
+        })
+    }
+
+    /// Allowed uses per day (the access report).
+    fn retention_id(&self) -> Option<&'static str> {
+        Some("access_log")
+    }
+
+    fn purge(
+        &self,
+        conn: &Connection,
+        cutoff: Cutoff,
+        _keys: Option<&dyn KeyProvider>,
+    ) -> Result<Purged> {
+        let deleted = conn
+            .prepare_cached("DELETE FROM access_count WHERE day < ?1")?
+            .execute([cutoff.first_kept_day])?;
+        Ok(Purged::Records(deleted as u64))
+    }
 }

@@ -6,7 +6,9 @@ use super::{
     LocationAccuracy, OsPermission, PermissionEvent, PermissionEventKind, PermissionStatus,
     PermissionTracker,
 };
-use crate::error::{PrivacyError, Result};
+use crate::error::{Error, Result};
+use crate::holders::{Cutoff, DataHolder, Erased, PersonalData, Purged};
+use crate::keys::KeyProvider;
 
 pub(crate) fn append(conn: &Connection, event: &PermissionEvent) -> Result<()> {
     conn.execute(
@@ -42,8 +44,8 @@ pub(crate) fn load(conn: &Connection, only: Option<OsPermission>) -> Result<Vec<
     })?;
     rows.map(|row| {
         let (time_ms, permission, kind, status, accuracy, os_shows_rationale) = row?;
-        let corrupt = || PrivacyError::CorruptDatabase {
-            reason: "a permission history row holds a value PrivacyKit never writes".into(),
+        let corrupt = || Error::CorruptDatabase {
+            reason: "a permission history row holds a value PrivacyKit never writes",
         };
         Ok(PermissionEvent {
             time_ms,
@@ -86,8 +88,8 @@ fn load_baselines(conn: &Connection) -> Result<[PermissionTracker; OsPermission:
     })?;
     for row in rows {
         let (permission, status, accuracy, denials) = row?;
-        let corrupt = || PrivacyError::CorruptDatabase {
-            reason: "a permission baseline row holds a value PrivacyKit never writes".into(),
+        let corrupt = || Error::CorruptDatabase {
+            reason: "a permission baseline row holds a value PrivacyKit never writes",
         };
         let permission = OsPermission::from_str(&permission).ok_or_else(corrupt)?;
         trackers[permission.position()] = PermissionTracker {
@@ -137,4 +139,36 @@ pub(crate) fn fold_older_than(conn: &Connection, cutoff_ms: i64) -> Result<u64> 
         [cutoff_ms],
     )?;
     Ok(deleted as u64)
+}
+
+/// The permission history as personal data. Erasing or expiring it keeps each permission's
+/// current state (folded into the baselines): it is what the OS says now, and the app needs
+/// it to ask correctly; the history of how it got there goes.
+pub(crate) struct HistoryHolder;
+
+impl DataHolder for HistoryHolder {
+    fn data(&self) -> PersonalData {
+        PersonalData::PermissionHistory
+    }
+
+    fn erase(&self, conn: &Connection, now_ms: i64) -> Result<Erased> {
+        Ok(Erased {
+            records: fold_older_than(conn, now_ms.saturating_add(1))?,
+            keys_destroyed: false,
+        })
+    }
+
+    /// OS permission observations and request results (the current state is kept).
+    fn retention_id(&self) -> Option<&'static str> {
+        Some("permission_history")
+    }
+
+    fn purge(
+        &self,
+        conn: &Connection,
+        cutoff: Cutoff,
+        _keys: Option<&dyn KeyProvider>,
+    ) -> Result<Purged> {
+        fold_older_than(conn, cutoff.ms).map(Purged::Records)
+    }
 }

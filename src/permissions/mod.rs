@@ -7,6 +7,9 @@
 
 pub(crate) mod db;
 
+use rusqlite::Connection;
+
+use crate::error::{Error, Result};
 use crate::store::stored_as_text;
 
 /// The app's platform; the rules for asking again differ.
@@ -195,6 +198,50 @@ impl PermissionTracker {
             should_show_rationale,
         }
     }
+}
+
+/// An accuracy is reported only for location, and only while access is granted.
+pub(crate) fn check_accuracy(
+    permission: OsPermission,
+    status: PermissionStatus,
+    accuracy: Option<LocationAccuracy>,
+) -> Result<()> {
+    if accuracy.is_some() && permission != OsPermission::Location {
+        return Err(Error::invalid_argument(
+            "accuracy",
+            "applies to the location permission only",
+        ));
+    }
+    if accuracy.is_some()
+        && !matches!(
+            status,
+            PermissionStatus::Granted | PermissionStatus::Limited
+        )
+    {
+        return Err(Error::invalid_argument(
+            "accuracy",
+            "applies only when location access is granted",
+        ));
+    }
+    Ok(())
+}
+
+/// Writes `event` in the caller's transaction unless it is an observation that changes
+/// nothing PrivacyKit knew; returns the tracker after it, or `None` when nothing was written.
+pub(crate) fn stage(
+    tracker: &PermissionTracker,
+    platform: Platform,
+    conn: &Connection,
+    event: &PermissionEvent,
+) -> Result<Option<PermissionTracker>> {
+    let mut next = *tracker;
+    next.apply(event);
+    let unchanged = next.state(platform) == tracker.state(platform);
+    if event.kind == PermissionEventKind::Observed && unchanged {
+        return Ok(None);
+    }
+    db::append(conn, event)?;
+    Ok(Some(next))
 }
 
 stored_as_text!(OsPermission {

@@ -5,7 +5,8 @@
 //! behind another OS permission, another controller. Wording (descriptions, dates), removed
 //! recipients and removed processing are not: agreeing to more covers agreeing to less.
 
-use super::{LegalBasis, Policy, PolicyInfo, Processing};
+use super::{Policy, PolicyInfo, Processing};
+use crate::decision::LegalBasis;
 use crate::permissions::LocationAccuracy;
 
 /// One way a (category, purpose) pair's terms grew since the user agreed to them.

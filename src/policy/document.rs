@@ -6,10 +6,11 @@ use std::collections::HashSet;
 use serde::Deserialize;
 
 use super::{
-    Category, LegalBasis, Policy, PolicyInfo, Processing, Purpose, Recipient, RecipientKind,
-    RetentionRule, UnknownAgeRule, BUILT_IN_CATEGORIES, BUILT_IN_PURPOSES,
+    Category, Policy, PolicyInfo, Processing, Purpose, Recipient, RecipientKind, RetentionRule,
+    UnknownAgeRule, BUILT_IN_CATEGORIES, BUILT_IN_PURPOSES,
 };
-use crate::error::{PrivacyError, Result};
+use crate::decision::LegalBasis;
+use crate::error::{Error, Result};
 use crate::permissions::{LocationAccuracy, OsPermission};
 use crate::time::parse_day;
 
@@ -130,8 +131,8 @@ struct RecipientEntry {
     description: Option<String>,
 }
 
-fn invalid(field: impl Into<String>, reason: impl Into<String>) -> PrivacyError {
-    PrivacyError::InvalidPolicy {
+fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Error {
+    Error::InvalidPolicy {
         field: field.into(),
         reason: reason.into(),
     }
@@ -484,7 +485,7 @@ mod tests {
 
     fn error_for(doc: serde_json::Value) -> (String, String) {
         match parse_policy(&doc.to_string()) {
-            Err(PrivacyError::InvalidPolicy { field, reason }) => (field, reason),
+            Err(Error::InvalidPolicy { field, reason }) => (field, reason),
             other => panic!("expected InvalidPolicy, got {other:?}"),
         }
     }
@@ -595,7 +596,7 @@ mod tests {
     #[test]
     fn malformed_json_reports_a_position_without_quoting_the_text() {
         let (field, reason) = match parse_policy("{\"policy_id\": \"+79123456789\" ,,}") {
-            Err(PrivacyError::InvalidPolicy { field, reason }) => (field, reason),
+            Err(Error::InvalidPolicy { field, reason }) => (field, reason),
             other => panic!("{other:?}"),
         };
         assert_eq!(field, "$");
@@ -608,7 +609,7 @@ mod tests {
         let huge = " ".repeat(MAX_DOCUMENT_BYTES + 1);
         assert!(matches!(
             parse_policy(&huge),
-            Err(PrivacyError::InvalidPolicy { .. })
+            Err(Error::InvalidPolicy { .. })
         ));
     }
 }

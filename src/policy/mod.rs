@@ -7,6 +7,7 @@ mod document;
 
 use std::collections::HashMap;
 
+use crate::decision::LegalBasis;
 use crate::permissions::{LocationAccuracy, OsPermission};
 
 pub(crate) use changes::terms_changes;
@@ -40,43 +41,6 @@ pub const BUILT_IN_PURPOSES: [&str; 8] = [
     "fraud_prevention",
     "legal_compliance",
 ];
-
-/// Why processing is lawful (GDPR art. 6(1)); it decides what the guard asks of the user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize, uniffi::Enum)]
-#[serde(rename_all = "snake_case")]
-pub enum LegalBasis {
-    /// Needs an explicit grant; never on by default.
-    Consent,
-    /// Needed to provide the service the user asked for.
-    Contract,
-    /// Required by law.
-    LegalObligation,
-    /// Allowed until the user objects.
-    LegitimateInterest,
-    /// Protects someone's life.
-    VitalInterest,
-    /// A task in the public interest.
-    PublicTask,
-}
-
-impl LegalBasis {
-    /// Processing that a user's restriction does not stop: the service itself, the law,
-    /// someone's life.
-    pub(crate) fn is_essential(self) -> bool {
-        matches!(
-            self,
-            LegalBasis::Contract | LegalBasis::LegalObligation | LegalBasis::VitalInterest
-        )
-    }
-
-    /// Processing that runs even before the user accepted the policy.
-    pub(crate) fn needs_no_acceptance(self) -> bool {
-        matches!(
-            self,
-            LegalBasis::LegalObligation | LegalBasis::VitalInterest
-        )
-    }
-}
 
 /// How the guard treats a user whose age was never declared.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Deserialize, uniffi::Enum)]

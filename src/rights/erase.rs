@@ -8,27 +8,9 @@
 
 use rusqlite::Connection;
 
-use crate::consent::{self, compaction};
+use crate::consent::compaction;
 use crate::error::Result;
-use crate::permissions;
-use crate::vault;
-
-/// A kind of personal data PrivacyKit keeps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum PersonalData {
-    /// The consent ledger, with the user's declared facts and any compacted summary.
-    ConsentLedger,
-    /// The history of OS permission observations and request results.
-    PermissionHistory,
-    /// Allowed uses per day.
-    AccessReport,
-    /// Linked accounts, their tokens and the vault key.
-    LinkedAccounts,
-    /// The per-install pseudonymous identifier.
-    InstallId,
-    /// Contact discovery's encrypted cache and its filter state.
-    DiscoveryCache,
-}
+use crate::holders::{holder_of, Erased, PersonalData, HOLDERS};
 
 /// What an erasure deleted: the kinds of data, how many records of each, and when.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -54,43 +36,9 @@ const KEPT_META: [&str; 3] = [
     compaction::SEAL_KEY_META,
 ];
 
-fn count(conn: &Connection, table: &str) -> Result<u64> {
-    Ok(
-        conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| {
-            r.get::<_, i64>(0)
-        })? as u64,
-    )
-}
-
-/// Deletes one kind of data in the caller's transaction; returns the records deleted and
-/// whether key material went with them.
-pub(crate) fn erase(conn: &Connection, data: PersonalData, now_ms: i64) -> Result<(u64, bool)> {
-    Ok(match data {
-        PersonalData::ConsentLedger => {
-            let rows = consent::db::delete_rows(conn, None)?;
-            let summaries = conn.execute("DELETE FROM ledger_summary", [])? as u64;
-            conn.execute("DELETE FROM meta WHERE key = 'ledger_head'", [])?;
-            (rows + summaries, false)
-        }
-        PersonalData::PermissionHistory => {
-            // The current state stays (folded into the baselines): it is what the OS says
-            // now, and the app needs it to ask correctly; the history of how it got there goes.
-            (
-                permissions::db::fold_older_than(conn, now_ms.saturating_add(1))?,
-                false,
-            )
-        }
-        PersonalData::AccessReport => (conn.execute("DELETE FROM access_count", [])? as u64, false),
-        PersonalData::LinkedAccounts => {
-            let records = count(conn, "vault_account")?;
-            (records, vault::shred(conn)?)
-        }
-        PersonalData::DiscoveryCache => (crate::discovery::erase(conn)?, false),
-        PersonalData::InstallId => (
-            conn.execute("DELETE FROM meta WHERE key = ?1", [crate::sdk::INSTALL_ID])? as u64,
-            false,
-        ),
-    })
+/// Deletes one kind of data in the caller's transaction.
+pub(crate) fn erase(conn: &Connection, data: PersonalData, now_ms: i64) -> Result<Erased> {
+    holder_of(data).erase(conn, now_ms)
 }
 
 /// Deletes everything PrivacyKit keeps about the user in the caller's transaction, leaving
@@ -102,17 +50,13 @@ pub(crate) fn erase_all(
 ) -> Result<(Vec<ErasedData>, bool)> {
     let mut erased = Vec::new();
     let mut keys_destroyed = false;
-    for data in [
-        PersonalData::ConsentLedger,
-        PersonalData::PermissionHistory,
-        PersonalData::AccessReport,
-        PersonalData::LinkedAccounts,
-        PersonalData::DiscoveryCache,
-        PersonalData::InstallId,
-    ] {
-        let (records, keys) = erase(conn, data, now_ms)?;
-        keys_destroyed |= keys;
-        erased.push(ErasedData { data, records });
+    for holder in HOLDERS {
+        let done = holder.erase(conn, now_ms)?;
+        keys_destroyed |= done.keys_destroyed;
+        erased.push(ErasedData {
+            data: holder.data(),
+            records: done.records,
+        });
     }
     // A full erasure also forgets the current permission states and every other value.
     conn.execute("DELETE FROM permission_baseline", [])?;

@@ -9,13 +9,15 @@ use serde::Serialize;
 use crate::age::{self, AgeGroup, UserFacts};
 use crate::consent::compaction::Summary;
 use crate::consent::{self, ConsentAction, ConsentSource, LedgerEntry};
-use crate::error::Result;
+use crate::decision::DecisionReason;
+use crate::decision::LegalBasis;
+use crate::error::{Error, Result};
+use crate::guard::decide;
 use crate::guard::report;
-use crate::guard::{decide, DecisionReason};
+use crate::install_id;
 use crate::permissions;
-use crate::policy::{LegalBasis, Policy};
-use crate::sdk::Core;
-use crate::store::meta;
+use crate::policy::Policy;
+use crate::state::State;
 use crate::vault;
 
 pub(crate) const EXPORT_FORMAT: &str = "privacykit-export";
@@ -36,7 +38,7 @@ struct Export<'a> {
     permissions: Vec<PermissionOut>,
     consent_receipts: Vec<Receipt<'a>>,
     consent_compaction: Option<Compaction>,
-    linked_accounts: Vec<vault::ExportedAccount>,
+    linked_accounts: Vec<vault::db::ExportedAccount>,
     discovery: crate::discovery::DiscoverySummary,
     access_report: Vec<report::AccessReportRow>,
     advertising: Advertising,
@@ -220,12 +222,7 @@ fn bases(policy: &Policy, purpose: Option<&str>, category: Option<&str>) -> Vec<
 }
 
 /// Builds the export document as of `now_ms` (`today` is the local day).
-pub(crate) fn export(
-    core: &Core,
-    now_ms: i64,
-    today: i64,
-    advertising_id_reported: bool,
-) -> Result<String> {
+pub(crate) fn export(core: &State, now_ms: i64, today: i64) -> Result<String> {
     let conn = core.store.conn();
     let policy = &core.policy;
     let info = &policy.info;
@@ -313,8 +310,11 @@ pub(crate) fn export(
             version: info.version,
             accepted_version: state.accepted_policy_version,
         },
-        install_id: meta::get(conn, crate::sdk::INSTALL_ID)?
-            .and_then(|bytes| String::from_utf8(bytes).ok()),
+        // An unreadable id is left out rather than failing the whole export.
+        install_id: match install_id::stored(conn) {
+            Err(Error::CorruptRecord) => None,
+            other => other?,
+        },
         user_facts: declared.map(|d| &d.facts),
         age: Age {
             group: group_str(age.group),
@@ -357,14 +357,14 @@ pub(crate) fn export(
             through_timestamp_ms: s.through_time_ms,
             compacted_at_ms: s.compacted_at_ms,
         }),
-        linked_accounts: vault::exported_accounts(conn)?,
-        discovery: crate::discovery::summary(conn)?,
+        linked_accounts: vault::db::exported_accounts(conn)?,
+        discovery: crate::discovery::cache::summary(conn)?,
         access_report: report::load(conn, i64::MIN, i64::MAX)?,
         advertising: Advertising {
-            advertising_id_reported,
+            advertising_id_reported: core.advertising_id.is_some(),
         },
     };
-    serde_json::to_string_pretty(&document).map_err(|_| crate::error::PrivacyError::Internal {
-        reason: "the export could not be written as JSON".into(),
+    serde_json::to_string_pretty(&document).map_err(|_| Error::Internal {
+        reason: "the export could not be written as JSON",
     })
 }

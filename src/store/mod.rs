@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
-use crate::error::{PrivacyError, Result};
+use crate::error::{Error, Result};
 
 /// "PKIT": marks the file as PrivacyKit's in SQLite's header.
 const APPLICATION_ID: i32 = 0x504B_4954;
@@ -50,9 +50,7 @@ impl Store {
         if path.is_some() {
             let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
             if !mode.eq_ignore_ascii_case("wal") {
-                return Err(PrivacyError::Storage {
-                    reason: format!("SQLite refused WAL mode (kept {mode})"),
-                });
+                return Err(Error::WalRefused { kept: mode });
             }
         }
         // secure_delete overwrites deleted content, so a deleted token's ciphertext does not
@@ -106,7 +104,7 @@ impl FileClaim {
         let key = canonical(path);
         let mut open = OPEN_FILES.lock().unwrap_or_else(|e| e.into_inner());
         if open.contains(&key) {
-            return Err(PrivacyError::AlreadyOpen);
+            return Err(Error::AlreadyOpen);
         }
         open.push(key.clone());
         Ok(FileClaim(key))
@@ -145,10 +143,10 @@ fn identify(conn: &Connection) -> Result<u32> {
         })?;
     let blank = application_id == 0 && user_version == 0 && !has_tables;
     if application_id != APPLICATION_ID && !blank {
-        return Err(PrivacyError::ForeignDatabase);
+        return Err(Error::ForeignDatabase);
     }
     if user_version > SCHEMA_VERSION {
-        return Err(PrivacyError::SchemaTooNew {
+        return Err(Error::SchemaTooNew {
             found: user_version,
             supported: SCHEMA_VERSION,
         });

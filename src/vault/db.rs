@@ -2,7 +2,9 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::error::{PrivacyError, Result};
+use crate::error::{Error, Result};
+use crate::holders::{Cutoff, DataHolder, Erased, PersonalData, Purged};
+use crate::keys::KeyProvider;
 use crate::store::meta;
 
 /// The wrapped vault key as stored.
@@ -35,14 +37,15 @@ const LAST_KEY_ID: &str = "vault_last_key_id";
 /// Key ids are never reused, even after the vault was shredded, so neither a blob nor a
 /// platform key alias can ever be mistaken for a later key's.
 pub(crate) fn next_key_id(conn: &Connection) -> Result<u32> {
-    let last = match meta::get(conn, LAST_KEY_ID)? {
-        Some(bytes) => u32::from_be_bytes(bytes.as_slice().try_into().map_err(|_| {
-            PrivacyError::CorruptDatabase {
-                reason: "the last vault key id is unreadable".into(),
-            }
-        })?),
-        None => 0,
-    };
+    let last =
+        match meta::get(conn, LAST_KEY_ID)? {
+            Some(bytes) => u32::from_be_bytes(bytes.as_slice().try_into().map_err(|_| {
+                Error::CorruptDatabase {
+                    reason: "the last vault key id is unreadable",
+                }
+            })?),
+            None => 0,
+        };
     Ok(last + 1)
 }
 
@@ -151,8 +154,8 @@ pub(crate) fn accounts(conn: &Connection) -> Result<Vec<AccountRow>> {
 }
 
 pub(crate) fn put_account(conn: &Connection, row: &AccountRow) -> Result<()> {
-    let scopes = serde_json::to_string(&row.scopes).map_err(|_| PrivacyError::Internal {
-        reason: "scopes could not be encoded".into(),
+    let scopes = serde_json::to_string(&row.scopes).map_err(|_| Error::Internal {
+        reason: "scopes could not be encoded",
     })?;
     conn.prepare_cached(concat!(
         "INSERT OR REPLACE INTO vault_account (",
@@ -215,8 +218,8 @@ const UNUSED_KEYS: &str = "vault_unused_platform_keys";
 pub(crate) fn unused_platform_keys(conn: &Connection) -> Result<Vec<(u32, u32)>> {
     match meta::get(conn, UNUSED_KEYS)? {
         None => Ok(Vec::new()),
-        Some(bytes) => serde_json::from_slice(&bytes).map_err(|_| PrivacyError::CorruptDatabase {
-            reason: "the list of unused vault keys is unreadable".into(),
+        Some(bytes) => serde_json::from_slice(&bytes).map_err(|_| Error::CorruptDatabase {
+            reason: "the list of unused vault keys is unreadable",
         }),
     }
 }
@@ -266,4 +269,76 @@ pub(crate) fn delete_unused_since(conn: &Connection, cutoff_ms: i64) -> Result<u
          WHERE max(updated_at_ms, coalesce(last_used_ms, 0)) < ?1",
         [cutoff_ms],
     )? as u64)
+}
+
+/// Linked accounts as personal data: erased with their keys, expired when unused, and
+/// shredded when the user ends the use they serve.
+pub(crate) struct LinkedAccountsHolder;
+
+impl DataHolder for LinkedAccountsHolder {
+    fn data(&self) -> PersonalData {
+        PersonalData::LinkedAccounts
+    }
+
+    fn erase(&self, conn: &Connection, _now_ms: i64) -> Result<Erased> {
+        if !has_data(conn)? {
+            return Ok(Erased::default());
+        }
+        let records = shred(conn)?;
+        log::info!("vault shredded: {records} linked account(s) deleted");
+        Ok(Erased {
+            records: u64::from(records),
+            keys_destroyed: true,
+        })
+    }
+
+    /// Linked accounts whose tokens were neither read nor updated for this many days.
+    fn retention_id(&self) -> Option<&'static str> {
+        Some("linked_accounts")
+    }
+
+    fn purge(
+        &self,
+        conn: &Connection,
+        cutoff: Cutoff,
+        _keys: Option<&dyn KeyProvider>,
+    ) -> Result<Purged> {
+        delete_unused_since(conn, cutoff.ms).map(Purged::Records)
+    }
+
+    fn holds_secrets(&self) -> bool {
+        true
+    }
+
+    fn serves(&self) -> Option<(&'static str, &'static str)> {
+        Some((super::VAULT_CATEGORY, super::VAULT_PURPOSE))
+    }
+}
+
+/// A linked account as the data export shows it: metadata only. The account id is sealed
+/// under the vault key and tokens are secrets, so neither is exported.
+#[derive(serde::Serialize)]
+pub(crate) struct ExportedAccount {
+    provider: String,
+    scopes: Vec<String>,
+    expires_at_ms: Option<i64>,
+    linked_at_ms: i64,
+    updated_at_ms: i64,
+    last_used_ms: Option<i64>,
+}
+
+pub(crate) fn exported_accounts(conn: &Connection) -> Result<Vec<ExportedAccount>> {
+    accounts(conn)?
+        .into_iter()
+        .map(|row| {
+            Ok(ExportedAccount {
+                last_used_ms: last_used(conn, &row.lookup)?,
+                provider: row.provider,
+                scopes: row.scopes,
+                expires_at_ms: row.expires_at_ms,
+                linked_at_ms: row.linked_at_ms,
+                updated_at_ms: row.updated_at_ms,
+            })
+        })
+        .collect()
 }

@@ -7,14 +7,12 @@
 //! the ID. The ID leaves PrivacyKit only when the OS allows it, the user consented to
 //! advertising, the user is not a minor and processing is not restricted.
 
-use chacha20poly1305::aead::rand_core::RngCore;
-use chacha20poly1305::aead::OsRng;
+use crate::decision::{Decision, DecisionReason};
+use crate::engine::Locked;
+use crate::error::{Error, Result};
 
-use crate::error::{PrivacyError, Result};
-use crate::guard::{Decision, DecisionReason};
-
-pub(crate) const AD_CATEGORY: &str = "advertising_id";
-pub(crate) const AD_PURPOSE: &str = "advertising";
+const AD_CATEGORY: &str = "advertising_id";
+const AD_PURPOSE: &str = "advertising";
 
 /// The advertising ID, when everything allows it, and the guard's decision either way.
 #[derive(Clone, PartialEq, Eq, uniffi::Record)]
@@ -83,7 +81,7 @@ impl std::fmt::Debug for AdContext {
 }
 
 /// The category each ad-context field belongs to.
-pub(crate) const CONTEXT_FIELDS: [(&str, &str); 4] = [
+const CONTEXT_FIELDS: [(&str, &str); 4] = [
     ("language", "device_info"),
     ("country", "location"),
     ("city", "location"),
@@ -103,7 +101,7 @@ pub(crate) fn parse_reported_id(reported: Option<String>) -> Result<Option<Strin
             .iter()
             .all(|g| g.bytes().all(|b| b.is_ascii_hexdigit()));
     if !well_formed {
-        return Err(PrivacyError::invalid_argument(
+        return Err(Error::invalid_argument(
             "advertising_id",
             "must be a UUID as the OS reports it",
         ));
@@ -112,21 +110,75 @@ pub(crate) fn parse_reported_id(reported: Option<String>) -> Result<Option<Strin
     Ok((!zeroed).then_some(id))
 }
 
-/// A fresh random (version 4) UUID.
-pub(crate) fn random_uuid() -> String {
-    let mut bytes = [0u8; 16];
-    OsRng.fill_bytes(&mut bytes);
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex = crate::consent::ledger::to_hex(&bytes);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
+/// The advertising ID, only if the OS allows it, the user consented to advertising, the user
+/// is not a minor and processing is not restricted; otherwise none, with the reason. One
+/// decision, and the ID only with an allowing one: handing the ID out is a use (counted),
+/// asking when there is none is not.
+pub(crate) fn answer(locked: &mut Locked) -> AdvertisingIdAnswer {
+    let id = locked.state.advertising_id.clone();
+    let decision = if locked.state.consent.restricted() {
+        Decision::deny(DecisionReason::RestrictedByUser)
+    } else if id.is_some() {
+        locked.check(AD_CATEGORY, AD_PURPOSE)
+    } else {
+        locked.explain(AD_CATEGORY, AD_PURPOSE)
+    };
+    match (decision.allowed, id) {
+        (true, Some(id)) => AdvertisingIdAnswer {
+            advertising_id: Some(id),
+            decision,
+        },
+        (true, None) => AdvertisingIdAnswer {
+            advertising_id: None,
+            decision: Decision::deny(DecisionReason::AdvertisingIdUnavailable),
+        },
+        (false, _) => AdvertisingIdAnswer {
+            advertising_id: None,
+            decision,
+        },
+    }
+}
+
+/// What the app may send to ad partners: each field of `input`, and the advertising ID, only
+/// if its own category is allowed for advertising now. Each included field counts as a use.
+pub(crate) fn context(locked: &mut Locked, input: AdContextInput) -> AdContext {
+    let mut withheld = Vec::new();
+    let mut keep = |field: &str, value: Option<String>| {
+        let value = value?;
+        let category = CONTEXT_FIELDS
+            .iter()
+            .find(|(name, _)| *name == field)
+            .map_or("", |(_, category)| category);
+        let decision = locked.check(category, AD_PURPOSE);
+        if decision.allowed {
+            Some(value)
+        } else {
+            withheld.push(WithheldField {
+                field: field.to_owned(),
+                reason: decision.reason,
+            });
+            None
+        }
+    };
+    let language = keep("language", input.language);
+    let country = keep("country", input.country);
+    let city = keep("city", input.city);
+    let device_model = keep("device_model", input.device_model);
+    let id = answer(locked);
+    if id.advertising_id.is_none() {
+        withheld.push(WithheldField {
+            field: "advertising_id".to_owned(),
+            reason: id.decision.reason,
+        });
+    }
+    AdContext {
+        language,
+        country,
+        city,
+        device_model,
+        advertising_id: id.advertising_id,
+        withheld,
+    }
 }
 
 #[cfg(test)]
@@ -148,21 +200,13 @@ mod tests {
     }
 
     #[test]
-    fn install_ids_are_random_v4_uuids() {
-        let (a, b) = (random_uuid(), random_uuid());
-        assert_ne!(a, b);
-        assert_eq!(parse_reported_id(Some(a.clone())).unwrap(), Some(a.clone()));
-        assert_eq!(&a[14..15], "4");
-    }
-
-    #[test]
     fn debug_output_hides_the_identifier() {
         let answer = AdvertisingIdAnswer {
             advertising_id: Some("38400000-8cf0-11bd-b23e-10b96e40000d".into()),
             decision: Decision {
                 allowed: true,
                 reason: DecisionReason::Permitted {
-                    basis: crate::policy::LegalBasis::Consent,
+                    basis: crate::decision::LegalBasis::Consent,
                 },
             },
         };

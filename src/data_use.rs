@@ -6,34 +6,35 @@
 
 use std::sync::{Arc, Weak};
 
-use super::{Decision, DecisionReason, PreparedUse};
-use crate::sdk::PrivacyKit;
+use crate::decision::{Decision, DecisionReason};
+use crate::engine::Engine;
+use crate::guard::PreparedUse;
 
 /// A (category, purpose) prepared for repeated checks. Stays valid across policy updates:
 /// it looks itself up again in a new policy. It does not keep its `PrivacyKit` alive: once
 /// that is closed or freed, every answer is `Closed`.
 #[derive(uniffi::Object)]
 pub struct DataUse {
-    kit: Weak<PrivacyKit>,
+    engine: Weak<Engine>,
     prepared: PreparedUse,
 }
 
 impl DataUse {
-    pub(crate) fn new(kit: &Arc<PrivacyKit>, category: String, purpose: String) -> Self {
+    pub(crate) fn new(engine: &Arc<Engine>, category: String, purpose: String) -> Self {
         DataUse {
-            kit: Arc::downgrade(kit),
+            engine: Arc::downgrade(engine),
             prepared: PreparedUse::new(category, purpose),
         }
     }
 
     fn decide(&self, count: bool) -> Decision {
-        let Some(kit) = self.kit.upgrade() else {
+        let Some(engine) = self.engine.upgrade() else {
             return Decision {
                 allowed: false,
                 reason: DecisionReason::Closed,
             };
         };
-        kit.decide_prepared(&self.prepared, count)
+        engine.decide_prepared(&self.prepared, count)
     }
 }
 

@@ -1,0 +1,375 @@
+//! The engine: the store, the user's state and the guard behind one lock, and the one write
+//! path. The facade (`PrivacyKit`) and the capabilities (vault, contact discovery, prepared
+//! data uses) reach the state only through it; none of them reaches the facade.
+//!
+//! Writes follow one path (`commit`): validate, write the rows in one transaction together
+//! with the access counts gathered so far, commit (durable on return), then update memory,
+//! rebuild the guard's table and tell the listeners. A failed step leaves memory untouched.
+//!
+//! Lock rules (ARCHITECTURE.md explains them):
+//! 1. The store lock guards `State`. Work done while holding it receives a `Locked`, whose
+//!    `check` answers from the state in hand: no decision takes the store lock from inside a
+//!    store operation. Only `decide`, from outside, takes it to rebuild an expired table.
+//! 2. Order: the store lock, then the guard's table, then the access counters; the store
+//!    lock, then the vault keys. Nothing takes the store lock while holding one of those.
+//! 3. Listeners and the discovery transport are called with no lock held; they may call back.
+//!    Key providers are called with the store lock held and must not call back.
+
+use std::cell::Cell;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use rusqlite::Connection;
+
+use crate::consent::{ledger, ConsentChange, LedgerEntry};
+use crate::decision::Decision;
+use crate::error::{Error, Result};
+use crate::guard::report::{self, AccessReportRow};
+use crate::guard::{fail_closed, use_ended_by, Guard, PreparedUse};
+use crate::holders::HOLDERS;
+use crate::listeners::{Listeners, PrivacyChange};
+use crate::rights::erase::{self, ErasedData, ErasureReceipt};
+use crate::state::State;
+use crate::time::Clock;
+use crate::vault::keys::VaultKeys;
+
+pub(crate) struct Engine {
+    clock: Arc<dyn Clock>,
+    guard: Guard,
+    state: Mutex<Option<State>>,
+    listeners: Listeners,
+    keys: VaultKeys,
+}
+
+thread_local! {
+    /// Whether this thread holds the store lock; checked in debug builds so that a decision
+    /// taken the wrong way from inside a store operation fails the tests instead of hanging.
+    static HOLDS_STORE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The store lock, held; marks the thread while it is.
+struct StoreLock<'a>(MutexGuard<'a, Option<State>>);
+
+impl Drop for StoreLock<'_> {
+    fn drop(&mut self) {
+        HOLDS_STORE.with(|held| held.set(false));
+    }
+}
+
+/// What work done under the store lock gets: the state, the time of the call, the vault's
+/// keys, and a guard that answers from this state without taking the lock again.
+pub(crate) struct Locked<'a> {
+    pub state: &'a mut State,
+    pub now_ms: i64,
+    pub keys: &'a VaultKeys,
+    guard: &'a Guard,
+}
+
+impl Locked<'_> {
+    /// `PrivacyKit::check` from inside a store operation: counts an allowed use.
+    pub fn check(&mut self, category: &str, purpose: &str) -> Decision {
+        let Locked { state, guard, .. } = self;
+        fail_closed(|| {
+            guard.refresh(state);
+            guard.check(category, purpose, true)
+        })
+    }
+
+    /// `PrivacyKit::explain` from inside a store operation: counts nothing.
+    pub fn explain(&mut self, category: &str, purpose: &str) -> Decision {
+        let Locked { state, guard, .. } = self;
+        fail_closed(|| {
+            guard.refresh(state);
+            guard.check(category, purpose, false)
+        })
+    }
+
+    /// Refuses with the guard's reason unless `category` may be used for `purpose`; with
+    /// `count`, the use is counted in the access report.
+    pub fn require(&mut self, category: &str, purpose: &str, count: bool) -> Result<()> {
+        let decision = if count {
+            self.check(category, purpose)
+        } else {
+            self.explain(category, purpose)
+        };
+        if decision.allowed {
+            Ok(())
+        } else {
+            Err(Error::NotPermitted(decision.reason))
+        }
+    }
+}
+
+impl Engine {
+    pub fn new(mut state: State, clock: Arc<dyn Clock>, utc_offset_minutes: i32) -> Engine {
+        let guard = Guard::new(clock.clone(), utc_offset_minutes);
+        guard.rebuild(&mut state);
+        Engine {
+            clock,
+            guard,
+            state: Mutex::new(Some(state)),
+            listeners: Listeners::default(),
+            keys: VaultKeys::default(),
+        }
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// The local day (the access report's unit, and the age rules').
+    pub fn today(&self) -> i64 {
+        self.guard.today()
+    }
+
+    pub fn set_utc_offset_minutes(&self, minutes: i32) -> Result<()> {
+        self.read(|_| {
+            self.guard.set_utc_offset_minutes(minutes);
+            Ok(())
+        })
+    }
+
+    pub fn keys(&self) -> &VaultKeys {
+        &self.keys
+    }
+
+    pub fn listeners(&self) -> &Listeners {
+        &self.listeners
+    }
+
+    /// The decision for (category, purpose), from any thread that holds no store lock;
+    /// `count` records an allowed use.
+    pub fn decide(&self, category: &str, purpose: &str, count: bool) -> Decision {
+        fail_closed(|| {
+            self.refresh_if_expired();
+            self.guard.check(category, purpose, count)
+        })
+    }
+
+    /// The same for a prepared use (`DataUse`).
+    pub fn decide_prepared(&self, prepared: &PreparedUse, count: bool) -> Decision {
+        fail_closed(|| {
+            self.refresh_if_expired();
+            self.guard.check_prepared(prepared, count)
+        })
+    }
+
+    /// Rebuilds the guard's table when a birthday moved the user into another age group
+    /// since it was built. Costs one atomic load while no such day is ahead.
+    fn refresh_if_expired(&self) {
+        if self.guard.expired() {
+            if let Some(state) = self.lock_state().0.as_mut() {
+                self.guard.refresh(state);
+            }
+        }
+    }
+
+    pub fn read<T>(&self, read: impl FnOnce(&State) -> Result<T>) -> Result<T> {
+        read(self.lock_state().0.as_ref().ok_or(Error::Closed)?)
+    }
+
+    /// Runs `work` alone with the store, for capabilities that manage their own transactions
+    /// (the vault, discovery). No listener is told and the guard's table is not rebuilt.
+    pub fn exclusive<T>(&self, work: impl FnOnce(&mut Locked) -> Result<T>) -> Result<T> {
+        let mut slot = self.lock_state();
+        let state = slot.0.as_mut().ok_or(Error::Closed)?;
+        work(&mut Locked {
+            state,
+            now_ms: self.clock.now_ms(),
+            keys: &self.keys,
+            guard: &self.guard,
+        })
+    }
+
+    /// The one write path; see the module comment.
+    pub fn commit<S, T>(
+        &self,
+        stage: impl FnOnce(&State, &Connection, i64) -> Result<S>,
+        apply: impl FnOnce(&mut State, S) -> (T, Option<PrivacyChange>),
+    ) -> Result<T> {
+        let (result, change) = {
+            let mut slot = self.lock_state();
+            let state = slot.0.as_mut().ok_or(Error::Closed)?;
+            let counts = self.guard.take_unwritten_counts();
+            let written = (|| {
+                let tx = state.store.begin()?;
+                let staged = stage(state, &tx, self.clock.now_ms())?;
+                report::store(&tx, &counts)?;
+                tx.commit()?;
+                Ok(staged)
+            })();
+            let staged = match written {
+                Ok(staged) => staged,
+                Err(err) => {
+                    self.guard.return_unwritten_counts(counts);
+                    return Err(err);
+                }
+            };
+            let (result, change) = apply(state, staged);
+            if change.is_some() {
+                self.guard.rebuild(state);
+            }
+            (result, change)
+        };
+        if let Some(change) = change {
+            self.listeners.notify(&change);
+        }
+        Ok(result)
+    }
+
+    /// Appends one chained ledger entry after `check` passed, in one transaction with the
+    /// data of every use the entry ends (a withdrawn consent for linked accounts shreds their
+    /// tokens): there is no moment at which consent is gone and that data remains.
+    pub fn append_to_ledger(
+        &self,
+        change: ConsentChange,
+        detail: Option<String>,
+        check: impl FnOnce(&ConsentChange, &State) -> Result<()>,
+    ) -> Result<LedgerEntry> {
+        self.commit(
+            |state, conn, now| {
+                check(&change, state)?;
+                let head = *state.consent.head();
+                let mut entry = LedgerEntry {
+                    seq: head.seq + 1,
+                    time_ms: now,
+                    policy_version: state.policy.version(),
+                    action: change.action,
+                    purpose: change.purpose.clone(),
+                    category: change.category.clone(),
+                    source: change.source,
+                    detail,
+                    hash: String::new(),
+                };
+                let hash = ledger::chain(&head.hash, &entry);
+                entry.hash = ledger::to_hex(&hash);
+                crate::consent::db::append(conn, &entry, &head.hash, &hash)?;
+                let mut keys_destroyed = false;
+                for holder in HOLDERS {
+                    let Some((category, purpose)) = holder.serves() else {
+                        continue;
+                    };
+                    if use_ended_by(state, &entry, hash, category, purpose) {
+                        keys_destroyed |= holder.erase(conn, now)?.keys_destroyed;
+                    }
+                }
+                Ok((entry, hash, keys_destroyed))
+            },
+            |state, (entry, hash, keys_destroyed)| {
+                state.consent.apply(&entry, hash);
+                if keys_destroyed {
+                    self.keys.after_shred(&state.store);
+                }
+                let change = PrivacyChange::Consent {
+                    entry: entry.clone(),
+                };
+                (entry, Some(change))
+            },
+        )
+    }
+
+    /// Runs an erasure: `work` deletes in one transaction; memory is then reloaded from the
+    /// store, key material forgotten, the file compacted and listeners told. With
+    /// `drop_counts`, access counts gathered in memory are discarded rather than written.
+    pub fn erase(
+        &self,
+        drop_counts: bool,
+        work: impl FnOnce(&Connection, &State, i64) -> Result<(Vec<ErasedData>, bool)>,
+    ) -> Result<ErasureReceipt> {
+        let receipt = {
+            let mut slot = self.lock_state();
+            let state = slot.0.as_mut().ok_or(Error::Closed)?;
+            let now = self.clock.now_ms();
+            let counts = self.guard.take_unwritten_counts();
+            let written = (|| {
+                let tx = state.store.begin()?;
+                let done = work(&tx, state, now)?;
+                if !drop_counts {
+                    report::store(&tx, &counts)?;
+                }
+                tx.commit()?;
+                Ok(done)
+            })();
+            let (erased, keys_destroyed) = match written {
+                Ok(done) => done,
+                Err(err) => {
+                    self.guard.return_unwritten_counts(counts);
+                    return Err(err);
+                }
+            };
+            if keys_destroyed {
+                self.keys.after_shred(&state.store);
+            }
+            state.reload_choices()?;
+            if erased
+                .iter()
+                .any(|e| e.data == crate::holders::PersonalData::ConsentLedger)
+            {
+                state.advertising_id = None;
+            }
+            self.guard.rebuild(state);
+            erase::compact(state.store.conn())?;
+            let receipt = ErasureReceipt {
+                erased_at_ms: now,
+                erased,
+                keys_destroyed,
+            };
+            log::info!(
+                "erased {} record(s) of {} kind(s) of data",
+                receipt.erased.iter().map(|e| e.records).sum::<u64>(),
+                receipt.erased.len()
+            );
+            receipt
+        };
+        self.listeners.notify(&PrivacyChange::Erased {
+            receipt: receipt.clone(),
+        });
+        Ok(receipt)
+    }
+
+    /// Writes the access counts gathered in memory.
+    pub fn flush(&self) -> Result<()> {
+        self.commit(|_, _, _| Ok(()), |_, ()| ((), None))
+    }
+
+    /// Allowed uses per day from `from` to `to` (local days), after writing what is counted.
+    pub fn access_report(&self, from: i64, to: i64) -> Result<Vec<AccessReportRow>> {
+        self.flush()?;
+        self.read(|state| report::load(state.store.conn(), from, to))
+    }
+
+    /// Writes what is in memory and closes the store. Closing twice is fine.
+    pub fn close(&self) -> Result<()> {
+        match self.flush() {
+            Err(Error::Closed) => return Ok(()),
+            other => other?,
+        }
+        let closed = self.lock_state().0.take();
+        self.guard.close();
+        self.listeners.clear();
+        self.keys.forget();
+        drop(closed);
+        Ok(())
+    }
+
+    fn lock_state(&self) -> StoreLock<'_> {
+        debug_assert!(
+            !HOLDS_STORE.with(Cell::get),
+            "the store lock is not re-entrant: inside a store operation, decide through Locked"
+        );
+        // Memory changes only after a commit, in steps that cannot panic half-way, so the
+        // state behind a poisoned lock is still consistent.
+        let guard = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        HOLDS_STORE.with(|held| held.set(true));
+        StoreLock(guard)
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        if self.lock_state().0.is_some() {
+            if let Err(err) = self.flush() {
+                log::warn!("access counts not written when PrivacyKit was dropped: {err}");
+            }
+        }
+    }
+}

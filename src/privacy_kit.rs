@@ -1,0 +1,646 @@
+//! `PrivacyKit`, the one object the app holds: the UniFFI surface. It checks arguments and
+//! delegates: the rules live in the modules below it, the state and the write path in the
+//! engine (`engine.rs`). Nothing below imports this file.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::advertising_id::{self, AdContext, AdContextInput, AdvertisingIdAnswer};
+use crate::age::{self, AgeStatus, UserFacts};
+use crate::consent::compaction::{LedgerSummary, Summary};
+use crate::consent::{
+    self, ConsentAction, ConsentChange, ConsentSource, ConsentState, LedgerEntry,
+};
+use crate::data_use::DataUse;
+use crate::decision::Decision;
+use crate::discovery::{ContactDiscovery, DiscoveryConfig, DiscoveryTransport};
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::guard::report::AccessReportRow;
+use crate::holders::PersonalData;
+use crate::install_id;
+use crate::keys::KeyProvider;
+use crate::listeners::{PrivacyChange, PrivacyListener};
+use crate::permissions::{
+    self, LocationAccuracy, OsPermission, PermissionEvent, PermissionEventKind, PermissionState,
+    PermissionStatus, Platform,
+};
+use crate::policy::{self, parse_policy, PolicyInfo};
+use crate::privacy_error::{guarded, PrivacyError};
+use crate::reconsent::{self, ReconsentItem};
+use crate::retention::{self, PurgeReport};
+use crate::rights;
+use crate::rights::erase::{self, ErasedData, ErasureReceipt};
+use crate::state::State;
+use crate::time::{parse_day, Clock, SystemClock};
+use crate::vault::TokenVault;
+
+/// How to open PrivacyKit.
+#[derive(Clone, uniffi::Record)]
+pub struct PrivacyKitConfig {
+    /// The SQLite file, created if missing. `None` keeps everything in memory (tests,
+    /// previews): nothing survives `close_store`.
+    pub database_path: Option<String>,
+    /// The app's policy document (JSON, format 1).
+    pub policy_json: String,
+    pub platform: Platform,
+    /// The device's current offset from UTC, in minutes; it sets where the access report's
+    /// days begin. Update it with `set_utc_offset_minutes` when the time zone changes.
+    pub utc_offset_minutes: i32,
+}
+
+const MAX_UTC_OFFSET_MINUTES: i32 = 14 * 60;
+
+/// The PrivacyKit SDK: the app's policy, the user's choices, and the guard over data use.
+/// Safe to share between threads. Close it with `close_store` when the app no longer needs
+/// it.
+#[derive(uniffi::Object)]
+pub struct PrivacyKit {
+    engine: Arc<Engine>,
+}
+
+type ApiResult<T> = std::result::Result<T, PrivacyError>;
+
+#[uniffi::export]
+impl PrivacyKit {
+    /// Opens the store (creating it on first use), loads the policy and restores the user's
+    /// state. A policy that fails validation, or conflicts with the stored version, is
+    /// refused and nothing stored changes.
+    #[uniffi::constructor]
+    pub fn open(config: PrivacyKitConfig) -> ApiResult<Arc<Self>> {
+        Self::open_with_clock(config, Arc::new(SystemClock))
+    }
+
+    /// Writes what is still only in memory and closes the store. Later calls fail with
+    /// `Closed` and `check` answers `Closed`. Closing twice is fine. (Kotlin's `close()`,
+    /// from `AutoCloseable`, only releases the native handle.)
+    pub fn close_store(&self) -> ApiResult<()> {
+        guarded(|| self.engine.close())
+    }
+
+    /// May `category` be used for `purpose` now? Answers from memory, from any thread, and
+    /// counts the use in the access report when allowed. Unknown ids are not declared, so
+    /// they are refused.
+    pub fn check(&self, category: &str, purpose: &str) -> Decision {
+        self.engine.decide(category, purpose, true)
+    }
+
+    /// (category, purpose) prepared for repeated checks: `is_allowed()` on it is a single
+    /// native call from Kotlin or Swift, with no string to pass.
+    pub fn data_use(&self, category: String, purpose: String) -> Arc<DataUse> {
+        Arc::new(DataUse::new(&self.engine, category, purpose))
+    }
+
+    /// The same answer as `check`, without counting a use: for settings screens.
+    pub fn explain(&self, category: &str, purpose: &str) -> Decision {
+        self.engine.decide(category, purpose, false)
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> ApiResult<PolicyInfo> {
+        guarded(|| self.engine.read(|state| Ok(state.policy.info.clone())))
+    }
+
+    /// Loads a newer policy version. The same version with the same content changes
+    /// nothing; an older version, or the same version with other content, is refused.
+    ///
+    /// Agreement carries over for every use whose terms did not change materially; the uses
+    /// whose terms grew need consent or acceptance again (see `pending_reconsent`).
+    pub fn update_policy(&self, policy_json: String) -> ApiResult<PolicyInfo> {
+        guarded(|| {
+            let mut policy = parse_policy(&policy_json)?;
+            self.engine.commit(
+                |state, conn, now| {
+                    let changed = policy::db::stage_update(conn, &state.policy, &policy, now)?;
+                    policy.carry_terms_from(&state.policy);
+                    Ok(changed.then(|| Arc::new(policy)))
+                },
+                |state, changed| {
+                    let change = changed.map(|policy| {
+                        state.policy = policy;
+                        PrivacyChange::Policy {
+                            version: state.policy.version(),
+                        }
+                    });
+                    (state.policy.info.clone(), change)
+                },
+            )
+        })
+    }
+
+    /// The uses the user agreed to under terms that have since grown, with what changed:
+    /// consents to ask for again (`grant_consent`) and uses that need the policy accepted
+    /// again (`accept_policy`). Withdrawn and denied choices are never listed: they stay.
+    pub fn pending_reconsent(&self) -> ApiResult<Vec<ReconsentItem>> {
+        guarded(|| self.engine.read(reconsent::pending))
+    }
+
+    /// The user accepts the policy version in force.
+    pub fn accept_policy(&self) -> ApiResult<LedgerEntry> {
+        self.record(ConsentAction::AcceptPolicy, None, None)
+    }
+
+    /// The user consents to `purpose` (for every category, or only `category`).
+    #[uniffi::method(default(category = None))]
+    pub fn grant_consent(
+        &self,
+        purpose: String,
+        category: Option<String>,
+    ) -> ApiResult<LedgerEntry> {
+        self.record(ConsentAction::Grant, Some(purpose), category)
+    }
+
+    /// The user declines `purpose` when asked.
+    #[uniffi::method(default(category = None))]
+    pub fn deny_consent(
+        &self,
+        purpose: String,
+        category: Option<String>,
+    ) -> ApiResult<LedgerEntry> {
+        self.record(ConsentAction::Deny, Some(purpose), category)
+    }
+
+    /// The user takes back consent given earlier.
+    #[uniffi::method(default(category = None))]
+    pub fn withdraw_consent(
+        &self,
+        purpose: String,
+        category: Option<String>,
+    ) -> ApiResult<LedgerEntry> {
+        self.record(ConsentAction::Withdraw, Some(purpose), category)
+    }
+
+    /// The user objects to legitimate-interest processing for `purpose` (switches it off).
+    #[uniffi::method(default(category = None))]
+    pub fn object_to(&self, purpose: String, category: Option<String>) -> ApiResult<LedgerEntry> {
+        self.record(ConsentAction::Object, Some(purpose), category)
+    }
+
+    /// The user withdraws an objection (switches the use back on).
+    #[uniffi::method(default(category = None))]
+    pub fn withdraw_objection(
+        &self,
+        purpose: String,
+        category: Option<String>,
+    ) -> ApiResult<LedgerEntry> {
+        self.record(ConsentAction::WithdrawObjection, Some(purpose), category)
+    }
+
+    /// The user restricts all processing that is not essential.
+    pub fn restrict_processing(&self) -> ApiResult<LedgerEntry> {
+        self.record(ConsentAction::Restrict, None, None)
+    }
+
+    /// The user lifts the restriction.
+    pub fn lift_restriction(&self) -> ApiResult<LedgerEntry> {
+        self.record(ConsentAction::LiftRestriction, None, None)
+    }
+
+    /// Records any consent change, with its source (a guardian, a default, a migration).
+    pub fn record_consent(&self, change: ConsentChange) -> ApiResult<LedgerEntry> {
+        guarded(|| {
+            self.engine.append_to_ledger(change, None, |change, state| {
+                consent::validate_change(change, &state.policy)
+            })
+        })
+    }
+
+    /// Declares or corrects the user's own facts: birth date or age, and jurisdiction. They
+    /// set the age rules (see `age_status`). Recorded in the ledger. Facts a guardian declared
+    /// can be changed only with `ConsentSource::Guardian`.
+    pub fn declare_user_facts(
+        &self,
+        facts: UserFacts,
+        source: ConsentSource,
+    ) -> ApiResult<LedgerEntry> {
+        guarded(|| {
+            let facts = age::validate(facts, self.engine.today())?;
+            let detail = serde_json::to_string(&facts).map_err(|_| Error::Internal {
+                reason: "declared facts could not be written as JSON",
+            })?;
+            let change = ConsentChange {
+                action: ConsentAction::DeclareFacts,
+                purpose: None,
+                category: None,
+                source,
+            };
+            self.engine
+                .append_to_ledger(change, Some(detail), |_, state| {
+                    age::check_may_declare(state.consent.declared(), source)
+                })
+        })
+    }
+
+    /// The user's facts as last declared, if any.
+    pub fn user_facts(&self) -> ApiResult<Option<UserFacts>> {
+        guarded(|| {
+            self.engine
+                .read(|state| Ok(state.consent.declared().map(|d| d.facts.clone())))
+        })
+    }
+
+    /// Which age rules apply now, and why.
+    pub fn age_status(&self) -> ApiResult<AgeStatus> {
+        guarded(|| {
+            self.engine.read(|state| {
+                Ok(age::status(
+                    state.consent.declared(),
+                    &state.policy.info,
+                    self.engine.today(),
+                ))
+            })
+        })
+    }
+
+    /// What the ledger currently says.
+    pub fn consent_state(&self) -> ApiResult<ConsentState> {
+        guarded(|| self.engine.read(|state| Ok(state.consent.public_state())))
+    }
+
+    /// Up to `limit` ledger entries after `after_seq` (0 for the first), oldest first. Once
+    /// the policy's `consent_records` retention compacted the ledger, the compacted entries
+    /// still in force come first and superseded ones are gone: seqs then have gaps.
+    pub fn ledger(&self, after_seq: u64, limit: u32) -> ApiResult<Vec<LedgerEntry>> {
+        guarded(|| {
+            self.engine
+                .read(|state| consent::entries_after(state.store.conn(), after_seq, limit))
+        })
+    }
+
+    /// The compacted part of the ledger, or `None` while nothing was compacted.
+    pub fn ledger_summary(&self) -> ApiResult<Option<LedgerSummary>> {
+        guarded(|| {
+            self.engine
+                .read(|state| Ok(Summary::load(state.store.conn())?.map(|s| s.public())))
+        })
+    }
+
+    /// Recomputes the ledger's hash chain; `LedgerTampered` names the first bad entry.
+    /// A compacted summary's seal is checked first, through the key provider (`VaultLocked`
+    /// without one, `LedgerSealLost` if its key is gone), and the chain continues from it.
+    /// Returns the length of the ledger verified.
+    pub fn verify_ledger(&self) -> ApiResult<u64> {
+        guarded(|| {
+            let keys = self.engine.keys().provider().ok();
+            self.engine
+                .read(|state| consent::verify_stored(state.store.conn(), keys.as_deref()))
+        })
+    }
+
+    /// Reports what the OS says now (at launch, on resume, after Settings). Recorded only
+    /// when it differs from what PrivacyKit knew. `os_shows_rationale` is Android's
+    /// `shouldShowRequestPermissionRationale`; pass `None` on iOS.
+    #[uniffi::method(default(accuracy = None, os_shows_rationale = None))]
+    pub fn report_permission(
+        &self,
+        permission: OsPermission,
+        status: PermissionStatus,
+        accuracy: Option<LocationAccuracy>,
+        os_shows_rationale: Option<bool>,
+    ) -> ApiResult<PermissionState> {
+        self.permission_event(
+            PermissionEventKind::Observed,
+            permission,
+            status,
+            accuracy,
+            os_shows_rationale,
+        )
+    }
+
+    /// Records the result of a system permission prompt the app just showed. A prompt the
+    /// user dismissed without answering is `NotDetermined`.
+    #[uniffi::method(default(accuracy = None, os_shows_rationale = None))]
+    pub fn record_permission_request(
+        &self,
+        permission: OsPermission,
+        result: PermissionStatus,
+        accuracy: Option<LocationAccuracy>,
+        os_shows_rationale: Option<bool>,
+    ) -> ApiResult<PermissionState> {
+        self.permission_event(
+            PermissionEventKind::Requested,
+            permission,
+            result,
+            accuracy,
+            os_shows_rationale,
+        )
+    }
+
+    /// The current state of one permission.
+    pub fn permission_state(&self, permission: OsPermission) -> ApiResult<PermissionState> {
+        guarded(|| {
+            self.engine
+                .read(|state| Ok(state.permissions[permission.position()].state(state.platform)))
+        })
+    }
+
+    /// Would a request show the system prompt?
+    pub fn can_request(&self, permission: OsPermission) -> ApiResult<bool> {
+        Ok(self.permission_state(permission)?.can_request)
+    }
+
+    /// Did the user decline before, so the app should explain before asking again?
+    pub fn should_show_rationale(&self, permission: OsPermission) -> ApiResult<bool> {
+        Ok(self.permission_state(permission)?.should_show_rationale)
+    }
+
+    /// Every recorded observation and request result for `permission`, oldest first.
+    pub fn permission_history(&self, permission: OsPermission) -> ApiResult<Vec<PermissionEvent>> {
+        guarded(|| {
+            self.engine
+                .read(|state| permissions::db::load(state.store.conn(), Some(permission)))
+        })
+    }
+
+    /// Allowed uses per day from `from_day` to `to_day` (inclusive, `YYYY-MM-DD`).
+    pub fn access_report(
+        &self,
+        from_day: String,
+        to_day: String,
+    ) -> ApiResult<Vec<AccessReportRow>> {
+        guarded(|| {
+            let from = parse_day(&from_day).ok_or_else(|| {
+                Error::invalid_argument("from_day", "must be a date written YYYY-MM-DD")
+            })?;
+            let to = parse_day(&to_day).ok_or_else(|| {
+                Error::invalid_argument("to_day", "must be a date written YYYY-MM-DD")
+            })?;
+            if from > to {
+                return Err(Error::invalid_argument(
+                    "from_day",
+                    "must not be after to_day",
+                ));
+            }
+            self.engine.access_report(from, to)
+        })
+    }
+
+    /// Writes the access counts gathered in memory. Call it when the app goes to the
+    /// background: counts not yet written are lost if the process is killed.
+    pub fn flush(&self) -> ApiResult<()> {
+        guarded(|| self.engine.flush())
+    }
+
+    /// Sets the offset from UTC used for the access report's days from now on.
+    pub fn set_utc_offset_minutes(&self, minutes: i32) -> ApiResult<()> {
+        guarded(|| {
+            check_utc_offset(minutes)?;
+            self.engine.set_utc_offset_minutes(minutes)
+        })
+    }
+
+    /// The platform keystore (Android Keystore, iOS Keychain) for every key PrivacyKit keeps:
+    /// the vault's, the discovery cache's, and the seal on compacted consent records. Give it
+    /// once after `open`; `vault` and `discovery` take it too, and the last one given is used.
+    pub fn set_key_provider(&self, key_provider: Arc<dyn KeyProvider>) {
+        self.engine.keys().set_provider(key_provider);
+    }
+
+    /// The vault of linked accounts' tokens, keyed by the platform keystore through
+    /// `key_provider`. The key is unwrapped on first use and kept until this `PrivacyKit` is
+    /// closed; a later call replaces the provider. The vault does not keep this `PrivacyKit`
+    /// alive: once it is closed or freed, vault calls fail with `Closed`.
+    pub fn vault(&self, key_provider: Arc<dyn KeyProvider>) -> Arc<TokenVault> {
+        self.engine.keys().set_provider(key_provider);
+        Arc::new(TokenVault::new(&self.engine))
+    }
+
+    /// Reports the OS advertising ID (IDFA / Android advertising ID) at launch and whenever
+    /// it may have changed; `None` when the OS gives none. The all-zero ID counts as none.
+    /// Kept in memory only. Report tracking authorization with `report_permission(Tracking,
+    /// ...)`: ATT on iOS; on Android `Denied` when the user limited ad tracking.
+    pub fn report_advertising_id(&self, advertising_id: Option<String>) -> ApiResult<()> {
+        guarded(|| {
+            let id = advertising_id::parse_reported_id(advertising_id)?;
+            self.engine.exclusive(|locked| {
+                locked.state.advertising_id = id;
+                Ok(())
+            })
+        })
+    }
+
+    /// The advertising ID, only if the OS allows it, the user consented to advertising, the
+    /// user is not a minor and processing is not restricted; otherwise none, with the reason.
+    /// Counted as a use of `advertising_id` for `advertising` when given out.
+    pub fn advertising_id(&self) -> ApiResult<AdvertisingIdAnswer> {
+        guarded(|| {
+            self.engine
+                .exclusive(|locked| Ok(advertising_id::answer(locked)))
+        })
+    }
+
+    /// What the app may send to ad partners: each field of `input`, and the advertising ID,
+    /// only if its own category is allowed for advertising now. Fields left out are listed
+    /// with the reason. Each included field counts as a use.
+    pub fn ad_context(&self, input: AdContextInput) -> ApiResult<AdContext> {
+        guarded(|| {
+            self.engine
+                .exclusive(|locked| Ok(advertising_id::context(locked, input)))
+        })
+    }
+
+    /// A random identifier for this installation, created on first use: a pseudonym the app
+    /// can use instead of the advertising ID or any account id. The user can reset it.
+    pub fn install_id(&self) -> ApiResult<String> {
+        guarded(|| {
+            self.engine.commit(
+                |_, conn, _| install_id::get_or_create(conn),
+                |_, id| (id, None),
+            )
+        })
+    }
+
+    /// Replaces the install identifier with a new random one; the old one is forgotten.
+    pub fn reset_install_id(&self) -> ApiResult<String> {
+        guarded(|| {
+            self.engine
+                .commit(|_, conn, _| install_id::reset(conn), |_, id| (id, None))
+        })
+    }
+
+    /// Everything PrivacyKit keeps about the user, as one JSON document (format
+    /// `privacykit-export` version 1; `export_json_schema()` describes it): policy and age
+    /// status, every decision, permission states with their history, the consent ledger as
+    /// consent receipts, linked accounts (metadata only, never secrets) and the access report.
+    pub fn export_personal_data(&self) -> ApiResult<String> {
+        guarded(|| {
+            self.engine.flush()?;
+            self.engine.read(|state| {
+                rights::export::export(state, self.engine.now_ms(), self.engine.today())
+            })
+        })
+    }
+
+    /// Erases everything PrivacyKit keeps about the user: the ledger, declared facts,
+    /// permission states and history, the access report, linked accounts with their keys
+    /// (the platform keys are deleted too), the install id. The file is then compacted so no
+    /// deleted byte survives in it or its WAL. PrivacyKit stays open and starts afresh with
+    /// the policy in force, as on a first open.
+    pub fn erase_all(&self) -> ApiResult<ErasureReceipt> {
+        guarded(|| {
+            self.engine.erase(true, |conn, state, now| {
+                erase::erase_all(conn, state.policy.version(), now)
+            })
+        })
+    }
+
+    /// Erases one kind of data the same way (deleted in one transaction, keys destroyed where
+    /// the data has them, file compacted). Erasing the permission history keeps each
+    /// permission's current state; erasing the ledger forgets every choice.
+    pub fn erase_data(&self, data: PersonalData) -> ApiResult<ErasureReceipt> {
+        guarded(|| {
+            self.engine
+                .erase(data == PersonalData::AccessReport, |conn, _, now| {
+                    let done = erase::erase(conn, data, now)?;
+                    let erased = vec![ErasedData {
+                        data,
+                        records: done.records,
+                    }];
+                    Ok((erased, done.keys_destroyed))
+                })
+        })
+    }
+
+    /// Applies the policy's retention periods now (PrivacyKit also does this on open). Safe
+    /// to call at any time: a second call deletes nothing more.
+    pub fn purge_expired(&self) -> ApiResult<PurgeReport> {
+        guarded(|| self.purge())
+    }
+
+    /// Contact discovery (which contacts use the app) with the app's transport. The local
+    /// cache is sealed under a key derived from the vault key, so discovery needs the
+    /// platform keystore: `key_provider` is the same provider `vault` takes (the last one
+    /// given is used by both). Does not keep this `PrivacyKit` alive.
+    pub fn discovery(
+        &self,
+        config: DiscoveryConfig,
+        key_provider: Arc<dyn KeyProvider>,
+        transport: Arc<dyn DiscoveryTransport>,
+    ) -> ApiResult<Arc<ContactDiscovery>> {
+        guarded(|| {
+            let discovery = ContactDiscovery::new(&self.engine, config, transport)?;
+            self.engine.keys().set_provider(key_provider);
+            Ok(Arc::new(discovery))
+        })
+    }
+
+    /// Registers a listener; returns the id to remove it with.
+    pub fn add_listener(&self, listener: Arc<dyn PrivacyListener>) -> ApiResult<u64> {
+        guarded(|| {
+            self.engine
+                .read(|_| Ok(self.engine.listeners().add(listener)))
+        })
+    }
+
+    /// Removes a listener; false if the id was not registered.
+    pub fn remove_listener(&self, id: u64) -> bool {
+        self.engine.listeners().remove(id)
+    }
+}
+
+impl PrivacyKit {
+    /// Opens with a clock of the caller's choosing (tests, benchmarks, replays).
+    pub fn open_with_clock(
+        config: PrivacyKitConfig,
+        clock: Arc<dyn Clock>,
+    ) -> ApiResult<Arc<Self>> {
+        guarded(|| {
+            let policy = parse_policy(&config.policy_json)?;
+            check_utc_offset(config.utc_offset_minutes)?;
+            let path = match config.database_path.as_deref() {
+                Some("") => return Err(Error::invalid_argument("database_path", "is empty")),
+                Some(path) => Some(Path::new(path)),
+                None => None,
+            };
+            let today = crate::time::local_day(clock.now_ms(), config.utc_offset_minutes);
+            let state = State::open(path, policy, config.platform, clock.now_ms(), today)?;
+            let kit = Arc::new(PrivacyKit {
+                engine: Arc::new(Engine::new(state, clock, config.utc_offset_minutes)),
+            });
+            // Retention runs at every open; a failure here must not keep the app from its
+            // data, and the next open or purge_expired() tries again.
+            if let Err(err) = kit.purge() {
+                log::warn!("retention purge on open failed: {err}");
+            }
+            Ok(kit)
+        })
+    }
+
+    fn purge(&self) -> Result<PurgeReport> {
+        let today = self.engine.today();
+        let keys = self.engine.keys().provider().ok();
+        self.engine.commit(
+            |state, conn, now| retention::purge(conn, &state.policy, now, today, keys.as_deref()),
+            |state, (report, secrets_deleted)| {
+                if secrets_deleted {
+                    if let Err(err) = erase::compact(state.store.conn()) {
+                        log::warn!("compaction after a retention purge failed: {err}");
+                    }
+                }
+                (report, None)
+            },
+        )
+    }
+
+    fn record(
+        &self,
+        action: ConsentAction,
+        purpose: Option<String>,
+        category: Option<String>,
+    ) -> ApiResult<LedgerEntry> {
+        self.record_consent(ConsentChange {
+            action,
+            purpose,
+            category,
+            source: ConsentSource::User,
+        })
+    }
+
+    fn permission_event(
+        &self,
+        kind: PermissionEventKind,
+        permission: OsPermission,
+        status: PermissionStatus,
+        accuracy: Option<LocationAccuracy>,
+        os_shows_rationale: Option<bool>,
+    ) -> ApiResult<PermissionState> {
+        guarded(|| {
+            permissions::check_accuracy(permission, status, accuracy)?;
+            self.engine.commit(
+                |state, conn, now| {
+                    let event = PermissionEvent {
+                        time_ms: now,
+                        permission,
+                        kind,
+                        status,
+                        accuracy,
+                        os_shows_rationale,
+                    };
+                    let tracker = &state.permissions[permission.position()];
+                    permissions::stage(tracker, state.platform, conn, &event)
+                },
+                |state, next| {
+                    let platform = state.platform;
+                    let slot = &mut state.permissions[permission.position()];
+                    let change = next.map(|next| {
+                        *slot = next;
+                        PrivacyChange::Permission {
+                            state: next.state(platform),
+                        }
+                    });
+                    (slot.state(platform), change)
+                },
+            )
+        })
+    }
+}
+
+fn check_utc_offset(minutes: i32) -> Result<()> {
+    if minutes.abs() > MAX_UTC_OFFSET_MINUTES {
+        return Err(Error::invalid_argument(
+            "utc_offset_minutes",
+            "must be between -840 and 840",
+        ));
+    }
+    Ok(())
+}
