@@ -24,9 +24,9 @@ bindgen swift
 
 # Where each generated file lives in the repository.
 mkdir -p "$out/tree/kotlin/src/main/kotlin/io/privacykit" \
-         "$out/tree/swift/Sources/PrivacyKit" "$out/tree/swift/Sources/PrivacyKitFFI/include"
+         "$out/tree/swift/Sources/PrivacyKitSDK" "$out/tree/swift/Sources/PrivacyKitFFI/include"
 cp "$out/kotlin/io/privacykit/privacykit.kt" "$out/tree/kotlin/src/main/kotlin/io/privacykit/privacykit.kt"
-cp "$out/swift/PrivacyKit.swift" "$out/tree/swift/Sources/PrivacyKit/PrivacyKit.swift"
+cp "$out/swift/PrivacyKitSDK.swift" "$out/tree/swift/Sources/PrivacyKitSDK/PrivacyKitSDK.swift"
 cp "$out/swift/PrivacyKitFFI.h" "$out/tree/swift/Sources/PrivacyKitFFI/include/PrivacyKitFFI.h"
 cp "$out/swift/PrivacyKitFFI.modulemap" "$out/tree/swift/Sources/PrivacyKitFFI/include/module.modulemap"
 

@@ -257,13 +257,6 @@ typedef void (*UniffiCallbackInterfaceDiscoveryTransportMethod1)(uint64_t, RustB
     );
 
 #endif
-#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_PRIVACY_LISTENER_METHOD0
-#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_PRIVACY_LISTENER_METHOD0
-typedef void (*UniffiCallbackInterfacePrivacyListenerMethod0)(uint64_t, RustBuffer, void* _Nonnull, 
-        RustCallStatus *_Nonnull uniffiCallStatus
-    );
-
-#endif
 #ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_KEY_PROVIDER_METHOD0
 #define UNIFFI_FFIDEF_CALLBACK_INTERFACE_KEY_PROVIDER_METHOD0
 typedef void (*UniffiCallbackInterfaceKeyProviderMethod0)(uint64_t, RustBuffer, RustBuffer, RustBuffer* _Nonnull, 
@@ -285,6 +278,13 @@ typedef void (*UniffiCallbackInterfaceKeyProviderMethod2)(uint64_t, RustBuffer, 
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_PRIVACY_LISTENER_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_PRIVACY_LISTENER_METHOD0
+typedef void (*UniffiCallbackInterfacePrivacyListenerMethod0)(uint64_t, RustBuffer, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_DISCOVERY_TRANSPORT
 #define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_DISCOVERY_TRANSPORT
 typedef struct UniffiVTableCallbackInterfaceDiscoveryTransport {
@@ -293,15 +293,6 @@ typedef struct UniffiVTableCallbackInterfaceDiscoveryTransport {
     UniffiCallbackInterfaceDiscoveryTransportMethod0 _Nonnull evaluate;
     UniffiCallbackInterfaceDiscoveryTransportMethod1 _Nonnull fetchFilter;
 } UniffiVTableCallbackInterfaceDiscoveryTransport;
-
-#endif
-#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_PRIVACY_LISTENER
-#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_PRIVACY_LISTENER
-typedef struct UniffiVTableCallbackInterfacePrivacyListener {
-    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
-    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
-    UniffiCallbackInterfacePrivacyListenerMethod0 _Nonnull onChange;
-} UniffiVTableCallbackInterfacePrivacyListener;
 
 #endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_KEY_PROVIDER
@@ -314,6 +305,40 @@ typedef struct UniffiVTableCallbackInterfaceKeyProvider {
     UniffiCallbackInterfaceKeyProviderMethod2 _Nonnull delete;
 } UniffiVTableCallbackInterfaceKeyProvider;
 
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_PRIVACY_LISTENER
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_PRIVACY_LISTENER
+typedef struct UniffiVTableCallbackInterfacePrivacyListener {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfacePrivacyListenerMethod0 _Nonnull onChange;
+} UniffiVTableCallbackInterfacePrivacyListener;
+
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_DATAUSE
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_DATAUSE
+uint64_t uniffi_privacykit_fn_clone_datause(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_FREE_DATAUSE
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_FREE_DATAUSE
+void uniffi_privacykit_fn_free_datause(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_DATAUSE_CHECK
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_DATAUSE_CHECK
+RustBuffer uniffi_privacykit_fn_method_datause_check(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_DATAUSE_EXPLAIN
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_DATAUSE_EXPLAIN
+RustBuffer uniffi_privacykit_fn_method_datause_explain(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_DATAUSE_IS_ALLOWED
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_DATAUSE_IS_ALLOWED
+int8_t uniffi_privacykit_fn_method_datause_is_allowed(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_CONTACTDISCOVERY
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_CONTACTDISCOVERY
@@ -375,29 +400,34 @@ RustBuffer uniffi_privacykit_fn_method_discoverytransport_evaluate(uint64_t ptr,
 RustBuffer uniffi_privacykit_fn_method_discoverytransport_fetch_filter(uint64_t ptr, RustBuffer key_id, uint64_t since_version, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_DATAUSE
-#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_DATAUSE
-uint64_t uniffi_privacykit_fn_clone_datause(uint64_t handle, RustCallStatus *_Nonnull out_status
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_KEYPROVIDER
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_KEYPROVIDER
+uint64_t uniffi_privacykit_fn_clone_keyprovider(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_FREE_DATAUSE
-#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_FREE_DATAUSE
-void uniffi_privacykit_fn_free_datause(uint64_t handle, RustCallStatus *_Nonnull out_status
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_FREE_KEYPROVIDER
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_FREE_KEYPROVIDER
+void uniffi_privacykit_fn_free_keyprovider(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_DATAUSE_CHECK
-#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_DATAUSE_CHECK
-RustBuffer uniffi_privacykit_fn_method_datause_check(uint64_t ptr, RustCallStatus *_Nonnull out_status
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_INIT_CALLBACK_VTABLE_KEYPROVIDER
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_INIT_CALLBACK_VTABLE_KEYPROVIDER
+void uniffi_privacykit_fn_init_callback_vtable_keyprovider(const UniffiVTableCallbackInterfaceKeyProvider* _Nonnull vtable
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_DATAUSE_EXPLAIN
-#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_DATAUSE_EXPLAIN
-RustBuffer uniffi_privacykit_fn_method_datause_explain(uint64_t ptr, RustCallStatus *_Nonnull out_status
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_KEYPROVIDER_WRAP
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_KEYPROVIDER_WRAP
+RustBuffer uniffi_privacykit_fn_method_keyprovider_wrap(uint64_t ptr, RustBuffer alias, RustBuffer key, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_DATAUSE_IS_ALLOWED
-#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_DATAUSE_IS_ALLOWED
-int8_t uniffi_privacykit_fn_method_datause_is_allowed(uint64_t ptr, RustCallStatus *_Nonnull out_status
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_KEYPROVIDER_UNWRAP
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_KEYPROVIDER_UNWRAP
+RustBuffer uniffi_privacykit_fn_method_keyprovider_unwrap(uint64_t ptr, RustBuffer alias, RustBuffer wrapped, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_KEYPROVIDER_DELETE
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_KEYPROVIDER_DELETE
+void uniffi_privacykit_fn_method_keyprovider_delete(uint64_t ptr, RustBuffer alias, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_PRIVACYLISTENER
@@ -475,9 +505,9 @@ int8_t uniffi_privacykit_fn_method_privacykit_can_request(uint64_t ptr, RustBuff
 RustBuffer uniffi_privacykit_fn_method_privacykit_check(uint64_t ptr, RustBuffer category, RustBuffer purpose, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_CLOSE
-#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_CLOSE
-void uniffi_privacykit_fn_method_privacykit_close(uint64_t ptr, RustCallStatus *_Nonnull out_status
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_CLOSE_STORE
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_CLOSE_STORE
+void uniffi_privacykit_fn_method_privacykit_close_store(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_CONSENT_STATE
@@ -663,36 +693,6 @@ RustBuffer uniffi_privacykit_fn_method_privacykit_withdraw_consent(uint64_t ptr,
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_WITHDRAW_OBJECTION
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_WITHDRAW_OBJECTION
 RustBuffer uniffi_privacykit_fn_method_privacykit_withdraw_objection(uint64_t ptr, RustBuffer purpose, RustBuffer category, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_KEYPROVIDER
-#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_KEYPROVIDER
-uint64_t uniffi_privacykit_fn_clone_keyprovider(uint64_t handle, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_FREE_KEYPROVIDER
-#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_FREE_KEYPROVIDER
-void uniffi_privacykit_fn_free_keyprovider(uint64_t handle, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_INIT_CALLBACK_VTABLE_KEYPROVIDER
-#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_INIT_CALLBACK_VTABLE_KEYPROVIDER
-void uniffi_privacykit_fn_init_callback_vtable_keyprovider(const UniffiVTableCallbackInterfaceKeyProvider* _Nonnull vtable
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_KEYPROVIDER_WRAP
-#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_KEYPROVIDER_WRAP
-RustBuffer uniffi_privacykit_fn_method_keyprovider_wrap(uint64_t ptr, RustBuffer alias, RustBuffer key, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_KEYPROVIDER_UNWRAP
-#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_KEYPROVIDER_UNWRAP
-RustBuffer uniffi_privacykit_fn_method_keyprovider_unwrap(uint64_t ptr, RustBuffer alias, RustBuffer wrapped, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_KEYPROVIDER_DELETE
-#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_KEYPROVIDER_DELETE
-void uniffi_privacykit_fn_method_keyprovider_delete(uint64_t ptr, RustBuffer alias, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_SECRET
@@ -1055,6 +1055,24 @@ uint16_t uniffi_privacykit_checksum_func_validate_policy(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_DATAUSE_CHECK
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_DATAUSE_CHECK
+uint16_t uniffi_privacykit_checksum_method_datause_check(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_DATAUSE_EXPLAIN
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_DATAUSE_EXPLAIN
+uint16_t uniffi_privacykit_checksum_method_datause_explain(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_DATAUSE_IS_ALLOWED
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_DATAUSE_IS_ALLOWED
+uint16_t uniffi_privacykit_checksum_method_datause_is_allowed(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_CONTACTDISCOVERY_DISCOVER
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_CONTACTDISCOVERY_DISCOVER
 uint16_t uniffi_privacykit_checksum_method_contactdiscovery_discover(void
@@ -1097,21 +1115,21 @@ uint16_t uniffi_privacykit_checksum_method_discoverytransport_fetch_filter(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_DATAUSE_CHECK
-#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_DATAUSE_CHECK
-uint16_t uniffi_privacykit_checksum_method_datause_check(void
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_KEYPROVIDER_WRAP
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_KEYPROVIDER_WRAP
+uint16_t uniffi_privacykit_checksum_method_keyprovider_wrap(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_DATAUSE_EXPLAIN
-#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_DATAUSE_EXPLAIN
-uint16_t uniffi_privacykit_checksum_method_datause_explain(void
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_KEYPROVIDER_UNWRAP
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_KEYPROVIDER_UNWRAP
+uint16_t uniffi_privacykit_checksum_method_keyprovider_unwrap(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_DATAUSE_IS_ALLOWED
-#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_DATAUSE_IS_ALLOWED
-uint16_t uniffi_privacykit_checksum_method_datause_is_allowed(void
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_KEYPROVIDER_DELETE
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_KEYPROVIDER_DELETE
+uint16_t uniffi_privacykit_checksum_method_keyprovider_delete(void
     
 );
 #endif
@@ -1169,9 +1187,9 @@ uint16_t uniffi_privacykit_checksum_method_privacykit_check(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_CLOSE
-#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_CLOSE
-uint16_t uniffi_privacykit_checksum_method_privacykit_close(void
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_CLOSE_STORE
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_CLOSE_STORE
+uint16_t uniffi_privacykit_checksum_method_privacykit_close_store(void
     
 );
 #endif
@@ -1394,24 +1412,6 @@ uint16_t uniffi_privacykit_checksum_method_privacykit_withdraw_consent(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_WITHDRAW_OBJECTION
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_WITHDRAW_OBJECTION
 uint16_t uniffi_privacykit_checksum_method_privacykit_withdraw_objection(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_KEYPROVIDER_WRAP
-#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_KEYPROVIDER_WRAP
-uint16_t uniffi_privacykit_checksum_method_keyprovider_wrap(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_KEYPROVIDER_UNWRAP
-#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_KEYPROVIDER_UNWRAP
-uint16_t uniffi_privacykit_checksum_method_keyprovider_unwrap(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_KEYPROVIDER_DELETE
-#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_KEYPROVIDER_DELETE
-uint16_t uniffi_privacykit_checksum_method_keyprovider_delete(void
     
 );
 #endif

@@ -656,9 +656,6 @@ internal interface UniffiCallbackInterfaceDiscoveryTransportMethod0 : com.sun.jn
 internal interface UniffiCallbackInterfaceDiscoveryTransportMethod1 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`keyId`: RustBuffer.ByValue,`sinceVersion`: Long,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,)
 }
-internal interface UniffiCallbackInterfacePrivacyListenerMethod0 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`change`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
-}
 internal interface UniffiCallbackInterfaceKeyProviderMethod0 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`alias`: RustBuffer.ByValue,`key`: RustBuffer.ByValue,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,)
 }
@@ -667,6 +664,9 @@ internal interface UniffiCallbackInterfaceKeyProviderMethod1 : com.sun.jna.Callb
 }
 internal interface UniffiCallbackInterfaceKeyProviderMethod2 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`alias`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+internal interface UniffiCallbackInterfacePrivacyListenerMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`change`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
 }
 @Structure.FieldOrder("uniffiFree", "uniffiClone", "evaluate", "fetchFilter")
 internal open class UniffiVTableCallbackInterfaceDiscoveryTransport(
@@ -687,25 +687,6 @@ internal open class UniffiVTableCallbackInterfaceDiscoveryTransport(
         `uniffiClone` = other.`uniffiClone`
         `evaluate` = other.`evaluate`
         `fetchFilter` = other.`fetchFilter`
-    }
-
-}
-@Structure.FieldOrder("uniffiFree", "uniffiClone", "onChange")
-internal open class UniffiVTableCallbackInterfacePrivacyListener(
-    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
-    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
-    @JvmField internal var `onChange`: UniffiCallbackInterfacePrivacyListenerMethod0? = null,
-) : Structure() {
-    class UniffiByValue(
-        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
-        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
-        `onChange`: UniffiCallbackInterfacePrivacyListenerMethod0? = null,
-    ): UniffiVTableCallbackInterfacePrivacyListener(`uniffiFree`,`uniffiClone`,`onChange`,), Structure.ByValue
-
-   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfacePrivacyListener) {
-        `uniffiFree` = other.`uniffiFree`
-        `uniffiClone` = other.`uniffiClone`
-        `onChange` = other.`onChange`
     }
 
 }
@@ -731,6 +712,25 @@ internal open class UniffiVTableCallbackInterfaceKeyProvider(
         `wrap` = other.`wrap`
         `unwrap` = other.`unwrap`
         `delete` = other.`delete`
+    }
+
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "onChange")
+internal open class UniffiVTableCallbackInterfacePrivacyListener(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `onChange`: UniffiCallbackInterfacePrivacyListenerMethod0? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `onChange`: UniffiCallbackInterfacePrivacyListenerMethod0? = null,
+    ): UniffiVTableCallbackInterfacePrivacyListener(`uniffiFree`,`uniffiClone`,`onChange`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfacePrivacyListener) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `onChange` = other.`onChange`
     }
 
 }
@@ -765,6 +765,12 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_privacykit_checksum_func_validate_policy(
     ): Int
+    external fun uniffi_privacykit_checksum_method_datause_check(
+    ): Int
+    external fun uniffi_privacykit_checksum_method_datause_explain(
+    ): Int
+    external fun uniffi_privacykit_checksum_method_datause_is_allowed(
+    ): Int
     external fun uniffi_privacykit_checksum_method_contactdiscovery_discover(
     ): Int
     external fun uniffi_privacykit_checksum_method_contactdiscovery_erase_cache(
@@ -779,11 +785,11 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_privacykit_checksum_method_discoverytransport_fetch_filter(
     ): Int
-    external fun uniffi_privacykit_checksum_method_datause_check(
+    external fun uniffi_privacykit_checksum_method_keyprovider_wrap(
     ): Int
-    external fun uniffi_privacykit_checksum_method_datause_explain(
+    external fun uniffi_privacykit_checksum_method_keyprovider_unwrap(
     ): Int
-    external fun uniffi_privacykit_checksum_method_datause_is_allowed(
+    external fun uniffi_privacykit_checksum_method_keyprovider_delete(
     ): Int
     external fun uniffi_privacykit_checksum_method_privacylistener_on_change(
     ): Int
@@ -803,7 +809,7 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_check(
     ): Int
-    external fun uniffi_privacykit_checksum_method_privacykit_close(
+    external fun uniffi_privacykit_checksum_method_privacykit_close_store(
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_consent_state(
     ): Int
@@ -879,12 +885,6 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_withdraw_objection(
     ): Int
-    external fun uniffi_privacykit_checksum_method_keyprovider_wrap(
-    ): Int
-    external fun uniffi_privacykit_checksum_method_keyprovider_unwrap(
-    ): Int
-    external fun uniffi_privacykit_checksum_method_keyprovider_delete(
-    ): Int
     external fun uniffi_privacykit_checksum_method_secret_expose(
     ): Int
     external fun uniffi_privacykit_checksum_method_tokenvault_link_account(
@@ -928,6 +928,16 @@ internal object UniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
+    external fun uniffi_privacykit_fn_clone_datause(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_privacykit_fn_free_datause(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_privacykit_fn_method_datause_check(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_privacykit_fn_method_datause_explain(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_privacykit_fn_method_datause_is_allowed(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
     external fun uniffi_privacykit_fn_clone_contactdiscovery(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_privacykit_fn_free_contactdiscovery(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -952,16 +962,18 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_discoverytransport_fetch_filter(`ptr`: Long,`keyId`: RustBuffer.ByValue,`sinceVersion`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_privacykit_fn_clone_datause(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_privacykit_fn_clone_keyprovider(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_privacykit_fn_free_datause(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_privacykit_fn_free_keyprovider(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_privacykit_fn_method_datause_check(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_privacykit_fn_init_callback_vtable_keyprovider(`vtable`: UniffiVTableCallbackInterfaceKeyProvider,
+    ): Unit
+    external fun uniffi_privacykit_fn_method_keyprovider_wrap(`ptr`: Long,`alias`: RustBuffer.ByValue,`key`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_privacykit_fn_method_datause_explain(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_privacykit_fn_method_keyprovider_unwrap(`ptr`: Long,`alias`: RustBuffer.ByValue,`wrapped`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_privacykit_fn_method_datause_is_allowed(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Byte
+    external fun uniffi_privacykit_fn_method_keyprovider_delete(`ptr`: Long,`alias`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_privacykit_fn_clone_privacylistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_privacykit_fn_free_privacylistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -992,7 +1004,7 @@ internal object UniffiLib {
     ): Byte
     external fun uniffi_privacykit_fn_method_privacykit_check(`ptr`: Long,`category`: RustBuffer.ByValue,`purpose`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_privacykit_fn_method_privacykit_close(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_privacykit_fn_method_privacykit_close_store(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_privacykit_fn_method_privacykit_consent_state(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1068,18 +1080,6 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_withdraw_objection(`ptr`: Long,`purpose`: RustBuffer.ByValue,`category`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_privacykit_fn_clone_keyprovider(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_privacykit_fn_free_keyprovider(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_privacykit_fn_init_callback_vtable_keyprovider(`vtable`: UniffiVTableCallbackInterfaceKeyProvider,
-    ): Unit
-    external fun uniffi_privacykit_fn_method_keyprovider_wrap(`ptr`: Long,`alias`: RustBuffer.ByValue,`key`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_privacykit_fn_method_keyprovider_unwrap(`ptr`: Long,`alias`: RustBuffer.ByValue,`wrapped`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_privacykit_fn_method_keyprovider_delete(`ptr`: Long,`alias`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
     external fun uniffi_privacykit_fn_clone_secret(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_privacykit_fn_free_secret(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1237,22 +1237,31 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_privacykit_checksum_func_policy_json_schema() and 0xFFFF) != 11578) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_func_validate_policy() and 0xFFFF) != 13013) {
+    if ((lib.uniffi_privacykit_checksum_func_validate_policy() and 0xFFFF) != 36690) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_contactdiscovery_discover() and 0xFFFF) != 36062) {
+    if ((lib.uniffi_privacykit_checksum_method_datause_check() and 0xFFFF) != 2709) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_contactdiscovery_erase_cache() and 0xFFFF) != 46138) {
+    if ((lib.uniffi_privacykit_checksum_method_datause_explain() and 0xFFFF) != 9164) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_contactdiscovery_purge_cache_older_than() and 0xFFFF) != 4199) {
+    if ((lib.uniffi_privacykit_checksum_method_datause_is_allowed() and 0xFFFF) != 43800) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_contactdiscovery_summary() and 0xFFFF) != 62861) {
+    if ((lib.uniffi_privacykit_checksum_method_contactdiscovery_discover() and 0xFFFF) != 17496) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_contactdiscovery_sync_filter() and 0xFFFF) != 37009) {
+    if ((lib.uniffi_privacykit_checksum_method_contactdiscovery_erase_cache() and 0xFFFF) != 47835) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_method_contactdiscovery_purge_cache_older_than() and 0xFFFF) != 25545) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_method_contactdiscovery_summary() and 0xFFFF) != 57442) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_method_contactdiscovery_sync_filter() and 0xFFFF) != 16500) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_discoverytransport_evaluate() and 0xFFFF) != 38132) {
@@ -1261,190 +1270,181 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_privacykit_checksum_method_discoverytransport_fetch_filter() and 0xFFFF) != 24800) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_datause_check() and 0xFFFF) != 59965) {
+    if ((lib.uniffi_privacykit_checksum_method_keyprovider_wrap() and 0xFFFF) != 27430) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_datause_explain() and 0xFFFF) != 13917) {
+    if ((lib.uniffi_privacykit_checksum_method_keyprovider_unwrap() and 0xFFFF) != 59838) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_datause_is_allowed() and 0xFFFF) != 34120) {
+    if ((lib.uniffi_privacykit_checksum_method_keyprovider_delete() and 0xFFFF) != 21393) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_privacylistener_on_change() and 0xFFFF) != 16164) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_accept_policy() and 0xFFFF) != 16557) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_accept_policy() and 0xFFFF) != 32446) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_access_report() and 0xFFFF) != 6678) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_access_report() and 0xFFFF) != 42182) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_ad_context() and 0xFFFF) != 45983) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_ad_context() and 0xFFFF) != 14018) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_add_listener() and 0xFFFF) != 51131) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_add_listener() and 0xFFFF) != 23257) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_advertising_id() and 0xFFFF) != 8741) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_advertising_id() and 0xFFFF) != 36496) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_age_status() and 0xFFFF) != 50533) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_age_status() and 0xFFFF) != 43988) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_can_request() and 0xFFFF) != 7178) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_can_request() and 0xFFFF) != 6274) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_check() and 0xFFFF) != 26936) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_check() and 0xFFFF) != 63715) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_close() and 0xFFFF) != 1745) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_close_store() and 0xFFFF) != 63158) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_consent_state() and 0xFFFF) != 34518) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_consent_state() and 0xFFFF) != 19107) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_data_use() and 0xFFFF) != 30884) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_data_use() and 0xFFFF) != 58197) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_declare_user_facts() and 0xFFFF) != 36588) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_declare_user_facts() and 0xFFFF) != 37155) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_deny_consent() and 0xFFFF) != 63358) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_deny_consent() and 0xFFFF) != 4391) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_discovery() and 0xFFFF) != 56124) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_discovery() and 0xFFFF) != 42824) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_erase_all() and 0xFFFF) != 40766) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_erase_all() and 0xFFFF) != 16754) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_erase_data() and 0xFFFF) != 17310) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_erase_data() and 0xFFFF) != 32885) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_explain() and 0xFFFF) != 28705) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_explain() and 0xFFFF) != 64676) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_export_personal_data() and 0xFFFF) != 923) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_export_personal_data() and 0xFFFF) != 59695) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_flush() and 0xFFFF) != 7692) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_flush() and 0xFFFF) != 15894) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_grant_consent() and 0xFFFF) != 50883) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_grant_consent() and 0xFFFF) != 29542) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_install_id() and 0xFFFF) != 40970) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_install_id() and 0xFFFF) != 13906) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_ledger() and 0xFFFF) != 5525) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_ledger() and 0xFFFF) != 52146) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_ledger_summary() and 0xFFFF) != 44966) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_ledger_summary() and 0xFFFF) != 62210) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_lift_restriction() and 0xFFFF) != 55661) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_lift_restriction() and 0xFFFF) != 31501) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_object_to() and 0xFFFF) != 25763) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_object_to() and 0xFFFF) != 573) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_pending_reconsent() and 0xFFFF) != 27866) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_pending_reconsent() and 0xFFFF) != 35518) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_permission_history() and 0xFFFF) != 63660) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_permission_history() and 0xFFFF) != 30816) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_permission_state() and 0xFFFF) != 59751) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_permission_state() and 0xFFFF) != 53144) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_policy() and 0xFFFF) != 12567) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_policy() and 0xFFFF) != 50206) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_purge_expired() and 0xFFFF) != 48476) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_purge_expired() and 0xFFFF) != 38188) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_record_consent() and 0xFFFF) != 41782) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_record_consent() and 0xFFFF) != 47450) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_record_permission_request() and 0xFFFF) != 39555) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_record_permission_request() and 0xFFFF) != 58164) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_remove_listener() and 0xFFFF) != 32790) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_remove_listener() and 0xFFFF) != 62939) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_report_advertising_id() and 0xFFFF) != 4959) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_report_advertising_id() and 0xFFFF) != 19495) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_report_permission() and 0xFFFF) != 44656) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_report_permission() and 0xFFFF) != 32129) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_reset_install_id() and 0xFFFF) != 32183) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_reset_install_id() and 0xFFFF) != 30699) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_restrict_processing() and 0xFFFF) != 4843) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_restrict_processing() and 0xFFFF) != 31283) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_set_key_provider() and 0xFFFF) != 61516) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_set_key_provider() and 0xFFFF) != 55517) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_set_utc_offset_minutes() and 0xFFFF) != 6784) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_set_utc_offset_minutes() and 0xFFFF) != 3466) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_should_show_rationale() and 0xFFFF) != 45887) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_should_show_rationale() and 0xFFFF) != 65283) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_update_policy() and 0xFFFF) != 12350) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_update_policy() and 0xFFFF) != 30131) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_user_facts() and 0xFFFF) != 43698) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_user_facts() and 0xFFFF) != 64848) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_vault() and 0xFFFF) != 45895) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_vault() and 0xFFFF) != 31868) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_verify_ledger() and 0xFFFF) != 31149) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_verify_ledger() and 0xFFFF) != 1838) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_withdraw_consent() and 0xFFFF) != 17819) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_withdraw_consent() and 0xFFFF) != 9009) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_withdraw_objection() and 0xFFFF) != 61435) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_privacykit_checksum_method_keyprovider_wrap() and 0xFFFF) != 62204) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_privacykit_checksum_method_keyprovider_unwrap() and 0xFFFF) != 60005) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_privacykit_checksum_method_keyprovider_delete() and 0xFFFF) != 17444) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_withdraw_objection() and 0xFFFF) != 9172) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_secret_expose() and 0xFFFF) != 48354) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_tokenvault_link_account() and 0xFFFF) != 50806) {
+    if ((lib.uniffi_privacykit_checksum_method_tokenvault_link_account() and 0xFFFF) != 19903) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_tokenvault_linked_accounts() and 0xFFFF) != 22090) {
+    if ((lib.uniffi_privacykit_checksum_method_tokenvault_linked_accounts() and 0xFFFF) != 18268) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_tokenvault_reset_vault() and 0xFFFF) != 7141) {
+    if ((lib.uniffi_privacykit_checksum_method_tokenvault_reset_vault() and 0xFFFF) != 39685) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_tokenvault_rewrap_key() and 0xFFFF) != 40828) {
+    if ((lib.uniffi_privacykit_checksum_method_tokenvault_rewrap_key() and 0xFFFF) != 65494) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_tokenvault_rotate_key() and 0xFFFF) != 20105) {
+    if ((lib.uniffi_privacykit_checksum_method_tokenvault_rotate_key() and 0xFFFF) != 27463) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_tokenvault_tokens() and 0xFFFF) != 9926) {
+    if ((lib.uniffi_privacykit_checksum_method_tokenvault_tokens() and 0xFFFF) != 22910) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_tokenvault_unlink_account() and 0xFFFF) != 37057) {
+    if ((lib.uniffi_privacykit_checksum_method_tokenvault_unlink_account() and 0xFFFF) != 11020) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_constructor_privacykit_open() and 0xFFFF) != 47012) {
+    if ((lib.uniffi_privacykit_checksum_constructor_privacykit_open() and 0xFFFF) != 57141) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_constructor_secret_new() and 0xFFFF) != 7) {
@@ -3062,7 +3062,7 @@ public object FfiConverterTypeDiscoveryTransport: FfiConverter<DiscoveryTranspor
  * the iOS Keychain (`kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly`, not synchronizable).
  * PrivacyKit hands it the vault key to wrap and asks for it back once per process.
  *
- * Called while PrivacyKit holds its lock: never call back into PrivacyKit from here.
+ * Called while PrivacyKit holds its store lock: never call back into PrivacyKit from here.
  */
 public interface KeyProvider {
     
@@ -3089,7 +3089,7 @@ public interface KeyProvider {
  * the iOS Keychain (`kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly`, not synchronizable).
  * PrivacyKit hands it the vault key to wrap and asks for it back once per process.
  *
- * Called while PrivacyKit holds its lock: never call back into PrivacyKit from here.
+ * Called while PrivacyKit holds its store lock: never call back into PrivacyKit from here.
  */
 open class KeyProviderImpl: Disposable, AutoCloseable, KeyProvider
 {
@@ -3482,7 +3482,8 @@ public object FfiConverterTypeKeyProvider: FfiConverter<KeyProvider, Long> {
 
 /**
  * The PrivacyKit SDK: the app's policy, the user's choices, and the guard over data use.
- * Safe to share between threads. Close it when the app no longer needs it.
+ * Safe to share between threads. Close it with `close_store` when the app no longer needs
+ * it.
  */
 public interface PrivacyKitInterface {
     
@@ -3534,7 +3535,8 @@ public interface PrivacyKitInterface {
     
     /**
      * Writes what is still only in memory and closes the store. Later calls fail with
-     * `Closed` and `check` answers `Closed`. Closing twice is fine.
+     * `Closed` and `check` answers `Closed`. Closing twice is fine. (Kotlin's `close()`,
+     * from `AutoCloseable`, only releases the native handle.)
      */
     fun `closeStore`()
     
@@ -3768,7 +3770,8 @@ public interface PrivacyKitInterface {
 
 /**
  * The PrivacyKit SDK: the app's policy, the user's choices, and the guard over data use.
- * Safe to share between threads. Close it when the app no longer needs it.
+ * Safe to share between threads. Close it with `close_store` when the app no longer needs
+ * it.
  */
 open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
 {
@@ -4022,13 +4025,14 @@ open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
     
     /**
      * Writes what is still only in memory and closes the store. Later calls fail with
-     * `Closed` and `check` answers `Closed`. Closing twice is fine.
+     * `Closed` and `check` answers `Closed`. Closing twice is fine. (Kotlin's `close()`,
+     * from `AutoCloseable`, only releases the native handle.)
      */
     @Throws(PrivacyException::class)override fun `closeStore`()
         = 
     callWithHandle {
     uniffiRustCallWithError(PrivacyException) { _status ->
-    UniffiLib.uniffi_privacykit_fn_method_privacykit_close(
+    UniffiLib.uniffi_privacykit_fn_method_privacykit_close_store(
         it,
         _status)
 }
@@ -7411,7 +7415,7 @@ public object FfiConverterTypePolicyInfo: FfiConverterRustBuffer<PolicyInfo> {
 data class PrivacyKitConfig (
     /**
      * The SQLite file, created if missing. `None` keeps everything in memory (tests,
-     * previews): nothing survives `close`.
+     * previews): nothing survives `close_store`.
      */
     var `databasePath`: kotlin.String?
     , 

@@ -1318,7 +1318,7 @@ public func FfiConverterTypeDiscoveryTransport_lower(_ value: DiscoveryTransport
  * the iOS Keychain (`kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly`, not synchronizable).
  * PrivacyKit hands it the vault key to wrap and asks for it back once per process.
  *
- * Called while PrivacyKit holds its lock: never call back into PrivacyKit from here.
+ * Called while PrivacyKit holds its store lock: never call back into PrivacyKit from here.
  */
 public protocol KeyProvider: AnyObject, Sendable {
     
@@ -1343,7 +1343,7 @@ public protocol KeyProvider: AnyObject, Sendable {
  * the iOS Keychain (`kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly`, not synchronizable).
  * PrivacyKit hands it the vault key to wrap and asks for it back once per process.
  *
- * Called while PrivacyKit holds its lock: never call back into PrivacyKit from here.
+ * Called while PrivacyKit holds its store lock: never call back into PrivacyKit from here.
  */
 open class KeyProviderImpl: KeyProvider, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -1626,7 +1626,8 @@ public func FfiConverterTypeKeyProvider_lower(_ value: KeyProvider) -> UInt64 {
 
 /**
  * The PrivacyKit SDK: the app's policy, the user's choices, and the guard over data use.
- * Safe to share between threads. Close it when the app no longer needs it.
+ * Safe to share between threads. Close it with `close_store` when the app no longer needs
+ * it.
  */
 public protocol PrivacyKitProtocol: AnyObject, Sendable {
     
@@ -1678,9 +1679,10 @@ public protocol PrivacyKitProtocol: AnyObject, Sendable {
     
     /**
      * Writes what is still only in memory and closes the store. Later calls fail with
-     * `Closed` and `check` answers `Closed`. Closing twice is fine.
+     * `Closed` and `check` answers `Closed`. Closing twice is fine. (Kotlin's `close()`,
+     * from `AutoCloseable`, only releases the native handle.)
      */
-    func close() throws 
+    func closeStore() throws 
     
     /**
      * What the ledger currently says.
@@ -1910,7 +1912,8 @@ public protocol PrivacyKitProtocol: AnyObject, Sendable {
 }
 /**
  * The PrivacyKit SDK: the app's policy, the user's choices, and the guard over data use.
- * Safe to share between threads. Close it when the app no longer needs it.
+ * Safe to share between threads. Close it with `close_store` when the app no longer needs
+ * it.
  */
 open class PrivacyKit: PrivacyKitProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -2090,11 +2093,12 @@ open func check(category: String, purpose: String) -> Decision  {
     
     /**
      * Writes what is still only in memory and closes the store. Later calls fail with
-     * `Closed` and `check` answers `Closed`. Closing twice is fine.
+     * `Closed` and `check` answers `Closed`. Closing twice is fine. (Kotlin's `close()`,
+     * from `AutoCloseable`, only releases the native handle.)
      */
-open func close()throws   {try rustCallWithError(FfiConverterTypePrivacyError_lift) {
+open func closeStore()throws   {try rustCallWithError(FfiConverterTypePrivacyError_lift) {
         uniffiCallStatus in
-    uniffi_privacykit_fn_method_privacykit_close(
+    uniffi_privacykit_fn_method_privacykit_close_store(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 }
@@ -5305,7 +5309,7 @@ public func FfiConverterTypePolicyInfo_lower(_ value: PolicyInfo) -> RustBuffer 
 public struct PrivacyKitConfig: Equatable, Hashable {
     /**
      * The SQLite file, created if missing. `None` keeps everything in memory (tests,
-     * previews): nothing survives `close`.
+     * previews): nothing survives `close_store`.
      */
     public var databasePath: String?
     /**
@@ -5324,7 +5328,7 @@ public struct PrivacyKitConfig: Equatable, Hashable {
     public init(
         /**
          * The SQLite file, created if missing. `None` keeps everything in memory (tests,
-         * previews): nothing survives `close`.
+         * previews): nothing survives `close_store`.
          */databasePath: String?, 
         /**
          * The app's policy document (JSON, format 1).
@@ -9632,22 +9636,31 @@ private let initializationResult: InitializationResult = {
     if (uniffi_privacykit_checksum_func_policy_json_schema() != 11578) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_func_validate_policy() != 13013) {
+    if (uniffi_privacykit_checksum_func_validate_policy() != 36690) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_contactdiscovery_discover() != 36062) {
+    if (uniffi_privacykit_checksum_method_datause_check() != 2709) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_contactdiscovery_erase_cache() != 46138) {
+    if (uniffi_privacykit_checksum_method_datause_explain() != 9164) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_contactdiscovery_purge_cache_older_than() != 4199) {
+    if (uniffi_privacykit_checksum_method_datause_is_allowed() != 43800) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_contactdiscovery_summary() != 62861) {
+    if (uniffi_privacykit_checksum_method_contactdiscovery_discover() != 17496) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_contactdiscovery_sync_filter() != 37009) {
+    if (uniffi_privacykit_checksum_method_contactdiscovery_erase_cache() != 47835) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_privacykit_checksum_method_contactdiscovery_purge_cache_older_than() != 25545) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_privacykit_checksum_method_contactdiscovery_summary() != 57442) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_privacykit_checksum_method_contactdiscovery_sync_filter() != 16500) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_discoverytransport_evaluate() != 38132) {
@@ -9656,190 +9669,181 @@ private let initializationResult: InitializationResult = {
     if (uniffi_privacykit_checksum_method_discoverytransport_fetch_filter() != 24800) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_datause_check() != 59965) {
+    if (uniffi_privacykit_checksum_method_keyprovider_wrap() != 27430) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_datause_explain() != 13917) {
+    if (uniffi_privacykit_checksum_method_keyprovider_unwrap() != 59838) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_datause_is_allowed() != 34120) {
+    if (uniffi_privacykit_checksum_method_keyprovider_delete() != 21393) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_privacylistener_on_change() != 16164) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_accept_policy() != 16557) {
+    if (uniffi_privacykit_checksum_method_privacykit_accept_policy() != 32446) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_access_report() != 6678) {
+    if (uniffi_privacykit_checksum_method_privacykit_access_report() != 42182) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_ad_context() != 45983) {
+    if (uniffi_privacykit_checksum_method_privacykit_ad_context() != 14018) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_add_listener() != 51131) {
+    if (uniffi_privacykit_checksum_method_privacykit_add_listener() != 23257) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_advertising_id() != 8741) {
+    if (uniffi_privacykit_checksum_method_privacykit_advertising_id() != 36496) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_age_status() != 50533) {
+    if (uniffi_privacykit_checksum_method_privacykit_age_status() != 43988) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_can_request() != 7178) {
+    if (uniffi_privacykit_checksum_method_privacykit_can_request() != 6274) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_check() != 26936) {
+    if (uniffi_privacykit_checksum_method_privacykit_check() != 63715) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_close() != 1745) {
+    if (uniffi_privacykit_checksum_method_privacykit_close_store() != 63158) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_consent_state() != 34518) {
+    if (uniffi_privacykit_checksum_method_privacykit_consent_state() != 19107) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_data_use() != 30884) {
+    if (uniffi_privacykit_checksum_method_privacykit_data_use() != 58197) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_declare_user_facts() != 36588) {
+    if (uniffi_privacykit_checksum_method_privacykit_declare_user_facts() != 37155) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_deny_consent() != 63358) {
+    if (uniffi_privacykit_checksum_method_privacykit_deny_consent() != 4391) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_discovery() != 56124) {
+    if (uniffi_privacykit_checksum_method_privacykit_discovery() != 42824) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_erase_all() != 40766) {
+    if (uniffi_privacykit_checksum_method_privacykit_erase_all() != 16754) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_erase_data() != 17310) {
+    if (uniffi_privacykit_checksum_method_privacykit_erase_data() != 32885) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_explain() != 28705) {
+    if (uniffi_privacykit_checksum_method_privacykit_explain() != 64676) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_export_personal_data() != 923) {
+    if (uniffi_privacykit_checksum_method_privacykit_export_personal_data() != 59695) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_flush() != 7692) {
+    if (uniffi_privacykit_checksum_method_privacykit_flush() != 15894) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_grant_consent() != 50883) {
+    if (uniffi_privacykit_checksum_method_privacykit_grant_consent() != 29542) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_install_id() != 40970) {
+    if (uniffi_privacykit_checksum_method_privacykit_install_id() != 13906) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_ledger() != 5525) {
+    if (uniffi_privacykit_checksum_method_privacykit_ledger() != 52146) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_ledger_summary() != 44966) {
+    if (uniffi_privacykit_checksum_method_privacykit_ledger_summary() != 62210) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_lift_restriction() != 55661) {
+    if (uniffi_privacykit_checksum_method_privacykit_lift_restriction() != 31501) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_object_to() != 25763) {
+    if (uniffi_privacykit_checksum_method_privacykit_object_to() != 573) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_pending_reconsent() != 27866) {
+    if (uniffi_privacykit_checksum_method_privacykit_pending_reconsent() != 35518) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_permission_history() != 63660) {
+    if (uniffi_privacykit_checksum_method_privacykit_permission_history() != 30816) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_permission_state() != 59751) {
+    if (uniffi_privacykit_checksum_method_privacykit_permission_state() != 53144) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_policy() != 12567) {
+    if (uniffi_privacykit_checksum_method_privacykit_policy() != 50206) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_purge_expired() != 48476) {
+    if (uniffi_privacykit_checksum_method_privacykit_purge_expired() != 38188) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_record_consent() != 41782) {
+    if (uniffi_privacykit_checksum_method_privacykit_record_consent() != 47450) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_record_permission_request() != 39555) {
+    if (uniffi_privacykit_checksum_method_privacykit_record_permission_request() != 58164) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_remove_listener() != 32790) {
+    if (uniffi_privacykit_checksum_method_privacykit_remove_listener() != 62939) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_report_advertising_id() != 4959) {
+    if (uniffi_privacykit_checksum_method_privacykit_report_advertising_id() != 19495) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_report_permission() != 44656) {
+    if (uniffi_privacykit_checksum_method_privacykit_report_permission() != 32129) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_reset_install_id() != 32183) {
+    if (uniffi_privacykit_checksum_method_privacykit_reset_install_id() != 30699) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_restrict_processing() != 4843) {
+    if (uniffi_privacykit_checksum_method_privacykit_restrict_processing() != 31283) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_set_key_provider() != 61516) {
+    if (uniffi_privacykit_checksum_method_privacykit_set_key_provider() != 55517) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_set_utc_offset_minutes() != 6784) {
+    if (uniffi_privacykit_checksum_method_privacykit_set_utc_offset_minutes() != 3466) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_should_show_rationale() != 45887) {
+    if (uniffi_privacykit_checksum_method_privacykit_should_show_rationale() != 65283) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_update_policy() != 12350) {
+    if (uniffi_privacykit_checksum_method_privacykit_update_policy() != 30131) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_user_facts() != 43698) {
+    if (uniffi_privacykit_checksum_method_privacykit_user_facts() != 64848) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_vault() != 45895) {
+    if (uniffi_privacykit_checksum_method_privacykit_vault() != 31868) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_verify_ledger() != 31149) {
+    if (uniffi_privacykit_checksum_method_privacykit_verify_ledger() != 1838) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_withdraw_consent() != 17819) {
+    if (uniffi_privacykit_checksum_method_privacykit_withdraw_consent() != 9009) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_withdraw_objection() != 61435) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_privacykit_checksum_method_keyprovider_wrap() != 62204) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_privacykit_checksum_method_keyprovider_unwrap() != 60005) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_privacykit_checksum_method_keyprovider_delete() != 17444) {
+    if (uniffi_privacykit_checksum_method_privacykit_withdraw_objection() != 9172) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_secret_expose() != 48354) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_tokenvault_link_account() != 50806) {
+    if (uniffi_privacykit_checksum_method_tokenvault_link_account() != 19903) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_tokenvault_linked_accounts() != 22090) {
+    if (uniffi_privacykit_checksum_method_tokenvault_linked_accounts() != 18268) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_tokenvault_reset_vault() != 7141) {
+    if (uniffi_privacykit_checksum_method_tokenvault_reset_vault() != 39685) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_tokenvault_rewrap_key() != 40828) {
+    if (uniffi_privacykit_checksum_method_tokenvault_rewrap_key() != 65494) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_tokenvault_rotate_key() != 20105) {
+    if (uniffi_privacykit_checksum_method_tokenvault_rotate_key() != 27463) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_tokenvault_tokens() != 9926) {
+    if (uniffi_privacykit_checksum_method_tokenvault_tokens() != 22910) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_tokenvault_unlink_account() != 37057) {
+    if (uniffi_privacykit_checksum_method_tokenvault_unlink_account() != 11020) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_constructor_privacykit_open() != 47012) {
+    if (uniffi_privacykit_checksum_constructor_privacykit_open() != 57141) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_constructor_secret_new() != 7) {
