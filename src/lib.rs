@@ -9,9 +9,11 @@ uniffi::setup_scaffolding!();
 
 // Layers, bottom up (ARCHITECTURE.md draws them): vocabulary and platform facts; the store;
 // the user's state; the guard; the engine; the capabilities; the facade.
+mod access_report;
 mod advertising_id;
 mod age;
 mod consent;
+mod data_holder;
 mod data_use;
 mod decision;
 mod discovery;
@@ -31,16 +33,19 @@ mod retention;
 mod rights;
 mod state;
 mod store;
+mod stored_text;
 mod time;
 mod vault;
 
+pub use access_report::AccessReportRow;
 pub use advertising_id::{AdContext, AdContextInput, AdvertisingIdAnswer, WithheldField};
 pub use age::{AgeGroup, AgeStatus, UserFacts};
-pub use consent::compaction::{LedgerSummary, PurgeDeferral};
+pub use consent::compaction::LedgerSummary;
 pub use consent::{
     ConsentAction, ConsentChange, ConsentChoice, ConsentSource, ConsentState, LedgerEntry,
     ScopedChoice, ScopedObjection,
 };
+pub use data_holder::{PersonalData, PurgeDeferral};
 pub use data_use::DataUse;
 pub use decision::{Decision, DecisionReason, LegalBasis};
 #[cfg(feature = "server")]
@@ -52,8 +57,6 @@ pub use discovery::{
     Contact, ContactDiscovery, DiscoveryConfig, DiscoveryMode, DiscoveryResult, DiscoverySummary,
     DiscoveryTransport, FilterUpdate, TransportError,
 };
-pub use guard::report::AccessReportRow;
-pub use holders::PersonalData;
 pub use keys::{KeyProvider, KeyProviderError};
 pub use listeners::{ListenerError, PrivacyChange, PrivacyListener};
 pub use permissions::{

@@ -1,10 +1,10 @@
-//! The access report: allowed uses per day, like the platforms' privacy reports.
+//! The access report as stored: allowed uses per day, like the platforms' privacy reports.
+//! The guard counts in memory (`guard::access_log`); counts land here with each write.
 
 use rusqlite::{params, Connection};
 
-use super::access_log::AccessCount;
+use crate::data_holder::{Cutoff, DataHolder, Erased, PersonalData, Purged};
 use crate::error::Result;
-use crate::holders::{Cutoff, DataHolder, Erased, PersonalData, Purged};
 use crate::keys::KeyProvider;
 use crate::time::format_day;
 
@@ -13,6 +13,15 @@ use crate::time::format_day;
 pub struct AccessReportRow {
     /// `YYYY-MM-DD` in the time zone the app configured.
     pub day: String,
+    pub category: String,
+    pub purpose: String,
+    pub count: u64,
+}
+
+/// Uses of one pair on one day, waiting to be written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct AccessCount {
+    pub day: i64,
     pub category: String,
     pub purpose: String,
     pub count: u64,

@@ -1,7 +1,8 @@
-//! The five example policies in `examples/policies/`, one per seed privacy policy in
-//! `/work/shared/seeds/`, driven through the public API: each assertion is a concrete guard
-//! decision that follows from a sentence of the seed, quoted verbatim (mojibake included)
-//! above it. Also keeps the example files and the JSON Schema in step with the parser.
+//! The five example policies in `examples/policies/`, each following a real-world service's
+//! privacy policy (Promophone, PROMT, a voice-call service, CallsApp, MamontCall), driven
+//! through the public API: each assertion is a concrete guard decision that follows from a
+//! sentence of that service's policy, quoted verbatim above it. Also keeps the example files
+//! and the JSON Schema in step with the parser.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -91,7 +92,7 @@ fn grant(kit: &PrivacyKit, purpose: &str, category: &str) {
 }
 
 #[test]
-fn promophone_seed_000() {
+fn promophone() {
     // An Android app: a denied permission can still be requested, so it reads
     // OsPermissionDenied (on iOS a denial is BlockedInSettings).
     let kit = open(PROMOPHONE, Platform::Android);
@@ -169,7 +170,7 @@ fn promophone_seed_000() {
 }
 
 #[test]
-fn promt_seed_001() {
+fn promt() {
     // A Windows product; it declares no OS-permission category, so the platform is moot.
     let kit = accepted(PROMT, Platform::Android);
     // 001: "After registration we will send to the address that you have specified an e-mail
@@ -258,7 +259,7 @@ fn promt_seed_001() {
 }
 
 #[test]
-fn voicecall_seed_002() {
+fn voicecall() {
     let kit = open(VOICECALL, Platform::Android);
     // 002: "Continued use of the Service after the entry into force of the updated version of
     // the Privacy Policy shall be deemed confirmation of the User’s familiarization with such
@@ -338,7 +339,7 @@ fn voicecall_seed_002() {
 }
 
 #[test]
-fn callsapp_seed_003() {
+fn callsapp() {
     let tracking_denied = denied(OsPermissionDenied {
         permission: OsPermission::Tracking,
     });
@@ -465,7 +466,7 @@ fn callsapp_seed_003() {
 }
 
 #[test]
-fn mamontcall_seed_004() {
+fn mamontcall() {
     let kit = accepted(MAMONTCALL, Platform::Android);
     os(&kit, OsPermission::Microphone, PermissionStatus::Granted);
     // 004: "We do not record the content of conversations unless the client has independently
@@ -698,7 +699,7 @@ fn schema_lists_exactly_the_built_in_ids() {
 }
 
 #[test]
-fn promophone_age_rules_seed_000() {
+fn promophone_age_rules() {
     let kit = open_undeclared(PROMOPHONE, Platform::Android);
     kit.accept_policy().unwrap();
     os(&kit, OsPermission::Contacts, PermissionStatus::Granted);
@@ -718,7 +719,7 @@ fn promophone_age_rules_seed_000() {
 }
 
 #[test]
-fn callsapp_age_rules_seed_003() {
+fn callsapp_age_rules() {
     let kit = open_undeclared(CALLSAPP, Platform::Android);
     kit.accept_policy().unwrap();
     os(&kit, OsPermission::Tracking, PermissionStatus::Granted);
