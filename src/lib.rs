@@ -78,7 +78,3 @@ pub fn export_json_schema() -> String {
 pub fn validate_policy(policy_json: String) -> Result<PolicyInfo, PrivacyError> {
     error::guarded(|| Ok(policy::parse_policy(&policy_json)?.info))
 }
-
-/// For the criterion benchmarks only; not a supported API.
-#[doc(hidden)]
-pub use discovery::normalize::bench as normalize_bench;

@@ -1,8 +1,8 @@
 //! Turns contact entries as people store them into canonical identifiers for discovery.
 //!
 //! Phone numbers become E.164 by Google libphonenumber's rules and metadata, implemented in
-//! `phone/` (docs/phone-normalization.md says why it is our own code and how it is held to the
-//! library's behaviour). The rules:
+//! the `privacykit-phone` crate (its README and docs/phone-normalization.md say why it is our
+//! own code and how it is held to the library's behaviour). The rules:
 //!
 //! - **Default region.** A number without a country code is read as dialled in the region the
 //!   app passes (SIM first, then locale). National prefixes such as Russia's "8" or Germany's
@@ -31,7 +31,6 @@
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use super::phone;
 use crate::error::{PrivacyError, Result};
 
 /// Prefix of a phone identifier in [`Normalized::identifiers`]: `tel:+79123456789` (RFC 3966).
@@ -51,13 +50,13 @@ const MAX_ADDRESS_BYTES: usize = 254;
 /// An ISO 3166-1 alpha-2 region that has a phone numbering plan in the metadata; the default
 /// region for numbers stored without a country code. Made only by [`parse_region`].
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub(crate) struct Region(phone::Region);
+pub(crate) struct Region(privacykit_phone::Region);
 
 /// Parses a region code such as "RU" or "us" (any case). Fails with `InvalidArgument` for
 /// anything that is not two letters naming a region with phone metadata: "UK" (the code is
 /// "GB"), "001" (libphonenumber's non-geographic entity) and unassigned pairs like "XX".
 pub(crate) fn parse_region(code: &str) -> Result<Region> {
-    phone::region(code).map(Region).ok_or_else(|| {
+    privacykit_phone::parse_region(code).map(Region).ok_or_else(|| {
         PrivacyError::invalid_argument(
             "region",
             "expected an ISO 3166-1 alpha-2 region code with a phone numbering plan, such as \"RU\"",
@@ -72,9 +71,11 @@ pub(crate) fn normalize_phone(raw: &str, default_region: &Region) -> Option<Stri
         return None;
     }
     // A panic inside the parser on some odd input must cost one entry, not the whole batch.
-    catch_unwind(AssertUnwindSafe(|| phone::to_e164(raw, default_region.0)))
-        .ok()
-        .flatten()
+    catch_unwind(AssertUnwindSafe(|| {
+        privacykit_phone::to_e164(raw, default_region.0)
+    }))
+    .ok()
+    .flatten()
 }
 
 /// The canonical form of an email address (`ann@xn--bcher-kva.example`), or `None` when the
@@ -179,46 +180,6 @@ pub(crate) fn normalize_contact(
     Normalized {
         identifiers,
         skipped,
-    }
-}
-
-/// Entry points for benches/normalize.rs, which can only reach public items; not a supported
-/// API (lib.rs re-exports this module hidden from the docs).
-pub mod bench {
-    /// A parsed default region.
-    pub struct Region(super::Region, String);
-
-    impl Region {
-        /// The code it was parsed from.
-        pub fn code(&self) -> &str {
-            &self.1
-        }
-    }
-
-    pub fn parse_region(code: &str) -> Option<Region> {
-        super::parse_region(code)
-            .ok()
-            .map(|region| Region(region, code.to_owned()))
-    }
-
-    /// Compiles the numbering-plan patterns of a region afresh, bypassing the cache: the cost
-    /// of the first number read in that region. Returns how many patterns were compiled.
-    pub fn compile_region_patterns(code: &str) -> usize {
-        super::phone::bench::compile_region_patterns(code)
-    }
-
-    pub fn normalize_phone(raw: &str, default_region: &Region) -> Option<String> {
-        super::normalize_phone(raw, &default_region.0)
-    }
-
-    /// Returns (identifiers, skipped).
-    pub fn normalize_contact(
-        phones: &[String],
-        emails: &[String],
-        region: &Region,
-    ) -> (usize, u32) {
-        let normalized = super::normalize_contact(phones, emails, &region.0);
-        (normalized.identifiers.len(), normalized.skipped)
     }
 }
 
@@ -483,42 +444,5 @@ mod tests {
         );
         let shown = format!("{normalized:?}");
         assert_eq!(shown, "Normalized { identifiers: 2, skipped: 0 }");
-    }
-
-    /// The corpus in tests/data/phone_normalization.tsv, produced by Google's libphonenumber
-    /// (its Python port) with the rule this module follows; see tools/normalize-oracle/.
-    #[test]
-    fn agrees_with_libphonenumber_on_the_corpus() {
-        const CORPUS: &str = include_str!("../../tests/data/phone_normalization.tsv");
-        // Deliberate differences from libphonenumber, as (region, input, our result, why).
-        // None today: the list stays so that any future one is written down with its reason.
-        const DELIBERATE_DIFFERENCES: &[(&str, &str, &str, &str)] = &[];
-
-        let mut cases = 0;
-        let mut disagreements = Vec::new();
-        for line in CORPUS.lines().filter(|line| !line.starts_with('#')) {
-            let fields: Vec<&str> = line.split('\t').collect();
-            let [default_region, raw, expected, note] = fields[..] else {
-                panic!("a corpus line without four fields: {line:?}");
-            };
-            cases += 1;
-            let expected = DELIBERATE_DIFFERENCES
-                .iter()
-                .find(|(r, input, _, _)| *r == default_region && *input == raw)
-                .map_or(expected, |(_, _, ours, _)| ours);
-            let got = phone(raw, default_region).unwrap_or_else(|| "invalid".to_owned());
-            if got != expected {
-                disagreements.push(format!(
-                    "{default_region} {raw:?}: expected {expected}, got {got} ({note})"
-                ));
-            }
-        }
-        assert!(cases >= 500, "the corpus shrank to {cases} cases");
-        assert!(
-            disagreements.is_empty(),
-            "{} of {cases} disagree:\n{}",
-            disagreements.len(),
-            disagreements.join("\n")
-        );
     }
 }

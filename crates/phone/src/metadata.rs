@@ -164,27 +164,6 @@ fn compile_one(source: Text) -> Option<Pattern> {
     Pattern::new(source).ok()
 }
 
-impl Compiled {
-    /// How many patterns were compiled.
-    pub(super) fn count(&self) -> usize {
-        [
-            &self.international_prefix,
-            &self.national_prefix_for_parsing,
-            &self.leading_digits,
-            &self.general,
-        ]
-        .into_iter()
-        .chain(&self.types)
-        .filter(|pattern| pattern.is_some())
-        .count()
-    }
-}
-
-/// A territory's patterns compiled afresh, not cached: for the benchmark.
-pub(super) fn compile_uncached(territory: TerritoryId) -> Compiled {
-    compile(territory.plan())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

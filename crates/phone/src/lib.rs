@@ -1,13 +1,4 @@
-//! Phone numbers as people store them, to E.164, by libphonenumber's rules and metadata.
-//!
-//! This is PrivacyKit's own implementation of the part of Google's libphonenumber that
-//! discovery needs: `parse` with a default region, `isValidNumber`, and the E.164 format.
-//! It reads libphonenumber's metadata (generated into `metadata_generated.rs` by
-//! `tools/phone-metadata/generate.py`) with a small pattern matcher of its own, because both
-//! Rust ports of the library run that metadata through a general regex engine, which costs
-//! either ~10 ms of start-up or ~13 µs per number (docs/phone-normalization.md). The
-//! behaviour is libphonenumber's: the oracle corpus and a differential test against the
-//! `rlibphonenumber` port (a dev-dependency) hold it to that.
+#![doc = include_str!("../README.md")]
 
 mod metadata;
 mod metadata_generated;
@@ -15,15 +6,32 @@ mod parse;
 mod pattern;
 mod text;
 
+use std::fmt;
+
 use metadata::TerritoryId;
 
 /// A region whose numbering plan reads national numbers: the default region of a parse.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub(crate) struct Region(TerritoryId);
+/// Made by [`parse_region`].
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Region(TerritoryId);
 
-/// The region with this ISO 3166-1 alpha-2 code ("RU", "us"), if libphonenumber has a plan
-/// for it. "UK" (the code is "GB"), "001" (non-geographic entities) and "XX" have none.
-pub(crate) fn region(code: &str) -> Option<Region> {
+impl Region {
+    /// Its ISO 3166-1 alpha-2 code, upper case ("RU").
+    pub fn code(self) -> &'static str {
+        std::str::from_utf8(&self.0.plan().region).expect("region codes are ASCII letters")
+    }
+}
+
+/// Shows the code: `Region("RU")`.
+impl fmt::Debug for Region {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Region").field(&self.code()).finish()
+    }
+}
+
+/// The region with this ISO 3166-1 alpha-2 code ("RU", "us"; any case), if libphonenumber has
+/// a plan for it. "UK" (the code is "GB"), "001" (non-geographic entities) and "XX" have none.
+pub fn parse_region(code: &str) -> Option<Region> {
     if code.len() != 2 || !code.bytes().all(|b| b.is_ascii_alphabetic()) {
         return None;
     }
@@ -33,7 +41,7 @@ pub(crate) fn region(code: &str) -> Option<Region> {
 /// The E.164 form ("+79123456789") of a number as typed, read in `default_region` when it has
 /// no calling code, or `None` unless libphonenumber would parse it to a *valid* number.
 /// An extension is dropped: E.164 has none.
-pub(crate) fn to_e164(raw: &str, default_region: Region) -> Option<String> {
+pub fn to_e164(raw: &str, default_region: Region) -> Option<String> {
     let number = parse::parse(raw, default_region.0)?;
     if !parse::is_valid(&number) {
         return None;
@@ -44,21 +52,12 @@ pub(crate) fn to_e164(raw: &str, default_region: Region) -> Option<String> {
     ))
 }
 
-/// For benches/normalize.rs, through `normalize_bench`.
-pub(crate) mod bench {
-    /// See `normalize_bench::compile_region_patterns`.
-    pub(crate) fn compile_region_patterns(code: &str) -> usize {
-        let territory = super::metadata::region(code).expect("a region with metadata");
-        super::metadata::compile_uncached(territory).count()
-    }
-}
-
 #[cfg(test)]
 mod differential_tests;
 
 /// Reproducible randomness for the differential tests (SplitMix64).
 #[cfg(test)]
-pub(super) mod test_rng {
+mod test_rng {
     pub(crate) struct SplitMix64(pub(crate) u64);
 
     impl SplitMix64 {
@@ -91,11 +90,11 @@ mod tests {
     use super::*;
 
     fn e164(raw: &str, default_region: &str) -> Option<String> {
-        to_e164(raw, region(default_region).expect("a region"))
+        to_e164(raw, parse_region(default_region).expect("a region"))
     }
 
-    /// Where libphonenumber's ports depart from its Java original, we follow Java
-    /// (docs/phone-normalization.md has the table).
+    /// Where libphonenumber's ports depart from its Java original, we follow Java (the
+    /// README has the table).
     #[test]
     fn follows_java_where_the_ports_differ() {
         let number = Some("+79123456789".to_owned());
@@ -122,10 +121,19 @@ mod tests {
 
     #[test]
     fn regions_are_two_letters_with_a_plan() {
-        assert!(region("ru").is_some() && region("RU").is_some());
+        assert!(parse_region("ru").is_some() && parse_region("RU").is_some());
+        assert_eq!(parse_region("ru"), parse_region("RU"));
+        assert_ne!(parse_region("gb"), parse_region("RU"));
         for code in ["UK", "001", "XX", "R", "RUS", "", "Р У"] {
-            assert!(region(code).is_none(), "{code:?}");
+            assert!(parse_region(code).is_none(), "{code:?}");
         }
+    }
+
+    #[test]
+    fn regions_show_their_code() {
+        let russia = parse_region("rU").expect("Russia");
+        assert_eq!(russia.code(), "RU");
+        assert_eq!(format!("{russia:?}"), "Region(\"RU\")");
     }
 
     #[test]

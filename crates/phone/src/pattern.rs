@@ -1304,7 +1304,7 @@ impl Compiler {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::discovery::phone::test_rng::SplitMix64;
+    use crate::test_rng::SplitMix64;
 
     fn pattern(source: &str) -> Pattern {
         Pattern::new(source).unwrap_or_else(|error| panic!("{source}: {error}"))
