@@ -22,7 +22,6 @@ pub(crate) mod filter;
 pub(crate) mod hashed;
 pub(crate) mod normalize;
 pub(crate) mod oprf;
-pub(crate) mod rfc9497;
 #[cfg(feature = "server")]
 pub mod server;
 pub(crate) mod wire;

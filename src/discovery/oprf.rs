@@ -5,13 +5,14 @@
 //! request, that it used the key whose public half the app pins. The client checks the proof
 //! against the pinned key before unblinding, so a server cannot single a user out with
 //! another key (its outputs would be unlinkable to the published filter). The protocol is
-//! [`super::rfc9497`]; blinds live in its `Blinded`, which zeroizes them when dropped.
+//! the `privacykit-oprf` crate's VOPRF mode; blinds live in its `Blinded`, which zeroizes
+//! them when dropped.
 
+use privacykit_oprf::{Blinded, Elements, Proof, PublicKey, Voprf};
 use rand_core::OsRng;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use super::rfc9497::{self, Blinded, Elements, Proof, PublicKey};
 use super::wire::{self, KeyId, WireError, ELEMENT_LEN};
 
 /// Domain separation for OPRF inputs: the same identifier means something else to another
@@ -65,7 +66,7 @@ impl PinnedKey {
 
 /// One request's worth of blinded identifiers: `real` identifiers followed by random padding.
 pub(crate) struct BlindBatch {
-    blinded: Blinded,
+    blinded: Blinded<Voprf>,
     inputs: Vec<Zeroizing<Vec<u8>>>,
     real: usize,
 }
@@ -92,7 +93,7 @@ impl BlindBatch {
             rand_core::RngCore::fill_bytes(&mut OsRng, &mut random);
             inputs.push(random);
         }
-        let blinded = Blinded::new(&inputs, &mut OsRng)
+        let blinded = Blinded::<Voprf>::new(&inputs, &mut OsRng)
             .expect("hash-to-group yields the identity with probability 2^-252");
         let request = wire::encode_oprf_request(&key.id, blinded.encoded());
         let batch = BlindBatch {
@@ -120,7 +121,7 @@ impl BlindBatch {
             .blinded
             .finalize(&self.inputs, &messages, &proof, &key.key, self.real)
             .map_err(|e| match e {
-                rfc9497::Error::Proof => FinalizeError::Proof,
+                privacykit_oprf::Error::Proof => FinalizeError::Proof,
                 // Padding, at the end, is never unblinded; only an input too long to
                 // finalize gets here.
                 _ => FinalizeError::Wire(WireError("an output could not be derived")),
@@ -161,21 +162,28 @@ impl BlindBatch {
 
 #[cfg(test)]
 mod tests {
+    use privacykit_oprf::SecretKey;
+
     use super::*;
+
+    /// A valid public key no test server holds.
+    fn some_public_key() -> [u8; 32] {
+        SecretKey::<Voprf>::generate(&mut OsRng).public().to_bytes()
+    }
 
     #[test]
     fn pinned_keys_must_be_group_elements() {
         assert!(PinnedKey::parse(&[0u8; 32]).is_none(), "identity");
         assert!(PinnedKey::parse(&[0xffu8; 32]).is_none(), "not canonical");
         assert!(PinnedKey::parse(&[1u8; 31]).is_none(), "short");
-        let base = rfc9497::generator_bytes();
+        let base = some_public_key();
         let key = PinnedKey::parse(&base).unwrap();
         assert_eq!(key.id, key_id(&base));
     }
 
     #[test]
     fn padding_fills_the_request() {
-        let key = PinnedKey::parse(&rfc9497::generator_bytes()).unwrap();
+        let key = PinnedKey::parse(&some_public_key()).unwrap();
         let (batch, request) = BlindBatch::new(&["+15551230000"], 64, &key);
         assert_eq!(batch.len(), 64);
         assert_eq!(request.len(), 12 + 64 * 32);
@@ -187,7 +195,7 @@ mod tests {
     }
 
     /// Answers `request` under `server`: the evaluated elements and the proof's bytes.
-    fn answer(server: &rfc9497::SecretKey, request: &[u8]) -> (Vec<[u8; 32]>, Vec<u8>) {
+    fn answer(server: &SecretKey<Voprf>, request: &[u8]) -> (Vec<[u8; 32]>, Vec<u8>) {
         let parsed = wire::decode_oprf_request(request).unwrap();
         let blinded = Elements::parse(&parsed.elements).unwrap();
         let (elements, proof) = server.blind_evaluate(&blinded, &mut OsRng).unwrap();
@@ -196,7 +204,7 @@ mod tests {
 
     #[test]
     fn honest_answers_give_the_servers_filter_keys() {
-        let server = rfc9497::SecretKey::generate(&mut OsRng);
+        let server = SecretKey::<Voprf>::generate(&mut OsRng);
         let key = PinnedKey::parse(&server.public().to_bytes()).unwrap();
         let ids = [
             "tel:+15551230000",
@@ -216,8 +224,8 @@ mod tests {
 
     #[test]
     fn dishonest_answers_are_typed_errors() {
-        let server = rfc9497::SecretKey::generate(&mut OsRng);
-        let other = rfc9497::SecretKey::generate(&mut OsRng);
+        let server = SecretKey::<Voprf>::generate(&mut OsRng);
+        let other = SecretKey::<Voprf>::generate(&mut OsRng);
         let key = PinnedKey::parse(&server.public().to_bytes()).unwrap();
         let (batch, request) = BlindBatch::new(&["tel:+15551230000", "tel:+15551230001"], 64, &key);
         let (elements, proof) = answer(&server, &request);
@@ -238,7 +246,7 @@ mod tests {
         assert_eq!(finalize(&other_elements, &proof), Err(FinalizeError::Proof));
         // A tampered element: another valid element, or not an element at all.
         let mut tampered = elements.clone();
-        tampered[1] = rfc9497::generator_bytes();
+        tampered[1] = some_public_key();
         assert_eq!(finalize(&tampered, &proof), Err(FinalizeError::Proof));
         tampered[1] = [0xff; 32];
         let not_element = wire("an evaluated element is not a group element");

@@ -1,18 +1,18 @@
 //! The server's OPRF keys: generation, persistence bytes and rotation.
 
+use privacykit_oprf::{SecretKey, Voprf};
 use rand_core::OsRng;
 use zeroize::Zeroizing;
 
 use crate::discovery::oprf::key_id;
-use crate::discovery::rfc9497::SecretKey;
 use crate::discovery::wire::KeyId;
 
 use super::ServerError;
 
-/// One OPRF key pair. The private scalar lives in an `rfc9497::SecretKey`, which zeroizes
+/// One OPRF key pair. The private scalar lives in a `privacykit_oprf::SecretKey`, which zeroizes
 /// it when dropped; Debug shows only the key id.
 pub struct ServerKey {
-    server: SecretKey,
+    server: SecretKey<Voprf>,
     public: [u8; 32],
     id: KeyId,
 }
@@ -29,7 +29,7 @@ impl ServerKey {
         Ok(Self::from_server(server))
     }
 
-    fn from_server(server: SecretKey) -> Self {
+    fn from_server(server: SecretKey<Voprf>) -> Self {
         let public = server.public().to_bytes();
         ServerKey {
             id: key_id(&public),
@@ -53,7 +53,7 @@ impl ServerKey {
         self.id
     }
 
-    pub(crate) fn oprf(&self) -> &SecretKey {
+    pub(crate) fn oprf(&self) -> &SecretKey<Voprf> {
         &self.server
     }
 }

@@ -10,6 +10,7 @@ mod registry;
 
 use std::collections::HashSet;
 
+use privacykit_oprf::Elements;
 use rand_core::OsRng;
 
 pub use budget::{BudgetPolicy, Budgets};
@@ -17,7 +18,6 @@ pub use keys::{KeyRing, ServerKey};
 pub use registry::Registry;
 
 use super::hashed::HashKey;
-use super::rfc9497::Elements;
 use super::wire::{self, Refusal, RefusalReason, KIND_HASHED_REQUEST, KIND_OPRF_REQUEST};
 
 /// What can go wrong setting a server up.
