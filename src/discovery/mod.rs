@@ -18,13 +18,12 @@
 //! lock again, after checking that the guard still allows `contacts` for `service`.
 
 pub(crate) mod cache;
-pub(crate) mod filter;
-pub(crate) mod hashed;
-pub(crate) mod normalize;
-pub(crate) mod oprf;
 #[cfg(feature = "server")]
 pub mod server;
-pub(crate) mod wire;
+
+// What client and server share is the privacykit-discovery-protocol crate; `cache.rs` reads
+// its rows with `wire::Reader` through this import.
+use privacykit_discovery_protocol::{filter, hashed, normalize, oprf, wire};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
@@ -255,6 +254,13 @@ fn refusal_error(reason: RefusalReason, retry_after_seconds: u32) -> PrivacyErro
         RefusalReason::BadRequest => PrivacyError::DiscoveryBadResponse {
             reason: "the server refused the request as malformed".into(),
         },
+    }
+}
+
+/// A default region without a phone numbering plan is the app's invalid argument.
+impl From<normalize::UnknownRegion> for PrivacyError {
+    fn from(err: normalize::UnknownRegion) -> Self {
+        PrivacyError::invalid_argument("region", err.to_string())
     }
 }
 

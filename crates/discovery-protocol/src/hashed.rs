@@ -13,13 +13,13 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
-use super::wire::{MAX_HASH_LEN, MIN_HASH_LEN};
+use crate::wire::{MAX_HASH_LEN, MIN_HASH_LEN};
 
 const DOMAIN: &[u8] = b"privacykit/discovery/hashed/v1/";
 const KEY_ID_DOMAIN: &[u8] = b"privacykit/discovery/hashed-key-id/v1";
 
 /// The app's hashing key and truncation length. The key is zeroized when dropped.
-pub(crate) struct HashKey {
+pub struct HashKey {
     key: Zeroizing<Vec<u8>>,
     pub len: u8,
 }

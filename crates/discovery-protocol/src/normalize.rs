@@ -1,8 +1,8 @@
 //! Turns contact entries as people store them into canonical identifiers for discovery.
 //!
 //! Phone numbers become E.164 by Google libphonenumber's rules and metadata, implemented in
-//! the `privacykit-phone` crate (its README and docs/phone-normalization.md say why it is our
-//! own code and how it is held to the library's behaviour). The rules:
+//! the `privacykit-phone` crate (its README says why it is our own code and how it is held to
+//! the library's behaviour). The rules:
 //!
 //! - **Default region.** A number without a country code is read as dialled in the region the
 //!   app passes (SIM first, then locale). National prefixes such as Russia's "8" or Germany's
@@ -31,13 +31,11 @@
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use crate::error::{PrivacyError, Result};
-
 /// Prefix of a phone identifier in [`Normalized::identifiers`]: `tel:+79123456789` (RFC 3966).
-pub(crate) const PHONE_PREFIX: &str = "tel:";
+pub const PHONE_PREFIX: &str = "tel:";
 /// Prefix of an email identifier in [`Normalized::identifiers`]: `mailto:ann@example.org`
 /// (RFC 6068). The two schemes keep a phone and an email from ever being the same string.
-pub(crate) const EMAIL_PREFIX: &str = "mailto:";
+pub const EMAIL_PREFIX: &str = "mailto:";
 
 /// Longest input worth handing to the phone parser. libphonenumber itself refuses more than
 /// 250 characters; this cap only bounds the work spent on pasted text.
@@ -50,23 +48,34 @@ const MAX_ADDRESS_BYTES: usize = 254;
 /// An ISO 3166-1 alpha-2 region that has a phone numbering plan in the metadata; the default
 /// region for numbers stored without a country code. Made only by [`parse_region`].
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub(crate) struct Region(privacykit_phone::Region);
+pub struct Region(privacykit_phone::Region);
 
-/// Parses a region code such as "RU" or "us" (any case). Fails with `InvalidArgument` for
-/// anything that is not two letters naming a region with phone metadata: "UK" (the code is
-/// "GB"), "001" (libphonenumber's non-geographic entity) and unassigned pairs like "XX".
-pub(crate) fn parse_region(code: &str) -> Result<Region> {
-    privacykit_phone::parse_region(code).map(Region).ok_or_else(|| {
-        PrivacyError::invalid_argument(
-            "region",
+/// What [`parse_region`] refuses. Says what was expected, never what was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnknownRegion;
+
+impl fmt::Display for UnknownRegion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(
             "expected an ISO 3166-1 alpha-2 region code with a phone numbering plan, such as \"RU\"",
         )
-    })
+    }
+}
+
+impl std::error::Error for UnknownRegion {}
+
+/// Parses a region code such as "RU" or "us" (any case). Refuses anything that is not two
+/// letters naming a region with phone metadata: "UK" (the code is "GB"), "001"
+/// (libphonenumber's non-geographic entity) and unassigned pairs like "XX".
+pub fn parse_region(code: &str) -> Result<Region, UnknownRegion> {
+    privacykit_phone::parse_region(code)
+        .map(Region)
+        .ok_or(UnknownRegion)
 }
 
 /// The E.164 form (`+79123456789`) of a phone number as a person stored it, or `None` when it
 /// is not a valid number (see the module doc for the rules).
-pub(crate) fn normalize_phone(raw: &str, default_region: &Region) -> Option<String> {
+pub fn normalize_phone(raw: &str, default_region: &Region) -> Option<String> {
     if raw.len() > MAX_PHONE_INPUT_BYTES {
         return None;
     }
@@ -84,7 +93,7 @@ pub(crate) fn normalize_phone(raw: &str, default_region: &Region) -> Option<Stri
 /// Both parts are lower-cased: providers treat local parts case-insensitively in practice, and
 /// a match lost to "Ann@" vs "ann@" is worse than the theoretical collision. Quoted local parts,
 /// comments, display names ("Ann <ann@example.org>") and IP-literal domains are not accepted.
-pub(crate) fn normalize_email(raw: &str) -> Option<String> {
+pub fn normalize_email(raw: &str) -> Option<String> {
     let trimmed = raw.trim();
     let (local, domain) = trimmed.split_once('@')?;
     if !is_plain_local_part(local) {
@@ -137,7 +146,7 @@ fn domain_to_ascii(domain: &str) -> Option<String> {
 }
 
 /// The identifiers of one contact, ready for discovery.
-pub(crate) struct Normalized {
+pub struct Normalized {
     /// `tel:` + E.164 for phones, `mailto:` + address for emails; sorted, no duplicates.
     pub identifiers: Vec<String>,
     /// Entries that could not be normalized (blank ones included); duplicates are not counted.
@@ -156,11 +165,7 @@ impl fmt::Debug for Normalized {
 
 /// Normalizes every phone number and email of one contact; an entry that fails is counted in
 /// `skipped` and the rest still count.
-pub(crate) fn normalize_contact(
-    phones: &[String],
-    emails: &[String],
-    region: &Region,
-) -> Normalized {
+pub fn normalize_contact(phones: &[String], emails: &[String], region: &Region) -> Normalized {
     let mut identifiers = Vec::with_capacity(phones.len() + emails.len());
     let mut skipped = 0u32;
     let phone_ids = phones
@@ -203,14 +208,11 @@ mod tests {
     }
 
     #[test]
-    fn unknown_regions_are_invalid_arguments() {
+    fn unknown_regions_are_refused() {
         for code in [
             "", "R", "RUS", "XX", "ZZ", "UK", "001", "1A", "R1", " RU", "РУ",
         ] {
-            match parse_region(code) {
-                Err(PrivacyError::InvalidArgument { field, .. }) => assert_eq!(field, "region"),
-                other => panic!("{code:?} gave {other:?}"),
-            }
+            assert_eq!(parse_region(code), Err(UnknownRegion), "{code:?}");
         }
     }
 

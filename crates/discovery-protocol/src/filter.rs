@@ -21,11 +21,11 @@ use std::collections::HashSet;
 
 use xorf::{BinaryFuse16, Filter as _};
 
-use super::wire::{self, KeyId, Reader, WireError, KIND_FILTER_DELTA, KIND_FILTER_FULL};
+use crate::wire::{self, KeyId, Reader, WireError, KIND_FILTER_DELTA, KIND_FILTER_FULL};
 
 /// The base filter (`None` when the set was empty when it was built) and the events since.
 #[derive(Clone)]
-pub(crate) struct FilterState {
+pub struct FilterState {
     pub key_id: KeyId,
     pub version: u64,
     base: Option<BinaryFuse16>,
@@ -34,7 +34,7 @@ pub(crate) struct FilterState {
 }
 
 /// What the server sent in answer to `fetch_filter(since)`.
-pub(crate) enum FilterMessage {
+pub enum FilterMessage {
     Full(FilterState),
     Delta {
         key_id: KeyId,
@@ -47,7 +47,7 @@ pub(crate) enum FilterMessage {
 
 impl FilterState {
     /// Builds a filter of `keys` (duplicates are fine).
-    #[cfg(any(test, feature = "server"))] // the server side
+    #[cfg(feature = "server")]
     pub fn build(key_id: KeyId, version: u64, keys: &[u64]) -> Result<Self, &'static str> {
         let mut keys = keys.to_vec();
         keys.sort_unstable();
@@ -89,8 +89,8 @@ impl FilterState {
         self.version = to;
     }
 
-    #[cfg(any(test, feature = "server"))] // the server side
     /// Bytes of the base filter's fingerprints.
+    #[cfg(feature = "server")]
     pub fn base_bytes(&self) -> usize {
         self.base.as_ref().map_or(0, |f| f.fingerprints.len() * 2)
     }
@@ -131,14 +131,8 @@ impl FilterState {
 }
 
 /// A delta message from `from` to `to`.
-#[cfg(any(test, feature = "server"))] // the server side
-pub(crate) fn encode_delta(
-    key_id: &KeyId,
-    from: u64,
-    to: u64,
-    joins: &[u64],
-    leaves: &[u64],
-) -> Vec<u8> {
+#[cfg(feature = "server")]
+pub fn encode_delta(key_id: &KeyId, from: u64, to: u64, joins: &[u64], leaves: &[u64]) -> Vec<u8> {
     let mut out = Vec::with_capacity(30 + (joins.len() + leaves.len()) * 8);
     out.extend_from_slice(&[wire::VERSION, KIND_FILTER_DELTA]);
     out.extend_from_slice(key_id);
@@ -151,7 +145,7 @@ pub(crate) fn encode_delta(
 
 /// Parses a filter message, checking the base filter's shape so that no lookup can index
 /// outside its fingerprints, whatever the bytes say.
-pub(crate) fn decode(bytes: &[u8]) -> Result<FilterMessage, WireError> {
+pub fn decode(bytes: &[u8]) -> Result<FilterMessage, WireError> {
     let mut r = Reader::new(bytes);
     let kind = wire::header(&mut r)?;
     let key_id = r.key_id()?;

@@ -21,35 +21,35 @@
 
 use std::fmt;
 
-pub(crate) const VERSION: u8 = 1;
-pub(crate) const KIND_OPRF_REQUEST: u8 = 0x01;
-pub(crate) const KIND_HASHED_REQUEST: u8 = 0x02;
-pub(crate) const KIND_OPRF_RESPONSE: u8 = 0x81;
-pub(crate) const KIND_HASHED_RESPONSE: u8 = 0x82;
-pub(crate) const KIND_REFUSAL: u8 = 0xE0;
-pub(crate) const KIND_FILTER_FULL: u8 = 0x90;
-pub(crate) const KIND_FILTER_DELTA: u8 = 0x91;
+pub const VERSION: u8 = 1;
+pub const KIND_OPRF_REQUEST: u8 = 0x01;
+pub const KIND_HASHED_REQUEST: u8 = 0x02;
+pub const KIND_OPRF_RESPONSE: u8 = 0x81;
+pub const KIND_HASHED_RESPONSE: u8 = 0x82;
+pub const KIND_REFUSAL: u8 = 0xE0;
+pub const KIND_FILTER_FULL: u8 = 0x90;
+pub const KIND_FILTER_DELTA: u8 = 0x91;
 
 /// Requests carry a multiple of this many identifiers (real ones plus random padding).
-pub(crate) const PAD_TO: usize = 64;
+pub const PAD_TO: usize = 64;
 /// At most this many identifiers per request; larger books take several requests.
-pub(crate) const MAX_BATCH: usize = 4096;
-pub(crate) const ELEMENT_LEN: usize = 32;
-pub(crate) const PROOF_LEN: usize = 64;
-pub(crate) const KEY_ID_LEN: usize = 8;
-pub(crate) const MIN_HASH_LEN: u8 = 4;
-pub(crate) const MAX_HASH_LEN: u8 = 32;
+pub const MAX_BATCH: usize = 4096;
+pub const ELEMENT_LEN: usize = 32;
+pub const PROOF_LEN: usize = 64;
+pub const KEY_ID_LEN: usize = 8;
+pub const MIN_HASH_LEN: u8 = 4;
+pub const MAX_HASH_LEN: u8 = 32;
 /// 2^26 fingerprints (128 MiB) is room for about 60 million registered users.
-pub(crate) const MAX_FINGERPRINTS: usize = 1 << 26;
+pub const MAX_FINGERPRINTS: usize = 1 << 26;
 /// Joins or leaves in one filter message; more than that and the server sends a new filter.
-pub(crate) const MAX_EVENTS: usize = 1 << 20;
+pub const MAX_EVENTS: usize = 1 << 20;
 
-pub(crate) type KeyId = [u8; KEY_ID_LEN];
+pub type KeyId = [u8; KEY_ID_LEN];
 
 /// Why a message was refused. The text names the part that is wrong and nothing the message
 /// carried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct WireError(pub &'static str);
+pub struct WireError(pub &'static str);
 
 impl fmt::Display for WireError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -57,11 +57,11 @@ impl fmt::Display for WireError {
     }
 }
 
-pub(crate) type Result<T> = std::result::Result<T, WireError>;
+pub type Result<T> = std::result::Result<T, WireError>;
 
 /// Why the server refused to evaluate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum RefusalReason {
+pub enum RefusalReason {
     /// The account's evaluation budget is used up.
     BudgetExceeded = 1,
     /// The request names a key the server does not hold (rotated away).
@@ -82,13 +82,13 @@ impl RefusalReason {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Refusal {
+pub struct Refusal {
     pub reason: RefusalReason,
     pub retry_after_seconds: u32,
 }
 
 /// A reader that refuses to read past the end.
-pub(crate) struct Reader<'a> {
+pub struct Reader<'a> {
     bytes: &'a [u8],
 }
 
@@ -157,7 +157,7 @@ impl<'a> Reader<'a> {
     }
 }
 
-pub(crate) fn put_keys(out: &mut Vec<u8>, keys: &[u64]) {
+pub fn put_keys(out: &mut Vec<u8>, keys: &[u64]) {
     out.extend_from_slice(&(keys.len() as u32).to_be_bytes());
     for key in keys {
         out.extend_from_slice(&key.to_le_bytes());
@@ -165,7 +165,7 @@ pub(crate) fn put_keys(out: &mut Vec<u8>, keys: &[u64]) {
 }
 
 /// Reads `[version][kind]`; refuses other versions.
-pub(crate) fn header(reader: &mut Reader<'_>) -> Result<u8> {
+pub fn header(reader: &mut Reader<'_>) -> Result<u8> {
     if reader.u8("empty message")? != VERSION {
         return Err(WireError("unsupported message version"));
     }
@@ -182,7 +182,7 @@ fn check_count(count: usize) -> Result<()> {
 }
 
 /// An OPRF request: blinded elements under the key named `key_id`.
-pub(crate) fn encode_oprf_request(key_id: &KeyId, elements: &[[u8; ELEMENT_LEN]]) -> Vec<u8> {
+pub fn encode_oprf_request(key_id: &KeyId, elements: &[[u8; ELEMENT_LEN]]) -> Vec<u8> {
     debug_assert!(check_count(elements.len()).is_ok());
     let mut out = Vec::with_capacity(2 + KEY_ID_LEN + 2 + elements.len() * ELEMENT_LEN);
     out.extend_from_slice(&[VERSION, KIND_OPRF_REQUEST]);
@@ -194,14 +194,14 @@ pub(crate) fn encode_oprf_request(key_id: &KeyId, elements: &[[u8; ELEMENT_LEN]]
     out
 }
 
-#[cfg(any(test, feature = "server"))] // the server side
-pub(crate) struct OprfRequest<'a> {
+#[cfg(feature = "server")]
+pub struct OprfRequest<'a> {
     pub key_id: KeyId,
     pub elements: Vec<&'a [u8]>,
 }
 
-#[cfg(any(test, feature = "server"))] // the server side
-pub(crate) fn decode_oprf_request(bytes: &[u8]) -> Result<OprfRequest<'_>> {
+#[cfg(feature = "server")]
+pub fn decode_oprf_request(bytes: &[u8]) -> Result<OprfRequest<'_>> {
     let mut r = Reader::new(bytes);
     if header(&mut r)? != KIND_OPRF_REQUEST {
         return Err(WireError("not an OPRF request"));
@@ -217,8 +217,8 @@ pub(crate) fn decode_oprf_request(bytes: &[u8]) -> Result<OprfRequest<'_>> {
     })
 }
 
-#[cfg(any(test, feature = "server"))] // the server side
-pub(crate) fn encode_oprf_response(
+#[cfg(feature = "server")]
+pub fn encode_oprf_response(
     key_id: &KeyId,
     elements: &[[u8; ELEMENT_LEN]],
     proof: &[u8; PROOF_LEN],
@@ -235,18 +235,18 @@ pub(crate) fn encode_oprf_response(
 }
 
 /// What the server answered to an evaluation request.
-pub(crate) enum Answer<T> {
+pub enum Answer<T> {
     Evaluated(T),
     Refused(Refusal),
 }
 
-pub(crate) struct OprfResponse<'a> {
+pub struct OprfResponse<'a> {
     pub elements: Vec<&'a [u8]>,
     pub proof: &'a [u8],
 }
 
 /// Parses the answer to an OPRF request that carried `expected` elements under `key_id`.
-pub(crate) fn decode_oprf_response<'a>(
+pub fn decode_oprf_response<'a>(
     bytes: &'a [u8],
     key_id: &KeyId,
     expected: usize,
@@ -275,7 +275,7 @@ pub(crate) fn decode_oprf_response<'a>(
     }))
 }
 
-pub(crate) fn encode_hashed_request(hash_len: u8, hashes: &[Vec<u8>]) -> Vec<u8> {
+pub fn encode_hashed_request(hash_len: u8, hashes: &[Vec<u8>]) -> Vec<u8> {
     let mut out = Vec::with_capacity(5 + hashes.len() * hash_len as usize);
     out.extend_from_slice(&[VERSION, KIND_HASHED_REQUEST, hash_len]);
     out.extend_from_slice(&(hashes.len() as u16).to_be_bytes());
@@ -286,14 +286,14 @@ pub(crate) fn encode_hashed_request(hash_len: u8, hashes: &[Vec<u8>]) -> Vec<u8>
     out
 }
 
-#[cfg(any(test, feature = "server"))] // the server side
-pub(crate) struct HashedRequest<'a> {
+#[cfg(feature = "server")]
+pub struct HashedRequest<'a> {
     pub hash_len: u8,
     pub hashes: Vec<&'a [u8]>,
 }
 
-#[cfg(any(test, feature = "server"))] // the server side
-pub(crate) fn decode_hashed_request(bytes: &[u8]) -> Result<HashedRequest<'_>> {
+#[cfg(feature = "server")]
+pub fn decode_hashed_request(bytes: &[u8]) -> Result<HashedRequest<'_>> {
     let mut r = Reader::new(bytes);
     if header(&mut r)? != KIND_HASHED_REQUEST {
         return Err(WireError("not a hashed request"));
@@ -312,8 +312,8 @@ pub(crate) fn decode_hashed_request(bytes: &[u8]) -> Result<HashedRequest<'_>> {
     })
 }
 
-#[cfg(any(test, feature = "server"))] // the server side
-pub(crate) fn encode_hashed_response(matches: &[bool]) -> Vec<u8> {
+#[cfg(feature = "server")]
+pub fn encode_hashed_response(matches: &[bool]) -> Vec<u8> {
     let mut out = vec![VERSION, KIND_HASHED_RESPONSE];
     out.extend_from_slice(&(matches.len() as u16).to_be_bytes());
     let mut bitmap = vec![0u8; matches.len().div_ceil(8)];
@@ -324,7 +324,7 @@ pub(crate) fn encode_hashed_response(matches: &[bool]) -> Vec<u8> {
     out
 }
 
-pub(crate) fn decode_hashed_response(bytes: &[u8], expected: usize) -> Result<Answer<Vec<bool>>> {
+pub fn decode_hashed_response(bytes: &[u8], expected: usize) -> Result<Answer<Vec<bool>>> {
     let mut r = Reader::new(bytes);
     match header(&mut r)? {
         KIND_HASHED_RESPONSE => {}
@@ -347,8 +347,8 @@ pub(crate) fn decode_hashed_response(bytes: &[u8], expected: usize) -> Result<An
     ))
 }
 
-#[cfg(any(test, feature = "server"))] // the server side
-pub(crate) fn encode_refusal(refusal: Refusal) -> Vec<u8> {
+#[cfg(feature = "server")]
+pub fn encode_refusal(refusal: Refusal) -> Vec<u8> {
     let mut out = vec![VERSION, KIND_REFUSAL, refusal.reason as u8];
     out.extend_from_slice(&refusal.retry_after_seconds.to_be_bytes());
     out

@@ -1,4 +1,6 @@
-//! The client side of the oblivious PRF (RFC 9497, ristretto255-SHA512, verifiable mode).
+//! The protocol's use of the oblivious PRF (RFC 9497, ristretto255-SHA512, verifiable mode):
+//! how an identifier becomes an OPRF input, how a server key and an output are named, and the
+//! client's side of an evaluation request.
 //!
 //! The client blinds each identifier with a fresh random scalar, so the server sees a random
 //! group element; the server multiplies by its key and proves, with one batch DLEQ proof per
@@ -13,7 +15,7 @@ use rand_core::OsRng;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use super::wire::{self, KeyId, WireError, ELEMENT_LEN};
+use crate::wire::{self, KeyId, WireError, ELEMENT_LEN};
 
 /// Domain separation for OPRF inputs: the same identifier means something else to another
 /// protocol, and the server computes registered users' outputs with the same prefix.
@@ -21,7 +23,7 @@ const INPUT_DOMAIN: &[u8] = b"privacykit/discovery/v1/";
 const KEY_ID_DOMAIN: &[u8] = b"privacykit/discovery/key-id/v1";
 
 /// The OPRF input for a normalized identifier (E.164 number or normalized email).
-pub(crate) fn input(identifier: &str) -> Zeroizing<Vec<u8>> {
+pub fn input(identifier: &str) -> Zeroizing<Vec<u8>> {
     let mut bytes = Zeroizing::new(Vec::with_capacity(INPUT_DOMAIN.len() + identifier.len()));
     bytes.extend_from_slice(INPUT_DOMAIN);
     bytes.extend_from_slice(identifier.as_bytes());
@@ -29,7 +31,7 @@ pub(crate) fn input(identifier: &str) -> Zeroizing<Vec<u8>> {
 }
 
 /// The 8-byte id of a server public key: what requests, responses and filters name.
-pub(crate) fn key_id(public_key: &[u8]) -> KeyId {
+pub fn key_id(public_key: &[u8]) -> KeyId {
     let digest = Sha256::new()
         .chain_update(KEY_ID_DOMAIN)
         .chain_update(public_key)
@@ -39,13 +41,13 @@ pub(crate) fn key_id(public_key: &[u8]) -> KeyId {
 
 /// The filter key of an OPRF output: its first 8 bytes. Outputs are SHA-512 digests, so
 /// these bits are uniform, which the filter's false-positive bound assumes.
-pub(crate) fn filter_key(output: &[u8]) -> u64 {
+pub fn filter_key(output: &[u8]) -> u64 {
     u64::from_le_bytes(output[..8].try_into().expect("64-byte output"))
 }
 
 /// The server public key the app pins.
 #[derive(Clone)]
-pub(crate) struct PinnedKey {
+pub struct PinnedKey {
     key: PublicKey,
     pub id: KeyId,
 }
@@ -65,7 +67,7 @@ impl PinnedKey {
 }
 
 /// One request's worth of blinded identifiers: `real` identifiers followed by random padding.
-pub(crate) struct BlindBatch {
+pub struct BlindBatch {
     blinded: Blinded<Voprf>,
     inputs: Vec<Zeroizing<Vec<u8>>>,
     real: usize,
@@ -73,7 +75,7 @@ pub(crate) struct BlindBatch {
 
 /// Why a response could not be finalized.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) enum FinalizeError {
+pub enum FinalizeError {
     /// Malformed: wrong length, bytes that are not a group element.
     Wire(WireError),
     /// The proof does not verify against the pinned key: another key, or tampered elements.
@@ -104,8 +106,13 @@ impl BlindBatch {
         (batch, request)
     }
 
+    /// Elements in the request, padding included.
     pub fn len(&self) -> usize {
         self.blinded.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.blinded.is_empty()
     }
 
     /// Verifies the proof against the pinned key and unblinds the real identifiers' outputs,
@@ -145,9 +152,9 @@ impl BlindBatch {
         Ok((messages, proof))
     }
 
-    /// Proof verification alone, for the benchmark's breakdown.
-    #[cfg(feature = "server")]
-    pub(crate) fn verify(
+    /// Verifies the proof against the pinned key without unblinding: the first half of
+    /// [`BlindBatch::finalize`].
+    pub fn verify(
         &self,
         elements: &[&[u8]],
         proof: &[u8],
