@@ -31,11 +31,6 @@ pub use consent::{
     ConsentAction, ConsentChange, ConsentChoice, ConsentSource, ConsentState, LedgerEntry,
     ScopedChoice, ScopedObjection,
 };
-#[cfg(feature = "server")]
-#[doc(hidden)]
-pub use discovery::bench as discovery_bench;
-#[cfg(feature = "server")]
-pub use discovery::server;
 pub use discovery::{
     Contact, ContactDiscovery, DiscoveryConfig, DiscoveryMode, DiscoveryResult, DiscoverySummary,
     DiscoveryTransport, FilterUpdate, TransportError,

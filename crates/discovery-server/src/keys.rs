@@ -1,13 +1,12 @@
 //! The server's OPRF keys: generation, persistence bytes and rotation.
 
+use privacykit_discovery_protocol::oprf::key_id;
+use privacykit_discovery_protocol::wire::KeyId;
 use privacykit_oprf::{SecretKey, Voprf};
 use rand_core::OsRng;
 use zeroize::Zeroizing;
 
-use crate::discovery::oprf::key_id;
-use crate::discovery::wire::KeyId;
-
-use super::ServerError;
+use crate::ServerError;
 
 /// One OPRF key pair. The private scalar lives in a `privacykit_oprf::SecretKey`, which zeroizes
 /// it when dropped; Debug shows only the key id.

@@ -3,12 +3,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::discovery::filter::{encode_delta, FilterState};
-use crate::discovery::oprf::{filter_key, input};
-use crate::discovery::wire::KeyId;
+use privacykit_discovery_protocol::filter::{encode_delta, FilterState};
+use privacykit_discovery_protocol::oprf::{filter_key, input};
+use privacykit_discovery_protocol::wire::KeyId;
 
-use super::keys::ServerKey;
-use super::ServerError;
+use crate::keys::ServerKey;
+use crate::ServerError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Event {

@@ -1,9 +1,11 @@
-//! The reference contact-discovery server: PrivacyKit's server side over HTTP/1.1 on a
-//! loopback port, for end-to-end tests and as a model for a real backend.
+//! `privacykit-discovery-server`: the reference contact-discovery server, the library's
+//! `DiscoveryServer` over HTTP/1.1 on a loopback port, for end-to-end tests and as a model
+//! for a real backend.
 //!
-//!   cargo run --features server --example discovery_server -- [--port N] [--budget N]
+//!   privacykit-discovery-server [--port N] [--budget N]
 //!
-//! Prints one line when ready: `listening on 127.0.0.1:PORT key <public key hex>`.
+//! Prints one line when ready: `listening on 127.0.0.1:PORT key <public key hex>`. Bad
+//! arguments print the usage to stderr and exit with status 2.
 //!
 //! Endpoints (a real server adds TLS and its own account authentication in front):
 //! - `POST /v1/evaluate` (header `X-Account: <id>` names the budget): body and answer are
@@ -17,27 +19,77 @@
 //! one request at a time is plenty for a reference server.
 
 use std::io::Read;
+use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use privacykit::server::{BudgetPolicy, DiscoveryServer, ServerKey};
+use privacykit_discovery_server::{BudgetPolicy, DiscoveryServer, ServerKey};
 use tiny_http::{Header, Method, Response, Server};
 
 /// Bodies above this are refused before they are read: 4,096 identifiers of 32 bytes plus
 /// framing is well under it.
 const MAX_BODY: u64 = 256 * 1024;
 
-fn main() {
+const USAGE: &str = "\
+usage: privacykit-discovery-server [--port N] [--budget N]
+
+  --port N     the loopback port to listen on (default 0: any free port)
+  --budget N   evaluations each account may request up front (default 10000;
+               100 more a day after its first request)
+  --help       print this and exit";
+
+/// What the command line asks for.
+#[derive(Debug, PartialEq, Eq)]
+enum Command {
+    Serve { port: u16, budget: BudgetPolicy },
+    Help,
+}
+
+/// Reads the arguments (without the program name); the error says what is wrong.
+fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
     let mut port = 0u16;
     let mut budget = BudgetPolicy::default();
-    let mut args = std::env::args().skip(1);
+    let mut args = args.into_iter();
     while let Some(arg) = args.next() {
-        let value = args.next().unwrap_or_default();
+        let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
         match arg.as_str() {
-            "--port" => port = value.parse().expect("--port takes a number"),
-            "--budget" => budget.upfront = value.parse().expect("--budget takes a number"),
-            _ => panic!("unknown argument {arg}"),
+            "--port" => {
+                let text = value("--port")?;
+                port = text.parse().map_err(|_| {
+                    format!("--port takes a port number (0 to 65535), not {text:?}")
+                })?;
+            }
+            "--budget" => {
+                let text = value("--budget")?;
+                budget.upfront = text
+                    .parse()
+                    .map_err(|_| format!("--budget takes a whole number, not {text:?}"))?;
+            }
+            "-h" | "--help" => return Ok(Command::Help),
+            other => return Err(format!("unknown argument {other:?}")),
         }
     }
+    Ok(Command::Serve { port, budget })
+}
+
+fn main() -> ExitCode {
+    let (port, budget) = match parse_args(std::env::args().skip(1)) {
+        Ok(Command::Serve { port, budget }) => (port, budget),
+        Ok(Command::Help) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(problem) => {
+            eprintln!("privacykit-discovery-server: {problem}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let server = match Server::http(("127.0.0.1", port)) {
+        Ok(server) => server,
+        Err(err) => {
+            eprintln!("privacykit-discovery-server: cannot listen on 127.0.0.1:{port}: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
     let key = ServerKey::generate();
     let public: String = key
         .public_key()
@@ -45,7 +97,6 @@ fn main() {
         .map(|b| format!("{b:02x}"))
         .collect();
     let mut discovery = DiscoveryServer::new(key, budget);
-    let server = Server::http(("127.0.0.1", port)).expect("bind a loopback port");
     let addr = server.server_addr().to_ip().expect("an IP address");
     println!("listening on {addr} key {public}");
 
@@ -57,9 +108,10 @@ fn main() {
                 Header::from_bytes("Content-Type", "application/octet-stream").expect("header"),
             );
         if let Err(err) = request.respond(response) {
-            eprintln!("could not answer: {err}");
+            eprintln!("privacykit-discovery-server: could not answer: {err}");
         }
     }
+    ExitCode::SUCCESS
 }
 
 fn handle(discovery: &mut DiscoveryServer, request: &mut tiny_http::Request) -> (u16, Vec<u8>) {
@@ -137,4 +189,46 @@ fn now_ms() -> i64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Command, String> {
+        parse_args(args.iter().map(|a| a.to_string()))
+    }
+
+    #[test]
+    fn arguments_are_read_or_refused_with_a_reason() {
+        assert_eq!(
+            parse(&[]),
+            Ok(Command::Serve {
+                port: 0,
+                budget: BudgetPolicy::default()
+            })
+        );
+        assert_eq!(
+            parse(&["--budget", "64", "--port", "8080"]),
+            Ok(Command::Serve {
+                port: 8080,
+                budget: BudgetPolicy {
+                    upfront: 64,
+                    ..BudgetPolicy::default()
+                }
+            })
+        );
+        assert_eq!(parse(&["--port", "1", "--help"]), Ok(Command::Help));
+        for (args, problem) in [
+            (&["--port"][..], "--port needs a value"),
+            (&["--port", "70000"], "--port takes a port number"),
+            (&["--port", "-1"], "--port takes a port number"),
+            (&["--budget", "lots"], "--budget takes a whole number"),
+            (&["--verbose"], "unknown argument"),
+            (&["8080"], "unknown argument"),
+        ] {
+            let err = parse(args).unwrap_err();
+            assert!(err.starts_with(problem), "{args:?}: {err}");
+        }
+    }
 }

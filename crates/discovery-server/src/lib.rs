@@ -1,8 +1,4 @@
-//! The server side of contact discovery, behind the `server` feature so that apps' builds do
-//! not carry it: key generation and rotation, batch evaluation under a per-account budget,
-//! and the published filter with its deltas. Transport-free like the client: it takes
-//! request bytes and returns response bytes; `examples/discovery_server.rs` serves it over
-//! HTTP on a loopback port.
+#![doc = include_str!("../README.md")]
 
 mod budget;
 mod keys;
@@ -10,15 +6,17 @@ mod registry;
 
 use std::collections::HashSet;
 
+use privacykit_discovery_protocol::hashed::HashKey;
+use privacykit_discovery_protocol::oprf::key_id;
+use privacykit_discovery_protocol::wire::{
+    self, Refusal, RefusalReason, KIND_HASHED_REQUEST, KIND_OPRF_REQUEST,
+};
 use privacykit_oprf::Elements;
 use rand_core::OsRng;
 
 pub use budget::{BudgetPolicy, Budgets};
 pub use keys::{KeyRing, ServerKey};
 pub use registry::Registry;
-
-use super::hashed::HashKey;
-use super::wire::{self, Refusal, RefusalReason, KIND_HASHED_REQUEST, KIND_OPRF_REQUEST};
 
 /// What can go wrong setting a server up.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -214,5 +212,5 @@ impl DiscoveryServer {
 
 /// The hex form of a key id, as `fetch_filter` passes it.
 pub fn key_id_hex(public_key: &[u8]) -> String {
-    keys::hex(&super::oprf::key_id(public_key))
+    keys::hex(&key_id(public_key))
 }
