@@ -21,6 +21,7 @@
 
 use std::fmt;
 
+/// The format version every message starts with; others are refused.
 pub const VERSION: u8 = 1;
 pub const KIND_OPRF_REQUEST: u8 = 0x01;
 pub const KIND_HASHED_REQUEST: u8 = 0x02;
@@ -44,6 +45,7 @@ pub const MAX_FINGERPRINTS: usize = 1 << 26;
 /// Joins or leaves in one filter message; more than that and the server sends a new filter.
 pub const MAX_EVENTS: usize = 1 << 20;
 
+/// The 8-byte name of a server key (`oprf::key_id`) in requests, responses and filters.
 pub type KeyId = [u8; KEY_ID_LEN];
 
 /// Why a message was refused. The text names the part that is wrong and nothing the message
@@ -81,6 +83,7 @@ impl RefusalReason {
     }
 }
 
+/// The server's refusal to evaluate, sent in place of an answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Refusal {
     pub reason: RefusalReason,
@@ -157,6 +160,7 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// Writes a u32 count and the keys, little-endian: what [`Reader::keys`] reads.
 pub fn put_keys(out: &mut Vec<u8>, keys: &[u64]) {
     out.extend_from_slice(&(keys.len() as u32).to_be_bytes());
     for key in keys {
@@ -194,12 +198,15 @@ pub fn encode_oprf_request(key_id: &KeyId, elements: &[[u8; ELEMENT_LEN]]) -> Ve
     out
 }
 
+/// An OPRF request as the server reads it: the key it names and the blinded elements.
 #[cfg(feature = "server")]
 pub struct OprfRequest<'a> {
     pub key_id: KeyId,
     pub elements: Vec<&'a [u8]>,
 }
 
+/// Parses an OPRF request; refuses counts that are not a multiple of [`PAD_TO`] up to
+/// [`MAX_BATCH`].
 #[cfg(feature = "server")]
 pub fn decode_oprf_request(bytes: &[u8]) -> Result<OprfRequest<'_>> {
     let mut r = Reader::new(bytes);
@@ -217,6 +224,7 @@ pub fn decode_oprf_request(bytes: &[u8]) -> Result<OprfRequest<'_>> {
     })
 }
 
+/// The answer to an OPRF request: the evaluated elements, in order, and the batch proof.
 #[cfg(feature = "server")]
 pub fn encode_oprf_response(
     key_id: &KeyId,
@@ -240,6 +248,7 @@ pub enum Answer<T> {
     Refused(Refusal),
 }
 
+/// An OPRF answer as the client reads it.
 pub struct OprfResponse<'a> {
     pub elements: Vec<&'a [u8]>,
     pub proof: &'a [u8],
@@ -275,6 +284,7 @@ pub fn decode_oprf_response<'a>(
     }))
 }
 
+/// A hashed-mode request: `hashes`, each `hash_len` bytes, padding included.
 pub fn encode_hashed_request(hash_len: u8, hashes: &[Vec<u8>]) -> Vec<u8> {
     let mut out = Vec::with_capacity(5 + hashes.len() * hash_len as usize);
     out.extend_from_slice(&[VERSION, KIND_HASHED_REQUEST, hash_len]);
@@ -286,12 +296,14 @@ pub fn encode_hashed_request(hash_len: u8, hashes: &[Vec<u8>]) -> Vec<u8> {
     out
 }
 
+/// A hashed-mode request as the server reads it.
 #[cfg(feature = "server")]
 pub struct HashedRequest<'a> {
     pub hash_len: u8,
     pub hashes: Vec<&'a [u8]>,
 }
 
+/// Parses a hashed-mode request; refuses hash lengths outside 4 to 32 and bad counts.
 #[cfg(feature = "server")]
 pub fn decode_hashed_request(bytes: &[u8]) -> Result<HashedRequest<'_>> {
     let mut r = Reader::new(bytes);
@@ -312,6 +324,7 @@ pub fn decode_hashed_request(bytes: &[u8]) -> Result<HashedRequest<'_>> {
     })
 }
 
+/// The answer to a hashed-mode request: which hashes belong to registered users.
 #[cfg(feature = "server")]
 pub fn encode_hashed_response(matches: &[bool]) -> Vec<u8> {
     let mut out = vec![VERSION, KIND_HASHED_RESPONSE];
@@ -324,6 +337,7 @@ pub fn encode_hashed_response(matches: &[bool]) -> Vec<u8> {
     out
 }
 
+/// Parses the answer to a hashed request that carried `expected` hashes.
 pub fn decode_hashed_response(bytes: &[u8], expected: usize) -> Result<Answer<Vec<bool>>> {
     let mut r = Reader::new(bytes);
     match header(&mut r)? {
@@ -347,6 +361,7 @@ pub fn decode_hashed_response(bytes: &[u8], expected: usize) -> Result<Answer<Ve
     ))
 }
 
+/// A refusal, sent in place of an answer.
 #[cfg(feature = "server")]
 pub fn encode_refusal(refusal: Refusal) -> Vec<u8> {
     let mut out = vec![VERSION, KIND_REFUSAL, refusal.reason as u8];
