@@ -48,11 +48,6 @@ pub use consent::{
 pub use data_holder::{PersonalData, PurgeDeferral};
 pub use data_use::DataUse;
 pub use decision::{Decision, DecisionReason, LegalBasis};
-#[cfg(feature = "server")]
-#[doc(hidden)]
-pub use discovery::bench as discovery_bench;
-#[cfg(feature = "server")]
-pub use discovery::server;
 pub use discovery::{
     Contact, ContactDiscovery, DiscoveryConfig, DiscoveryMode, DiscoveryResult, DiscoverySummary,
     DiscoveryTransport, FilterUpdate, TransportError,
@@ -92,7 +87,3 @@ pub fn export_json_schema() -> String {
 pub fn validate_policy(policy_json: String) -> Result<PolicyInfo, PrivacyError> {
     privacy_error::guarded(|| Ok(policy::parse_policy(&policy_json)?.info))
 }
-
-/// For the criterion benchmarks only; not a supported API.
-#[doc(hidden)]
-pub use discovery::normalize::bench as normalize_bench;

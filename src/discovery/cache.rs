@@ -80,7 +80,7 @@ impl CacheKey {
             return None;
         }
         let plain = open(&self.key, self.vault_key_id, binding(lookup), sealed).ok()?;
-        let mut r = crate::discovery::wire::Reader::new(&plain);
+        let mut r = privacykit_discovery_protocol::wire::Reader::new(&plain);
         let filter_key = u64::from_le_bytes(r.take(8, "").ok()?.try_into().ok()?);
         let n = r.u32("").ok()? as usize;
         let mut contact_ids = Vec::with_capacity(n.min(1024));
