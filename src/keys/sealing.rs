@@ -1,6 +1,7 @@
-//! Envelope encryption for the vault.
+//! Sealing under keys the platform keystore protects: envelope encryption for the vault, and
+//! the same blobs for the discovery cache (under a key derived from the vault key).
 //!
-//! Three levels of keys:
+//! The vault has three levels of keys:
 //! - the platform key (Android Keystore, iOS Keychain) never leaves the platform; it wraps
 //! - the vault key, 256 random bits, stored only wrapped; it seals
 //! - one record key per linked account, which seals that account's fields. Unlinking deletes
