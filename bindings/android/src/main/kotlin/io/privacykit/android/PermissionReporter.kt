@@ -52,16 +52,27 @@ class PermissionReporter(private val kit: PrivacyKit) {
     /** Reports every mapped permission (not `TRACKING`); returns the states PrivacyKit derived. */
     fun reportAll(activity: Activity): List<PermissionState> = RUNTIME.map { report(activity, it) }
 
-    /** Reports what Android says now about [permission]. */
+    /**
+     * Reports what Android says now about [permission]. Android answers "not granted" both
+     * before the first prompt and after "don't ask again"; PrivacyKit's own record of the
+     * requests tells them apart, so this reports:
+     * - `GRANTED` (with the location accuracy) when granted;
+     * - `DENIED` when Android would show a rationale (the user declined before), or when
+     *   PrivacyKit last knew it granted (the user revoked it in Settings);
+     * - `NOT_DETERMINED` otherwise: not known to Android to have been asked.
+     */
     fun report(activity: Activity, permission: OsPermission): PermissionState {
         val android = runtimePermissionsFor(permission)
         val granted = android.filter { activity.checkSelfPermission(it) == PackageManager.PERMISSION_GRANTED }
         val rationale = android.any { activity.shouldShowRequestPermissionRationale(it) }
-        return if (granted.isEmpty()) {
-            kit.reportPermission(permission, PermissionStatus.DENIED, null, rationale)
-        } else {
-            kit.reportPermission(permission, PermissionStatus.GRANTED, accuracy(permission, granted), rationale)
+        val status = when {
+            granted.isNotEmpty() -> PermissionStatus.GRANTED
+            rationale -> PermissionStatus.DENIED
+            kit.permissionState(permission).status == PermissionStatus.GRANTED -> PermissionStatus.DENIED
+            else -> PermissionStatus.NOT_DETERMINED
         }
+        val accuracy = if (status == PermissionStatus.GRANTED) accuracy(permission, granted) else null
+        return kit.reportPermission(permission, status, accuracy, rationale)
     }
 
     /** Shows the system prompt for [permission]; its answer arrives in `onRequestPermissionsResult`. */
