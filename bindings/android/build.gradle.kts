@@ -121,25 +121,26 @@ androidComponents {
     }
 }
 
-publishing {
-    publications {
-        register<MavenPublication>("release") {
-            groupId = "io.privacykit"
-            artifactId = "privacykit-android"
-            version = project.version.toString()
-            afterEvaluate {
+// The release variant's component exists once AGP has configured the project.
+afterEvaluate {
+    publishing {
+        publications {
+            create<MavenPublication>("release") {
                 from(components["release"])
-            }
-            pom {
-                name.set("PrivacyKit for Android")
-                description.set(
-                    "On-device privacy SDK: privacy policy, OS permissions, consent ledger and a fast guard, " +
-                        "with the Android Keystore, OkHttp and the contacts provider",
-                )
-                licenses {
-                    license {
-                        name.set("Apache-2.0")
-                        url.set("https://www.apache.org/licenses/LICENSE-2.0")
+                groupId = "io.privacykit"
+                artifactId = "privacykit-android"
+                version = project.version.toString()
+                pom {
+                    name.set("PrivacyKit for Android")
+                    description.set(
+                        "On-device privacy SDK: privacy policy, OS permissions, consent ledger and a fast guard, " +
+                            "with the Android Keystore, OkHttp and the contacts provider",
+                    )
+                    licenses {
+                        license {
+                            name.set("Apache-2.0")
+                            url.set("https://www.apache.org/licenses/LICENSE-2.0")
+                        }
                     }
                 }
             }
