@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Regenerates the committed Kotlin and Swift bindings from the library's UniFFI metadata,
-# with the uniffi-bindgen built from this crate (so generator and runtime are one version).
+# Regenerates the committed Kotlin and Swift bindings from the SDK library's UniFFI metadata,
+# with tools/uniffi-bindgen, built from the workspace's uniffi (so generator and runtime are
+# one version).
 #
 #   bash bindings/generate.sh          rewrite bindings/kotlin and bindings/swift
 #   bash bindings/generate.sh --check  fail if the committed files are stale
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build --quiet --lib
+cargo build --quiet -p privacykit --lib
 case "$(uname -s)" in
   Darwin) lib=target/debug/libprivacykit.dylib ;;
   *) lib=target/debug/libprivacykit.so ;;
@@ -16,7 +17,7 @@ esac
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 bindgen() {
-  cargo run --quiet --features bindgen --bin uniffi-bindgen -- \
+  cargo run --quiet -p uniffi-bindgen --bin uniffi-bindgen -- \
     generate --library "$lib" --no-format --language "$1" --out-dir "$out/$1"
 }
 bindgen kotlin

@@ -11,7 +11,7 @@ use privacykit::{
     PrivacyError, PrivacyKit, PrivacyKitConfig, UserFacts,
 };
 
-/// The policy of seed 003 (CallsApp), as an app would ship it.
+/// CallsApp's example policy, as an app would ship it.
 const POLICY: &str = include_str!("policies/callsapp.json");
 
 /// The uses this walk-through asks about, as (category, purpose).

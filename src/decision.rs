@@ -1,7 +1,7 @@
 //! The guard's answer and its reasons: the vocabulary every layer shares. A leaf: it names
 //! nothing above the OS permissions it can refer to.
 
-use crate::permissions::OsPermission;
+use crate::permissions::os::OsPermission;
 
 /// Why processing is lawful (GDPR art. 6(1)); it decides what the guard asks of the user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize, uniffi::Enum)]

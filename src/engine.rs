@@ -20,10 +20,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::Connection;
 
+use crate::access_report::{self as report, AccessReportRow};
 use crate::consent::{ledger, ConsentChange, LedgerEntry};
+use crate::data_holder::PersonalData;
 use crate::decision::Decision;
 use crate::error::{Error, Result};
-use crate::guard::report::{self, AccessReportRow};
 use crate::guard::{fail_closed, use_ended_by, Guard, PreparedUse};
 use crate::holders::HOLDERS;
 use crate::listeners::{Listeners, PrivacyChange};
@@ -300,10 +301,7 @@ impl Engine {
                 self.keys.after_shred(&state.store);
             }
             state.reload_choices()?;
-            if erased
-                .iter()
-                .any(|e| e.data == crate::holders::PersonalData::ConsentLedger)
-            {
+            if erased.iter().any(|e| e.data == PersonalData::ConsentLedger) {
                 state.advertising_id = None;
             }
             self.guard.rebuild(state);

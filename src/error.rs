@@ -4,7 +4,7 @@
 //! app may be shown. A new internal failure is a new variant here, not a change of the FFI.
 
 use crate::decision::DecisionReason;
-use crate::discovery::TransportError;
+use crate::discovery::transport::TransportError;
 use crate::keys::KeyProviderError;
 
 /// Which key a key provider failed on; a lost key means something else for each.

@@ -6,8 +6,8 @@ use chacha20poly1305::aead::rand_core::RngCore;
 use chacha20poly1305::aead::OsRng;
 use rusqlite::Connection;
 
+use crate::data_holder::{DataHolder, Erased, PersonalData};
 use crate::error::{Error, Result};
-use crate::holders::{DataHolder, Erased, PersonalData};
 use crate::store::meta;
 
 const INSTALL_ID: &str = "install_id";

@@ -9,9 +9,11 @@ uniffi::setup_scaffolding!();
 
 // Layers, bottom up (ARCHITECTURE.md draws them): vocabulary and platform facts; the store;
 // the user's state; the guard; the engine; the capabilities; the facade.
+mod access_report;
 mod advertising_id;
 mod age;
 mod consent;
+mod data_holder;
 mod data_use;
 mod decision;
 mod discovery;
@@ -31,29 +33,25 @@ mod retention;
 mod rights;
 mod state;
 mod store;
+mod stored_text;
 mod time;
 mod vault;
 
+pub use access_report::AccessReportRow;
 pub use advertising_id::{AdContext, AdContextInput, AdvertisingIdAnswer, WithheldField};
 pub use age::{AgeGroup, AgeStatus, UserFacts};
-pub use consent::compaction::{LedgerSummary, PurgeDeferral};
+pub use consent::compaction::LedgerSummary;
 pub use consent::{
     ConsentAction, ConsentChange, ConsentChoice, ConsentSource, ConsentState, LedgerEntry,
     ScopedChoice, ScopedObjection,
 };
+pub use data_holder::{PersonalData, PurgeDeferral};
 pub use data_use::DataUse;
 pub use decision::{Decision, DecisionReason, LegalBasis};
-#[cfg(feature = "server")]
-#[doc(hidden)]
-pub use discovery::bench as discovery_bench;
-#[cfg(feature = "server")]
-pub use discovery::server;
 pub use discovery::{
     Contact, ContactDiscovery, DiscoveryConfig, DiscoveryMode, DiscoveryResult, DiscoverySummary,
     DiscoveryTransport, FilterUpdate, TransportError,
 };
-pub use guard::report::AccessReportRow;
-pub use holders::PersonalData;
 pub use keys::{KeyProvider, KeyProviderError};
 pub use listeners::{ListenerError, PrivacyChange, PrivacyListener};
 pub use permissions::{
@@ -89,7 +87,3 @@ pub fn export_json_schema() -> String {
 pub fn validate_policy(policy_json: String) -> Result<PolicyInfo, PrivacyError> {
     privacy_error::guarded(|| Ok(policy::parse_policy(&policy_json)?.info))
 }
-
-/// For the criterion benchmarks only; not a supported API.
-#[doc(hidden)]
-pub use discovery::normalize::bench as normalize_bench;

@@ -5,19 +5,19 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::access_report::AccessReportRow;
 use crate::advertising_id::{self, AdContext, AdContextInput, AdvertisingIdAnswer};
 use crate::age::{self, AgeStatus, UserFacts};
 use crate::consent::compaction::{LedgerSummary, Summary};
 use crate::consent::{
     self, ConsentAction, ConsentChange, ConsentSource, ConsentState, LedgerEntry,
 };
+use crate::data_holder::PersonalData;
 use crate::data_use::DataUse;
 use crate::decision::Decision;
 use crate::discovery::{ContactDiscovery, DiscoveryConfig, DiscoveryTransport};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::guard::report::AccessReportRow;
-use crate::holders::PersonalData;
 use crate::install_id;
 use crate::keys::KeyProvider;
 use crate::listeners::{PrivacyChange, PrivacyListener};
@@ -263,7 +263,7 @@ impl PrivacyKit {
     pub fn ledger(&self, after_seq: u64, limit: u32) -> ApiResult<Vec<LedgerEntry>> {
         guarded(|| {
             self.engine
-                .read(|state| consent::entries_after(state.store.conn(), after_seq, limit))
+                .read(|state| consent::stored::entries_after(state.store.conn(), after_seq, limit))
         })
     }
 
@@ -283,7 +283,7 @@ impl PrivacyKit {
         guarded(|| {
             let keys = self.engine.keys().provider().ok();
             self.engine
-                .read(|state| consent::verify_stored(state.store.conn(), keys.as_deref()))
+                .read(|state| consent::stored::verify(state.store.conn(), keys.as_deref()))
         })
     }
 
@@ -617,7 +617,7 @@ impl PrivacyKit {
                         os_shows_rationale,
                     };
                     let tracker = &state.permissions[permission.position()];
-                    permissions::stage(tracker, state.platform, conn, &event)
+                    permissions::db::stage(tracker, state.platform, conn, &event)
                 },
                 |state, next| {
                     let platform = state.platform;

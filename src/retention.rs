@@ -9,9 +9,9 @@
 
 use rusqlite::Connection;
 
-use crate::consent::compaction::PurgeDeferral;
+use crate::data_holder::{Cutoff, PurgeDeferral, Purged};
 use crate::error::Result;
-use crate::holders::{Cutoff, Purged, HOLDERS};
+use crate::holders::HOLDERS;
 use crate::keys::KeyProvider;
 use crate::policy::Policy;
 use crate::time::MS_PER_DAY;

@@ -54,7 +54,7 @@ impl State {
         tx.commit()?;
         let conn = store.conn();
         let policy = Arc::new(policy::db::with_terms_history(conn, current)?);
-        let consent = consent::db::load_book(conn)?;
+        let consent = consent::stored::load_book(conn)?;
         let permissions = permissions::db::load_trackers(conn)?;
         let age = age::assess(consent.declared(), &policy.info, today);
         Ok(State {
@@ -78,7 +78,7 @@ impl State {
 
     /// Reads the ledger and the permissions again, after an erasure deleted from them.
     pub fn reload_choices(&mut self) -> Result<()> {
-        self.consent = consent::db::load_book(self.store.conn())?;
+        self.consent = consent::stored::load_book(self.store.conn())?;
         self.permissions = permissions::db::load_trackers(self.store.conn())?;
         Ok(())
     }

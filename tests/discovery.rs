@@ -1,7 +1,6 @@
-//! Contact discovery through the public API, against the in-crate server: matching,
-//! incremental runs, joined/left events from filter deltas, consent binding, budgets, key
-//! rotation, hashed mode and hostile responses. Needs `--features server`.
-#![cfg(feature = "server")]
+//! Contact discovery through the public API, against privacykit-discovery-server's server in
+//! process: matching, incremental runs, joined/left events from filter deltas, consent
+//! binding, budgets, key rotation, hashed mode and hostile responses.
 
 mod common;
 
@@ -10,10 +9,10 @@ use std::sync::Arc;
 use common::discovery::*;
 use common::keys::MemoryKeystore;
 use common::*;
-use privacykit::server::{BudgetPolicy, ServerKey};
 use privacykit::{
     DecisionReason, DiscoveryConfig, DiscoveryMode, Platform, PrivacyError, PrivacyKit,
 };
+use privacykit_discovery_server::{BudgetPolicy, ServerKey};
 
 fn kit() -> Arc<PrivacyKit> {
     let kit = in_memory();
@@ -267,12 +266,14 @@ fn bad_configuration_is_refused() {
     let transport = LocalTransport::new(server);
     let kit = kit();
     let keys = Arc::new(MemoryKeystore::default());
-    for (mode, region) in [
+    // Each with the field the error names.
+    for (mode, region, field) in [
         (
             DiscoveryMode::Private {
                 server_public_key: vec![0; 32],
             },
             "US",
+            "server_public_key",
         ),
         (
             DiscoveryMode::Hashed {
@@ -280,23 +281,27 @@ fn bad_configuration_is_refused() {
                 hash_bytes: 8,
             },
             "US",
+            "mode",
         ),
         (
             DiscoveryMode::Private {
                 server_public_key: ServerKey::generate().public_key().to_vec(),
             },
             "USA",
+            "region",
         ),
     ] {
         let config = DiscoveryConfig {
             mode,
             default_region: region.into(),
         };
-        assert!(matches!(
-            kit.clone()
-                .discovery(config, keys.clone(), transport.clone()),
-            Err(PrivacyError::InvalidArgument { .. })
-        ));
+        match kit
+            .clone()
+            .discovery(config, keys.clone(), transport.clone())
+        {
+            Err(PrivacyError::InvalidArgument { field: named, .. }) => assert_eq!(named, field),
+            other => panic!("{field}: {:?}", other.err()),
+        }
     }
     let discovery = discovery(&kit, &ServerKey::generate().public_key(), &transport);
     let too_many = vec![contact("x", &["+12015550101"; 65], &[])];
@@ -400,7 +405,7 @@ fn hostile_responses_are_typed_errors_and_record_nothing() {
     let (other_server, _) = {
         let public = other_key.public_key();
         (
-            privacykit::server::DiscoveryServer::new(other_key, BudgetPolicy::default()),
+            privacykit_discovery_server::DiscoveryServer::new(other_key, BudgetPolicy::default()),
             public,
         )
     };

@@ -1,12 +1,12 @@
-//! End to end over a real socket: starts the reference server example
-//! (`examples/discovery_server.rs`, built by `cargo test --features server`) on a loopback
-//! port and runs discovery through a transport that speaks HTTP/1.1 to it.
-#![cfg(feature = "server")]
+//! End to end over a real socket: starts the reference server, the binary of
+//! privacykit-discovery-server, on a loopback port and runs discovery through a transport
+//! that speaks HTTP/1.1 to it.
 
 mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 
@@ -15,15 +15,25 @@ use common::keys::MemoryKeystore;
 use common::*;
 use privacykit::{DiscoveryTransport, TransportError};
 
-/// The example binary sits next to this test's folder: target/<profile>/examples.
-fn server_binary() -> std::path::PathBuf {
+/// The server binary, in the target directory this test was built into: target/<profile>.
+/// Another package's binary, so this test cannot name it with `CARGO_BIN_EXE_*`; `.ci/test`
+/// builds it first, and so does `cargo test --workspace` (for the server crate's own tests).
+fn server_binary() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
-    exe.parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples")
-        .join("discovery_server")
+    let profile_dir = exe
+        .parent() // deps
+        .and_then(|deps| deps.parent())
+        .expect("tests run from target/<profile>/deps");
+    let binary = profile_dir.join(format!(
+        "privacykit-discovery-server{}",
+        std::env::consts::EXE_SUFFIX
+    ));
+    assert!(
+        binary.is_file(),
+        "{} is missing: build it with cargo build -p privacykit-discovery-server",
+        binary.display()
+    );
+    binary
 }
 
 struct RunningServer {
@@ -44,7 +54,7 @@ fn start(budget: u64) -> RunningServer {
         .args(["--port", "0", "--budget", &budget.to_string()])
         .stdout(Stdio::piped())
         .spawn()
-        .expect("the discovery_server example is built (cargo test --features server)");
+        .expect("the discovery server starts");
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)

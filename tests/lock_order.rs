@@ -1,4 +1,3 @@
-#![cfg(feature = "server")]
 //! Calls that hold the store while they ask the guard must not wait on themselves. On the
 //! day a birthday moves the user into another age group the guard's table is out of date,
 //! and rebuilding it needs the state; a vault or discovery call already holds it. Each call
@@ -15,10 +14,10 @@ use std::time::Duration;
 use common::discovery::*;
 use common::keys::MemoryKeystore;
 use common::*;
-use privacykit::server::BudgetPolicy;
 use privacykit::{
     AccountLink, AgeGroup, ConsentSource, Platform, PrivacyKit, PrivacyKitConfig, Secret, UserFacts,
 };
+use privacykit_discovery_server::BudgetPolicy;
 
 /// How long a call may take before the watchdog calls it hung: far beyond what any of these
 /// calls needs (microseconds to milliseconds), so only a deadlock reaches it.

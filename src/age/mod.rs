@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::consent::ConsentSource;
+use crate::consent::action::ConsentSource;
 use crate::decision::DecisionReason;
 use crate::error::{Error, Result};
 use crate::policy::{PolicyInfo, UnknownAgeRule};

@@ -23,6 +23,7 @@ use sha2::Sha256;
 use super::db::{self, StoredSummary};
 use super::ledger::{self, Head};
 use super::{slot, ConsentAction, ConsentBook, ConsentSource, LedgerEntry};
+use crate::data_holder::PurgeDeferral;
 use crate::error::{Error, KeyUse, Result};
 use crate::keys::sealing::SecretKey;
 use crate::keys::{KeyProvider, KeyProviderError};
@@ -36,20 +37,6 @@ pub(crate) const SEAL_KEY_META: &str = "ledger_seal_key";
 const MAC_DOMAIN: &[u8] = b"privacykit/ledger-summary/v1";
 const CANARY_DOMAIN: &[u8] = b"privacykit/ledger-seal/canary/v1";
 const CANARY_LEN: usize = 32;
-
-/// Why a compaction that was due did not run. The rows stay; the next purge tries again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum PurgeDeferral {
-    /// No key provider yet: pass one with `set_key_provider` (or `vault`, `discovery`).
-    NoKeyProvider,
-    /// The platform keystore could not be used right now (locked, busy, failed).
-    KeystoreUnavailable,
-    /// The key that sealed the earlier summary is gone (a backup restored onto another
-    /// device, a wiped keystore); an unverifiable summary is not extended.
-    SealKeyLost,
-    /// The ledger fails `verify_ledger`; tampered rows are not sealed into a summary.
-    LedgerDoesNotVerify,
-}
 
 /// The compacted part of the ledger, for a "your consent history" screen and audits.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]

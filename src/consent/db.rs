@@ -107,29 +107,6 @@ fn read_row(row: &Row<'_>) -> Result<StoredEntry> {
     })
 }
 
-/// Replays the ledger into the state it implies: the compacted summary's standing entries,
-/// then the rows after it.
-pub(crate) fn load_book(conn: &Connection) -> Result<super::ConsentBook> {
-    let mut book = super::ConsentBook::default();
-    if let Some(summary) = super::compaction::Summary::load(conn)? {
-        summary.restore(&mut book);
-    }
-    for_each(conn, 0, u32::MAX, |row| {
-        let row = row?;
-        let hash: [u8; 32] = row
-            .hash
-            .as_slice()
-            .try_into()
-            .map_err(|_| Error::LedgerTampered {
-                seq: row.entry.seq,
-                reason: "a stored hash has the wrong length".into(),
-            })?;
-        book.apply(&row.entry, hash);
-        Ok(())
-    })?;
-    Ok(book)
-}
-
 /// The trigger that keeps the ledger append-only (migration v001). Only erasure and
 /// compaction lift it, for their own transaction.
 const NO_DELETE_TRIGGER: &str =

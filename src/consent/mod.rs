@@ -1,83 +1,18 @@
 //! Consent: the append-only ledger of the user's choices, and the state derived from it.
 
+pub(crate) mod action;
 pub(crate) mod compaction;
 pub(crate) mod db;
 pub(crate) mod ledger;
+pub(crate) mod stored;
 
 use std::collections::HashMap;
 
-use rusqlite::Connection;
+pub use action::{ConsentAction, ConsentSource};
 
 use crate::age::{Declared, UserFacts};
 use crate::error::{Error, Result};
-use crate::holders::{Cutoff, DataHolder, Erased, PersonalData, Purged};
-use crate::keys::KeyProvider;
 use crate::policy::Policy;
-use crate::store::stored_as_text;
-use compaction::Outcome;
-
-/// What one ledger entry records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
-pub enum ConsentAction {
-    Grant,
-    Deny,
-    Withdraw,
-    /// Objects to legitimate-interest processing (switching such a use off).
-    Object,
-    WithdrawObjection,
-    /// Restricts all processing that is not essential (GDPR art. 18).
-    Restrict,
-    LiftRestriction,
-    /// Accepts the current policy version.
-    AcceptPolicy,
-    /// Declares (or corrects) the user's own facts: birth date or age, jurisdiction. The
-    /// entry's `detail` holds them.
-    DeclareFacts,
-}
-
-impl ConsentAction {
-    /// Actions about one purpose (optionally one category) rather than the whole policy.
-    fn is_scoped(self) -> bool {
-        !matches!(
-            self,
-            ConsentAction::Restrict
-                | ConsentAction::LiftRestriction
-                | ConsentAction::AcceptPolicy
-                | ConsentAction::DeclareFacts
-        )
-    }
-}
-
-stored_as_text!(ConsentAction {
-    Grant => "grant",
-    Deny => "deny",
-    Withdraw => "withdraw",
-    Object => "object",
-    WithdrawObjection => "withdraw_objection",
-    Restrict => "restrict",
-    LiftRestriction => "lift_restriction",
-    AcceptPolicy => "accept_policy",
-    DeclareFacts => "declare_facts",
-});
-
-/// Who made a change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum ConsentSource {
-    User,
-    /// A parent or guardian, for a child's account.
-    Guardian,
-    /// A default the app applied.
-    Default,
-    /// Carried over from an earlier system.
-    Migration,
-}
-
-stored_as_text!(ConsentSource {
-    User => "user",
-    Guardian => "guardian",
-    Default => "default",
-    Migration => "migration",
-});
 
 /// A change the app asks PrivacyKit to record.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -417,92 +352,6 @@ fn printable(id: &str) -> &str {
         id
     } else {
         "<not an identifier>"
-    }
-}
-
-/// Recomputes the stored ledger's hash chain; `LedgerTampered` names the first bad entry. A
-/// compacted summary's seal is checked first, through `keys` (`NoKeyProvider` without one,
-/// `LedgerSealLost` if its key is gone), and the chain continues from it. Returns the length
-/// of the ledger verified.
-pub(crate) fn verify_stored(conn: &Connection, keys: Option<&dyn KeyProvider>) -> Result<u64> {
-    let start = match compaction::Summary::load(conn)? {
-        None => ledger::Head::default(),
-        Some(summary) => {
-            let provider = keys.ok_or(Error::NoKeyProvider)?;
-            let key = compaction::seal_key(conn, provider, false)?.ok_or(Error::LedgerSealLost)?;
-            summary.check_seal(&key)?;
-            summary.through
-        }
-    };
-    let head = db::recorded_head(conn)?;
-    let mut rows = Vec::new();
-    db::for_each(conn, 0, u32::MAX, |row| {
-        rows.push(row);
-        Ok(())
-    })?;
-    ledger::verify(rows, start, head)
-}
-
-/// Up to `limit` entries after `after_seq`, oldest first: the compacted entries still in
-/// force, then the rows.
-pub(crate) fn entries_after(
-    conn: &Connection,
-    after_seq: u64,
-    limit: u32,
-) -> Result<Vec<LedgerEntry>> {
-    let mut entries: Vec<LedgerEntry> = compaction::Summary::load(conn)?
-        .map(|s| s.standing)
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|e| e.seq > after_seq)
-        .take(limit as usize)
-        .collect();
-    let rows_wanted = limit.saturating_sub(entries.len() as u32);
-    db::for_each(conn, after_seq, rows_wanted, |row| {
-        entries.push(row?.entry);
-        Ok(())
-    })?;
-    Ok(entries)
-}
-
-/// The ledger as personal data: erased with its summary and head, and compacted when the
-/// policy's `consent_records` period passes (see `compaction`).
-pub(crate) struct LedgerHolder;
-
-impl DataHolder for LedgerHolder {
-    fn data(&self) -> PersonalData {
-        PersonalData::ConsentLedger
-    }
-
-    fn erase(&self, conn: &Connection, _now_ms: i64) -> Result<Erased> {
-        let rows = db::delete_rows(conn, None)?;
-        let summaries = conn.execute("DELETE FROM ledger_summary", [])? as u64;
-        conn.execute("DELETE FROM meta WHERE key = 'ledger_head'", [])?;
-        Ok(Erased {
-            records: rows + summaries,
-            keys_destroyed: false,
-        })
-    }
-
-    /// Ledger entries superseded this many days ago: compacted into the sealed summary,
-    /// which keeps the entries still in force.
-    fn retention_id(&self) -> Option<&'static str> {
-        Some("consent_records")
-    }
-
-    fn purge(
-        &self,
-        conn: &Connection,
-        cutoff: Cutoff,
-        keys: Option<&dyn KeyProvider>,
-    ) -> Result<Purged> {
-        Ok(
-            match compaction::compact(conn, cutoff.ms, cutoff.now_ms, keys)? {
-                Outcome::Compacted(rows) => Purged::Records(rows),
-                Outcome::NothingExpired => Purged::Records(0),
-                Outcome::Deferred(reason) => Purged::Deferred(reason),
-            },
-        )
     }
 }
 

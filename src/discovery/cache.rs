@@ -11,10 +11,15 @@
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
+use crate::data_holder::{Cutoff, DataHolder, Erased, PersonalData, Purged};
 use crate::error::{Error, Result};
-use crate::holders::{Cutoff, DataHolder, Erased, PersonalData, Purged};
 use crate::keys::sealing::{open, seal, Binding, SecretKey};
 use crate::keys::KeyProvider;
+
+/// The use of data discovery serves; it runs only while the guard allows it, and
+/// the end of that use erases the cache.
+pub(crate) const DISCOVERY_CATEGORY: &str = "contacts";
+pub(crate) const DISCOVERY_PURPOSE: &str = "service";
 
 pub(crate) const CACHE_KEY_LABEL: &[u8] = b"privacykit/discovery/cache-key/v1";
 const LOOKUP_DOMAIN: &[u8] = b"privacykit/discovery/lookup/v1";
@@ -75,7 +80,7 @@ impl CacheKey {
             return None;
         }
         let plain = open(&self.key, self.vault_key_id, binding(lookup), sealed).ok()?;
-        let mut r = crate::discovery::wire::Reader::new(&plain);
+        let mut r = privacykit_discovery_protocol::wire::Reader::new(&plain);
         let filter_key = u64::from_le_bytes(r.take(8, "").ok()?.try_into().ok()?);
         let n = r.u32("").ok()? as usize;
         let mut contact_ids = Vec::with_capacity(n.min(1024));
@@ -315,7 +320,7 @@ impl DataHolder for DiscoveryCacheHolder {
     }
 
     fn serves(&self) -> Option<(&'static str, &'static str)> {
-        Some((super::DISCOVERY_CATEGORY, super::DISCOVERY_PURPOSE))
+        Some((DISCOVERY_CATEGORY, DISCOVERY_PURPOSE))
     }
 }
 

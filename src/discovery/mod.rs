@@ -7,7 +7,8 @@
 //! the server publishes. The server sees only random group elements, and the filter holds
 //! only PRF outputs. **Hashed**, for backends that only accept hashes: a truncated
 //! HMAC-SHA-256 under a per-app key, which the server (and anyone who extracts the key from
-//! the app) can reverse by enumerating phone numbers; see `hashed.rs`.
+//! the app) can reverse by enumerating phone numbers; see the `hashed` module of
+//! privacykit-discovery-protocol.
 //!
 //! Incremental: results are cached on the device (`cache.rs`), so only new or changed
 //! identifiers are sent, and "contact joined" comes from filter deltas with no request.
@@ -18,15 +19,11 @@
 //! lock again, after checking that the guard still allows `contacts` for `service`.
 
 pub(crate) mod cache;
-pub(crate) mod filter;
-pub(crate) mod hashed;
-pub(crate) mod normalize;
-pub(crate) mod oprf;
-mod phone;
-pub(crate) mod rfc9497;
-#[cfg(feature = "server")]
-pub mod server;
-pub(crate) mod wire;
+pub(crate) mod transport;
+
+// What client and server share is the privacykit-discovery-protocol crate; `cache.rs` reads
+// its rows with `wire::Reader` through this import.
+use privacykit_discovery_protocol::{filter, hashed, normalize, oprf, wire};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
@@ -36,18 +33,16 @@ use rusqlite::Connection;
 
 pub use cache::DiscoverySummary;
 use cache::{CacheKey, Entry, Row, CACHE_KEY_LABEL};
+use cache::{DISCOVERY_CATEGORY, DISCOVERY_PURPOSE};
 use filter::{FilterMessage, FilterState};
 use hashed::HashKey;
 use oprf::{BlindBatch, FinalizeError, PinnedKey};
+pub use transport::{DiscoveryTransport, TransportError};
 use wire::{Answer, RefusalReason, WireError, MAX_BATCH, PAD_TO};
 
 use crate::engine::{Engine, Locked};
 use crate::error::{Error, Result};
 use crate::privacy_error::{guarded, PrivacyError};
-
-/// The use of data discovery serves; it runs only while the guard allows it.
-pub(crate) const DISCOVERY_CATEGORY: &str = "contacts";
-pub(crate) const DISCOVERY_PURPOSE: &str = "service";
 
 const MAX_CONTACTS: usize = 100_000;
 const MAX_ENTRIES_PER_CONTACT: usize = 64;
@@ -144,42 +139,6 @@ pub struct FilterUpdate {
     pub bytes_received: u64,
 }
 
-/// What the app's transport reports when it cannot deliver. Reasons must not quote request
-/// or response bytes.
-#[derive(Debug, thiserror::Error, uniffi::Error)]
-pub enum TransportError {
-    /// No network, a timeout, the server unreachable: retry later.
-    #[error("the discovery server is unreachable: {reason}")]
-    Unavailable { reason: String },
-    /// The server answered with an HTTP status other than success.
-    #[error("the discovery server answered HTTP {status}")]
-    Http { status: u16 },
-    /// Anything else.
-    #[error("the discovery transport failed: {reason}")]
-    Failed { reason: String },
-}
-
-impl From<uniffi::UnexpectedUniFFICallbackError> for TransportError {
-    fn from(err: uniffi::UnexpectedUniFFICallbackError) -> Self {
-        TransportError::Failed { reason: err.reason }
-    }
-}
-
-/// Sends discovery messages with the app's own HTTP stack and authentication (OkHttp on
-/// Android, URLSession on iOS). Bytes in, bytes out: PrivacyKit does no networking.
-///
-/// Called without PrivacyKit's lock held, from the thread that called `discover` or
-/// `sync_filter`; it may block, and it may call back into PrivacyKit.
-#[uniffi::export(foreign)]
-pub trait DiscoveryTransport: Send + Sync {
-    /// POSTs `request` to the server's evaluation endpoint and returns the response body.
-    /// The server answers refusals (budget used up) in the body too, with a success status.
-    fn evaluate(&self, request: Vec<u8>) -> Result<Vec<u8>, TransportError>;
-    /// GETs the filter for the key `key_id` (hex) since `since_version` (0: the whole
-    /// filter) and returns the body.
-    fn fetch_filter(&self, key_id: String, since_version: u64) -> Result<Vec<u8>, TransportError>;
-}
-
 enum Mode {
     Private(PinnedKey),
     Hashed(HashKey),
@@ -240,6 +199,13 @@ fn refusal_error(reason: RefusalReason, retry_after_seconds: u32) -> Error {
         RefusalReason::BadRequest => Error::DiscoveryBadResponse {
             reason: "the server refused the request as malformed".into(),
         },
+    }
+}
+
+/// A default region without a phone numbering plan is the app's invalid argument.
+impl From<normalize::UnknownRegion> for Error {
+    fn from(err: normalize::UnknownRegion) -> Self {
+        Error::invalid_argument("region", err.to_string())
     }
 }
 
@@ -341,8 +307,8 @@ impl ContactDiscovery {
         (book, skipped)
     }
 
-    /// `tel:` + E.164 numbers and `mailto:` + normalized emails (`normalize.rs`); entries that
-    /// do not normalize count as skipped and are never sent.
+    /// `tel:` + E.164 numbers and `mailto:` + normalized emails (the protocol's `normalize`);
+    /// entries that do not normalize count as skipped and are never sent.
     fn identifiers_of(&self, contact: &Contact) -> (Vec<String>, u32) {
         let normalized =
             normalize::normalize_contact(&contact.phones, &contact.emails, &self.region);
@@ -807,90 +773,4 @@ fn validate(contacts: &[Contact]) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// Entry points for `benches/discovery.rs`: the client's crypto and the filter without the
-/// SDK around them. Not part of the API.
-#[cfg(feature = "server")]
-#[doc(hidden)]
-pub mod bench {
-    use super::filter::FilterState;
-    use super::oprf::{BlindBatch, PinnedKey};
-    use super::wire::{self, Answer, MAX_BATCH, PAD_TO};
-
-    /// One client run: blinded batches and their request bytes.
-    pub struct ClientRun {
-        key: PinnedKey,
-        batches: Vec<BlindBatch>,
-        pub requests: Vec<Vec<u8>>,
-    }
-
-    /// Blinds `identifiers` as `discover` does: chunks of 4,096, padded to multiples of 64.
-    pub fn blind(public_key: &[u8], identifiers: &[String]) -> ClientRun {
-        let key = PinnedKey::parse(public_key).expect("a valid public key");
-        let mut batches = Vec::new();
-        let mut requests = Vec::new();
-        for chunk in identifiers.chunks(MAX_BATCH) {
-            let ids: Vec<&str> = chunk.iter().map(|s| s.as_str()).collect();
-            let (batch, request) =
-                BlindBatch::new(&ids, chunk.len().div_ceil(PAD_TO) * PAD_TO, &key);
-            batches.push(batch);
-            requests.push(request);
-        }
-        ClientRun {
-            key,
-            batches,
-            requests,
-        }
-    }
-
-    /// Verifies and unblinds the responses; returns the filter keys.
-    pub fn finalize(run: &ClientRun, responses: &[Vec<u8>]) -> Vec<u64> {
-        let mut keys = Vec::new();
-        for (batch, response) in run.batches.iter().zip(responses) {
-            let Ok(Answer::Evaluated(r)) =
-                wire::decode_oprf_response(response, &run.key.id, batch.len())
-            else {
-                panic!("the server refused");
-            };
-            keys.extend(
-                batch
-                    .finalize(&r.elements, r.proof, &run.key)
-                    .expect("verifies"),
-            );
-        }
-        keys
-    }
-
-    /// Verifies the responses' proofs only, without unblinding (for the time breakdown).
-    pub fn verify(run: &ClientRun, responses: &[Vec<u8>]) {
-        for (batch, response) in run.batches.iter().zip(responses) {
-            let Ok(Answer::Evaluated(r)) =
-                wire::decode_oprf_response(response, &run.key.id, batch.len())
-            else {
-                panic!("the server refused");
-            };
-            batch
-                .verify(&r.elements, r.proof, &run.key)
-                .expect("verifies");
-        }
-    }
-
-    /// A published filter of `keys`.
-    pub struct Filter(FilterState);
-
-    impl Filter {
-        pub fn build(keys: &[u64]) -> Self {
-            Filter(FilterState::build([0; 8], 1, keys).expect("builds"))
-        }
-
-        pub fn contains(&self, key: u64) -> bool {
-            self.0.contains(key)
-        }
-
-        /// Bytes of the filter as published (fingerprints plus a 50-byte header).
-        pub fn encoded_len(&self) -> usize {
-            self.0.encode().len()
-        }
-    }
 }

@@ -9,16 +9,8 @@
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use crate::access_report::AccessCount;
 use crate::policy::Policy;
-
-/// Uses of one pair on one day, waiting to be written.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct AccessCount {
-    pub day: i64,
-    pub category: String,
-    pub purpose: String,
-    pub count: u64,
-}
 
 /// Counts taken out of the counters and not yet stored.
 #[derive(Default)]

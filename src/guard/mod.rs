@@ -5,12 +5,12 @@
 //! and one array read, no SQL and no allocation.
 
 pub(crate) mod access_log;
-pub(crate) mod report;
 
 use std::sync::atomic::{AtomicI32, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-use access_log::{AccessCount, AccessLog, Spill};
+use crate::access_report::AccessCount;
+use access_log::{AccessLog, Spill};
 
 use crate::age::{self, AgeGroup, Assessment};
 use crate::consent::{

@@ -4,10 +4,10 @@ use rusqlite::{params, Connection};
 
 use super::{
     LocationAccuracy, OsPermission, PermissionEvent, PermissionEventKind, PermissionStatus,
-    PermissionTracker,
+    PermissionTracker, Platform,
 };
+use crate::data_holder::{Cutoff, DataHolder, Erased, PersonalData, Purged};
 use crate::error::{Error, Result};
-use crate::holders::{Cutoff, DataHolder, Erased, PersonalData, Purged};
 use crate::keys::KeyProvider;
 
 pub(crate) fn append(conn: &Connection, event: &PermissionEvent) -> Result<()> {
@@ -139,6 +139,24 @@ pub(crate) fn fold_older_than(conn: &Connection, cutoff_ms: i64) -> Result<u64> 
         [cutoff_ms],
     )?;
     Ok(deleted as u64)
+}
+
+/// Writes `event` in the caller's transaction unless it is an observation that changes
+/// nothing PrivacyKit knew; returns the tracker after it, or `None` when nothing was written.
+pub(crate) fn stage(
+    tracker: &PermissionTracker,
+    platform: Platform,
+    conn: &Connection,
+    event: &PermissionEvent,
+) -> Result<Option<PermissionTracker>> {
+    let mut next = *tracker;
+    next.apply(event);
+    let unchanged = next.state(platform) == tracker.state(platform);
+    if event.kind == PermissionEventKind::Observed && unchanged {
+        return Ok(None);
+    }
+    append(conn, event)?;
+    Ok(Some(next))
 }
 
 /// The permission history as personal data. Erasing or expiring it keeps each permission's

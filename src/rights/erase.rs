@@ -9,8 +9,9 @@
 use rusqlite::Connection;
 
 use crate::consent::compaction;
+use crate::data_holder::{Erased, PersonalData};
 use crate::error::Result;
-use crate::holders::{holder_of, Erased, PersonalData, HOLDERS};
+use crate::holders::{holder_of, HOLDERS};
 
 /// What an erasure deleted: the kinds of data, how many records of each, and when.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]

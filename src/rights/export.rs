@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 
+use crate::access_report as report;
 use crate::age::{self, AgeGroup, UserFacts};
 use crate::consent::compaction::Summary;
 use crate::consent::{self, ConsentAction, ConsentSource, LedgerEntry};
@@ -13,7 +14,6 @@ use crate::decision::DecisionReason;
 use crate::decision::LegalBasis;
 use crate::error::{Error, Result};
 use crate::guard::decide;
-use crate::guard::report;
 use crate::install_id;
 use crate::permissions;
 use crate::policy::Policy;

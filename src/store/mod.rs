@@ -154,28 +154,6 @@ fn identify(conn: &Connection) -> Result<u32> {
     Ok(user_version)
 }
 
-/// Gives a fieldless enum the stable text it is stored as: `as_str` and `from_str`, both
-/// from one table, so a stored value cannot drift from the name it is read back by.
-macro_rules! stored_as_text {
-    ($enum:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
-        impl $enum {
-            pub(crate) fn as_str(self) -> &'static str {
-                match self {
-                    $($enum::$variant => $text,)+
-                }
-            }
-
-            pub(crate) fn from_str(text: &str) -> Option<Self> {
-                match text {
-                    $($text => Some($enum::$variant),)+
-                    _ => None,
-                }
-            }
-        }
-    };
-}
-pub(crate) use stored_as_text;
-
 /// Named values in the `meta` table.
 pub(crate) mod meta {
     use rusqlite::{Connection, OptionalExtension};

@@ -2,10 +2,15 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use crate::data_holder::{Cutoff, DataHolder, Erased, PersonalData, Purged};
 use crate::error::{Error, Result};
-use crate::holders::{Cutoff, DataHolder, Erased, PersonalData, Purged};
 use crate::keys::KeyProvider;
 use crate::store::meta;
+
+/// The use of data the vault serves; linking and reading need the guard to allow it, and
+/// the end of that use shreds the vault.
+pub(crate) const VAULT_CATEGORY: &str = "social_accounts";
+pub(crate) const VAULT_PURPOSE: &str = "service";
 
 /// The wrapped vault key as stored.
 pub(crate) struct KeyRow {
@@ -311,7 +316,7 @@ impl DataHolder for LinkedAccountsHolder {
     }
 
     fn serves(&self) -> Option<(&'static str, &'static str)> {
-        Some((super::VAULT_CATEGORY, super::VAULT_PURPOSE))
+        Some((VAULT_CATEGORY, VAULT_PURPOSE))
     }
 }
 

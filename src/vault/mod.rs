@@ -18,7 +18,7 @@ use std::sync::{Arc, Weak};
 
 use zeroize::Zeroizing;
 
-use db::{AccountRow, KeyRow};
+use db::{AccountRow, KeyRow, VAULT_CATEGORY, VAULT_PURPOSE};
 use keys::{checkpoint, wrap_new, UnlockedKey};
 
 use crate::engine::{Engine, Locked};
@@ -26,10 +26,6 @@ use crate::error::{Error, Result};
 use crate::keys::sealing::{self as crypto, open, seal, Binding, SecretKey};
 use crate::privacy_error::{guarded, PrivacyError};
 use crate::time::MS_PER_DAY;
-
-/// The use of data the vault serves; linking and reading need the guard to allow it.
-pub(crate) const VAULT_CATEGORY: &str = "social_accounts";
-pub(crate) const VAULT_PURPOSE: &str = "service";
 
 const MAX_ACCOUNT_ID_BYTES: usize = 512;
 const MAX_TOKEN_BYTES: usize = 16 * 1024;

@@ -4,11 +4,11 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use privacykit::server::{BudgetPolicy, DiscoveryServer, ServerKey};
 use privacykit::{
     Contact, ContactDiscovery, DiscoveryConfig, DiscoveryMode, DiscoveryTransport, OsPermission,
     PermissionStatus, PrivacyKit, TransportError,
 };
+use privacykit_discovery_server::{BudgetPolicy, DiscoveryServer, ServerKey};
 
 use super::keys::MemoryKeystore;
 

@@ -2,7 +2,6 @@
 //! providers.
 #![allow(dead_code)] // each test file uses its own subset
 
-#[cfg(feature = "server")]
 pub mod discovery;
 pub mod json_schema;
 pub mod keys;

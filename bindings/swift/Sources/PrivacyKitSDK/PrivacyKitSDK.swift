@@ -9663,10 +9663,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_privacykit_checksum_method_contactdiscovery_sync_filter() != 16500) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_discoverytransport_evaluate() != 38132) {
+    if (uniffi_privacykit_checksum_method_discoverytransport_evaluate() != 34665) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_discoverytransport_fetch_filter() != 24800) {
+    if (uniffi_privacykit_checksum_method_discoverytransport_fetch_filter() != 20824) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_keyprovider_wrap() != 27430) {
@@ -9684,7 +9684,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_privacykit_checksum_method_privacykit_accept_policy() != 32446) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_access_report() != 42182) {
+    if (uniffi_privacykit_checksum_method_privacykit_access_report() != 15664) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_privacykit_ad_context() != 14018) {
@@ -9699,7 +9699,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_privacykit_checksum_method_privacykit_age_status() != 43988) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_can_request() != 6274) {
+    if (uniffi_privacykit_checksum_method_privacykit_can_request() != 44102) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_privacykit_check() != 63715) {
@@ -9714,19 +9714,19 @@ private let initializationResult: InitializationResult = {
     if (uniffi_privacykit_checksum_method_privacykit_data_use() != 58197) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_declare_user_facts() != 37155) {
+    if (uniffi_privacykit_checksum_method_privacykit_declare_user_facts() != 47417) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_privacykit_deny_consent() != 4391) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_discovery() != 42824) {
+    if (uniffi_privacykit_checksum_method_privacykit_discovery() != 44709) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_privacykit_erase_all() != 16754) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_erase_data() != 32885) {
+    if (uniffi_privacykit_checksum_method_privacykit_erase_data() != 9578) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_privacykit_explain() != 64676) {
@@ -9759,10 +9759,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_privacykit_checksum_method_privacykit_pending_reconsent() != 35518) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_permission_history() != 30816) {
+    if (uniffi_privacykit_checksum_method_privacykit_permission_history() != 9789) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_permission_state() != 53144) {
+    if (uniffi_privacykit_checksum_method_privacykit_permission_state() != 53343) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_privacykit_policy() != 50206) {
@@ -9774,7 +9774,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_privacykit_checksum_method_privacykit_record_consent() != 47450) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_record_permission_request() != 58164) {
+    if (uniffi_privacykit_checksum_method_privacykit_record_permission_request() != 59477) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_privacykit_remove_listener() != 62939) {
@@ -9783,7 +9783,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_privacykit_checksum_method_privacykit_report_advertising_id() != 19495) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_report_permission() != 32129) {
+    if (uniffi_privacykit_checksum_method_privacykit_report_permission() != 39258) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_privacykit_reset_install_id() != 30699) {
@@ -9798,7 +9798,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_privacykit_checksum_method_privacykit_set_utc_offset_minutes() != 3466) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_should_show_rationale() != 65283) {
+    if (uniffi_privacykit_checksum_method_privacykit_should_show_rationale() != 14781) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_privacykit_update_policy() != 30131) {

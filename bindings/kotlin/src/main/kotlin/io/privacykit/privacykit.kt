@@ -1264,10 +1264,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_privacykit_checksum_method_contactdiscovery_sync_filter() and 0xFFFF) != 16500) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_discoverytransport_evaluate() and 0xFFFF) != 38132) {
+    if ((lib.uniffi_privacykit_checksum_method_discoverytransport_evaluate() and 0xFFFF) != 34665) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_discoverytransport_fetch_filter() and 0xFFFF) != 24800) {
+    if ((lib.uniffi_privacykit_checksum_method_discoverytransport_fetch_filter() and 0xFFFF) != 20824) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_keyprovider_wrap() and 0xFFFF) != 27430) {
@@ -1285,7 +1285,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_privacykit_checksum_method_privacykit_accept_policy() and 0xFFFF) != 32446) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_access_report() and 0xFFFF) != 42182) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_access_report() and 0xFFFF) != 15664) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_ad_context() and 0xFFFF) != 14018) {
@@ -1300,7 +1300,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_privacykit_checksum_method_privacykit_age_status() and 0xFFFF) != 43988) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_can_request() and 0xFFFF) != 6274) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_can_request() and 0xFFFF) != 44102) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_check() and 0xFFFF) != 63715) {
@@ -1315,19 +1315,19 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_privacykit_checksum_method_privacykit_data_use() and 0xFFFF) != 58197) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_declare_user_facts() and 0xFFFF) != 37155) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_declare_user_facts() and 0xFFFF) != 47417) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_deny_consent() and 0xFFFF) != 4391) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_discovery() and 0xFFFF) != 42824) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_discovery() and 0xFFFF) != 44709) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_erase_all() and 0xFFFF) != 16754) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_erase_data() and 0xFFFF) != 32885) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_erase_data() and 0xFFFF) != 9578) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_explain() and 0xFFFF) != 64676) {
@@ -1360,10 +1360,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_privacykit_checksum_method_privacykit_pending_reconsent() and 0xFFFF) != 35518) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_permission_history() and 0xFFFF) != 30816) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_permission_history() and 0xFFFF) != 9789) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_permission_state() and 0xFFFF) != 53144) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_permission_state() and 0xFFFF) != 53343) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_policy() and 0xFFFF) != 50206) {
@@ -1375,7 +1375,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_privacykit_checksum_method_privacykit_record_consent() and 0xFFFF) != 47450) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_record_permission_request() and 0xFFFF) != 58164) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_record_permission_request() and 0xFFFF) != 59477) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_remove_listener() and 0xFFFF) != 62939) {
@@ -1384,7 +1384,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_privacykit_checksum_method_privacykit_report_advertising_id() and 0xFFFF) != 19495) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_report_permission() and 0xFFFF) != 32129) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_report_permission() and 0xFFFF) != 39258) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_reset_install_id() and 0xFFFF) != 30699) {
@@ -1399,7 +1399,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_privacykit_checksum_method_privacykit_set_utc_offset_minutes() and 0xFFFF) != 3466) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_should_show_rationale() and 0xFFFF) != 65283) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_should_show_rationale() and 0xFFFF) != 14781) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_update_policy() and 0xFFFF) != 30131) {

@@ -13,9 +13,9 @@ import kotlin.test.assertFailsWith
 import kotlin.test.assertTrue
 
 /**
- * Contact discovery through the generated bindings against the reference server
- * (`examples/discovery_server.rs`, built by `.ci/test`) on a loopback port, with a transport
- * written in Kotlin over java.net.http.
+ * Contact discovery through the generated bindings against the reference server (the
+ * `privacykit-discovery-server` binary, built by `.ci/test`) on a loopback port, with a
+ * transport written in Kotlin over java.net.http.
  */
 class DiscoveryTest {
     @TempDir
@@ -34,7 +34,7 @@ class DiscoveryTest {
                 .redirectError(ProcessBuilder.Redirect.DISCARD)
                 .start()
             val line = process.inputStream.bufferedReader().readLine()
-                ?: error("the discovery server did not start: build it with cargo build --features server --example discovery_server")
+                ?: error("the discovery server did not start: build it with cargo build -p privacykit-discovery-server")
             val parts = line.split(" ") // listening on 127.0.0.1:PORT key HEX
             baseUrl = "http://" + parts[2]
             publicKey = parts[4].chunked(2).map { it.toInt(16).toByte() }.toByteArray()
