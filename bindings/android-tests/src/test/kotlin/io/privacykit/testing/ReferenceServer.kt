@@ -21,8 +21,7 @@ class ReferenceServer(budget: Int = 10_000) : AutoCloseable {
                 ?: error("system property privacykit.discoveryServer is not set (run through Maven)"),
         )
         check(binary.canExecute()) {
-            "the reference discovery server is not built at $binary: cargo build --features server --example discovery_server " +
-                "(or, in the workspace, cargo build -p privacykit-discovery-server)"
+            "the reference discovery server is not built at $binary: cargo build -p privacykit-discovery-server"
         }
         process = ProcessBuilder(binary.path, "--port", "0", "--budget", budget.toString())
             .redirectError(ProcessBuilder.Redirect.DISCARD)
