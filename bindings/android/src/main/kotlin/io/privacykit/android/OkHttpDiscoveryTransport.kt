@@ -1,6 +1,6 @@
-// Android-only: compiled into the Android library (AAR) with OkHttp on the app's classpath,
-// not by the JVM build in bindings/kotlin/pom.xml. Not compiled on this project's build
-// machines; the JVM DiscoveryTest exercises the same contract with java.net.http.
+// Part of the Android library (bindings/android). OkHttp is compileOnly there: an app that uses
+// this transport brings its own OkHttp 5. Compiled and tested on the JVM by
+// bindings/android-tests, against the reference discovery server.
 
 package io.privacykit.android
 
@@ -49,7 +49,7 @@ class OkHttpDiscoveryTransport(
         try {
             client.newCall(request).execute().use { response ->
                 if (!response.isSuccessful) throw TransportException.Http(response.code.toUShort())
-                return response.body?.bytes() ?: throw TransportException.Failed("empty body")
+                return response.body.bytes()
             }
         } catch (e: IOException) {
             // The exception's class only: messages can quote URLs or bodies.

@@ -1,6 +1,6 @@
-// Android-only: compiled into the Android library (AAR), not by the JVM build in
-// bindings/kotlin/pom.xml, which has no Android SDK. Not compiled on this project's build
-// machines; the JVM tests exercise the same wrap/unwrap contract with Pkcs12KeyProvider.
+// Part of the Android library (bindings/android). Compiled against the Android framework by
+// bindings/android-tests; not run there, since the Android Keystore exists only on a device
+// (the JVM tests exercise the same wrap/unwrap contract with a PKCS#12 provider).
 
 package io.privacykit.android
 
