@@ -97,7 +97,10 @@ fn modules(src: &Path) -> BTreeMap<String, String> {
             if parts.last().is_some_and(|p| p == "mod") {
                 parts.pop();
             }
-            found.insert(parts.join("::"), code_of(&fs::read_to_string(&path).unwrap()));
+            found.insert(
+                parts.join("::"),
+                code_of(&fs::read_to_string(&path).unwrap()),
+            );
         }
     }
     found
@@ -194,8 +197,7 @@ fn every_module_has_a_layer_and_names_only_its_own_layer_or_below() {
             if layer_of.get(target).is_some_and(|&t| t > layer) {
                 wrong.push(format!(
                     "{module} ({}) names {target} ({}), a layer above it",
-                    LAYERS[layer].0,
-                    LAYERS[layer_of[target]].0
+                    LAYERS[layer].0, LAYERS[layer_of[target]].0
                 ));
             }
         }
@@ -230,7 +232,11 @@ fn no_two_modules_depend_on_each_other() {
             }
         }
     }
-    assert!(cycles.is_empty(), "modules in a cycle:\n{}", cycles.join("\n"));
+    assert!(
+        cycles.is_empty(),
+        "modules in a cycle:\n{}",
+        cycles.join("\n")
+    );
 }
 
 #[test]
@@ -242,7 +248,10 @@ fn nothing_below_the_facade_names_it() {
         .filter(|(module, named)| **module != "lib" && named.contains("privacy_kit"))
         .map(|(module, _)| *module)
         .collect();
-    assert!(naming.is_empty(), "these modules name the facade: {naming:?}");
+    assert!(
+        naming.is_empty(),
+        "these modules name the facade: {naming:?}"
+    );
 }
 
 #[test]
@@ -252,6 +261,9 @@ fn the_checker_sees_dependencies() {
     let edges = dependencies(&modules);
     assert!(edges["engine"].contains("state"));
     assert!(edges["privacy_kit"].contains("engine"));
-    assert!(edges["consent::db"].contains("consent"), "super:: is resolved");
+    assert!(
+        edges["consent::db"].contains("consent"),
+        "super:: is resolved"
+    );
     assert!(!edges["decision"].contains("error"));
 }
