@@ -57,6 +57,7 @@ pub use discovery::{
     Contact, ContactDiscovery, DiscoveryConfig, DiscoveryMode, DiscoveryResult, DiscoverySummary,
     DiscoveryTransport, FilterUpdate, TransportError,
 };
+pub use guard::snapshot::{DecisionSnapshot, UseCount, UseCountSource};
 pub use keys::{KeyProvider, KeyProviderError};
 pub use listeners::{ListenerError, PrivacyChange, PrivacyListener};
 pub use permissions::{
