@@ -178,14 +178,9 @@ impl Engine {
     }
 
     /// Adds uses counted outside the core to the counts the next write stores, after checking
-    /// them (`Guard::accept_counts`). Under the store lock, so an erasure of the access
-    /// report either takes them with the counts it drops or sees them arrive after it.
+    /// them (`Guard::record_counts`). Never waits for a write in progress.
     pub fn record_uses(&self, uses: &[UseCount]) -> Result<()> {
-        self.read(|_| {
-            let counts = self.guard.accept_counts(uses)?;
-            self.guard.add_counts(counts);
-            Ok(())
-        })
+        self.guard.record_counts(uses)
     }
 
     /// Replaces the source of uses counted outside the core. Its counts are taken before
@@ -218,9 +213,12 @@ impl Engine {
     fn add_foreign_uses(&self, uses: Vec<UseCount>) {
         let mut refused = 0usize;
         for use_ in uses {
-            match self.guard.accept_counts(std::slice::from_ref(&use_)) {
-                Ok(counts) => self.guard.add_counts(counts),
-                Err(_) => refused += 1,
+            if self
+                .guard
+                .record_counts(std::slice::from_ref(&use_))
+                .is_err()
+            {
+                refused += 1;
             }
         }
         if refused > 0 {
@@ -358,7 +356,12 @@ impl Engine {
             let state = slot.0.as_mut().ok_or(Error::Closed)?;
             self.add_foreign_uses(foreign);
             let now = self.clock.now_ms();
-            let counts = self.guard.take_unwritten_counts();
+            let (counts, undo) = if drop_counts {
+                let (counts, previous) = self.guard.take_counts_for_erasure();
+                (counts, Some(previous))
+            } else {
+                (self.guard.take_unwritten_counts(), None)
+            };
             let written = (|| {
                 let tx = state.store.begin()?;
                 let done = work(&tx, state, now)?;
@@ -371,13 +374,13 @@ impl Engine {
             let (erased, keys_destroyed) = match written {
                 Ok(done) => done,
                 Err(err) => {
-                    self.guard.return_unwritten_counts(counts);
+                    match undo {
+                        Some(previous) => self.guard.undo_erasure(counts, previous),
+                        None => self.guard.return_unwritten_counts(counts),
+                    }
                     return Err(err);
                 }
             };
-            if drop_counts {
-                self.guard.forget_counts_so_far();
-            }
             if keys_destroyed {
                 self.keys.after_shred(&state.store);
             }

@@ -136,7 +136,8 @@ impl PrivacyKit {
 
     /// Adds uses counted outside the core (by a layer answering from a `DecisionSnapshot`)
     /// to the access report, under the day each was counted on, as if `check` had counted
-    /// them; they are written with the next write, `flush` or `close_store`. Refused as a
+    /// them; they are written with the next write, `flush` or `close_store`. Like `check`,
+    /// it never waits for a write in progress. Refused as a
     /// whole (`InvalidArgument`) if an entry names a serial this `PrivacyKit` did not issue,
     /// a pair the policy of that serial does not declare, a day no time zone has reached yet,
     /// or a count above `i64::MAX`. Uses counted before the access report was erased are

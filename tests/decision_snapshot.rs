@@ -554,3 +554,69 @@ fn the_sources_counts_go_with_every_write_as_the_cores_do() {
     source.put(one(5)); // still under the serial from before the erasure: dropped
     assert_eq!(report(&kit), vec![]);
 }
+
+/// A keystore whose `wrap` stalls until the test lets it go: PrivacyKit holds its store lock
+/// while it asks the keystore, so this holds the store lock for as long as the test wants.
+struct StallingKeystore {
+    entered: std::sync::mpsc::Sender<()>,
+    release: Mutex<std::sync::mpsc::Receiver<()>>,
+}
+
+impl privacykit::KeyProvider for StallingKeystore {
+    fn wrap(&self, _alias: String, key: Vec<u8>) -> Result<Vec<u8>, privacykit::KeyProviderError> {
+        self.entered.send(()).unwrap();
+        self.release.lock().unwrap().recv().unwrap();
+        Ok(key)
+    }
+    fn unwrap(
+        &self,
+        _alias: String,
+        wrapped: Vec<u8>,
+    ) -> Result<Vec<u8>, privacykit::KeyProviderError> {
+        Ok(wrapped)
+    }
+    fn delete(&self, _alias: String) -> Result<(), privacykit::KeyProviderError> {
+        Ok(())
+    }
+}
+
+#[test]
+fn snapshots_and_recorded_uses_never_wait_for_the_store() {
+    use std::sync::mpsc;
+    use std::time::Duration;
+    let kit = in_memory();
+    kit.accept_policy().unwrap();
+    kit.grant_consent("service".into(), Some("social_accounts".into()))
+        .unwrap();
+    let (entered_tx, entered) = mpsc::channel();
+    let (release, release_rx) = mpsc::channel();
+    let vault = kit.clone().vault(Arc::new(StallingKeystore {
+        entered: entered_tx,
+        release: Mutex::new(release_rx),
+    }));
+    let linking = std::thread::spawn(move || {
+        vault.link_account(privacykit::AccountLink {
+            provider: "vk".into(),
+            account_id: "u1".into(),
+            access_token: privacykit::Secret::new("access".into()),
+            refresh_token: None,
+            expires_at_ms: None,
+            scopes: vec![],
+        })
+    });
+    // The vault's first key is being wrapped: the store lock is held until `release`.
+    entered.recv_timeout(Duration::from_secs(10)).unwrap();
+    let (done_tx, done) = mpsc::channel();
+    let kit2 = kit.clone();
+    std::thread::spawn(move || {
+        let s = kit2.decision_snapshot().unwrap();
+        kit2.record_uses(vec![use_count(s.serial, s.day, "contacts", "service", 1)])
+            .unwrap();
+        done_tx.send(()).unwrap();
+    });
+    let answered = done.recv_timeout(Duration::from_secs(10));
+    release.send(()).unwrap();
+    linking.join().unwrap().unwrap();
+    answered.expect("decision_snapshot and record_uses waited for the store lock");
+    assert_eq!(report(&kit).len(), 1);
+}

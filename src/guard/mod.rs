@@ -259,9 +259,6 @@ pub(crate) struct Guard {
     /// under, oldest first: the policy that declared the pair of a `UseCount`. A few entries
     /// (policy updates are rare); kept for the life of the guard.
     policies: Mutex<Vec<(u64, Arc<Policy>)>>,
-    /// Uses counted outside the core under a serial up to this one were erased with the
-    /// access report: they are dropped when they arrive, as the core drops its own.
-    erased_through: AtomicU64,
 }
 
 /// Runs a guard lookup so that a panic inside it refuses instead of unwinding into the app.
@@ -283,7 +280,6 @@ impl Guard {
             expires_on_day: AtomicI64::new(i64::MAX),
             epoch: Box::leak(Box::new(AtomicU64::new(0))),
             policies: Mutex::new(Vec::new()),
-            erased_through: AtomicU64::new(0),
         }
     }
 
@@ -402,21 +398,22 @@ impl Guard {
         })
     }
 
-    /// Checks uses counted outside the core and turns them into access counts: each names a
-    /// serial this guard issued, a pair the policy in force under that serial declares, a
-    /// day some time zone has reached (a day counted before the app moved the UTC offset
-    /// west is after today's), and a count SQLite can hold. One bad entry refuses them all.
-    /// Counts gathered before the access report was last erased are dropped, as the core's
-    /// own are.
-    pub fn accept_counts(&self, uses: &[UseCount]) -> Result<Vec<AccessCount>> {
-        let latest_day = local_day(self.clock.now_ms(), MAX_UTC_OFFSET_MINUTES);
+    /// Checks uses counted outside the core and turns them into access counts, each with
+    /// the serial it was counted under: each names a serial this guard issued, a pair the
+    /// policy in force under that serial declares, a day some time zone has reached (a day
+    /// counted before the app moved the UTC offset west is after today's), and a count SQLite
+    /// can hold. One bad entry refuses them all.
+    pub fn accept_counts(&self, uses: &[UseCount]) -> Result<Vec<(u64, AccessCount)>> {
         let issued = self.epoch.load(Ordering::SeqCst);
-        let erased_through = self.erased_through.load(Ordering::SeqCst);
+        if issued == CLOSED_EPOCH {
+            return Err(Error::Closed);
+        }
+        let latest_day = local_day(self.clock.now_ms(), MAX_UTC_OFFSET_MINUTES);
         let policies = self.policies.lock().unwrap_or_else(|e| e.into_inner());
         let mut accepted = Vec::with_capacity(uses.len());
         for (i, use_) in uses.iter().enumerate() {
             let refuse = |why: &str| Error::invalid_argument("uses", format!("entry {i}: {why}"));
-            if use_.serial == 0 || use_.serial > issued || issued == CLOSED_EPOCH {
+            if use_.serial == 0 || use_.serial > issued {
                 return Err(refuse("the serial was not issued by this PrivacyKit"));
             }
             if use_.day > latest_day {
@@ -440,28 +437,27 @@ impl Guard {
                     "the policy does not declare this category and purpose",
                 ));
             }
-            if use_.count > 0 && use_.serial > erased_through {
-                accepted.push(AccessCount {
+            if use_.count > 0 {
+                let count = AccessCount {
                     day: use_.day,
                     category: use_.category.clone(),
                     purpose: use_.purpose.clone(),
                     count: use_.count,
-                });
+                };
+                accepted.push((use_.serial, count));
             }
         }
         Ok(accepted)
     }
 
-    /// Adds accepted counts to those waiting for the next write.
-    pub fn add_counts(&self, counts: Vec<AccessCount>) {
-        self.spill.put_back(counts);
-    }
-
-    /// After the access report was erased together with the counts in memory: uses counted
-    /// outside the core under the tables installed so far are dropped too.
-    pub fn forget_counts_so_far(&self) {
-        self.erased_through
-            .store(self.epoch.load(Ordering::SeqCst), Ordering::SeqCst);
+    /// Adds uses counted outside the core to the counts the next write stores, after
+    /// `accept_counts`. Never waits for the store: only for the spill's own lock, which also
+    /// orders it with an erasure of the access report (`take_counts_for_erasure`), so counts
+    /// taken before the erasure are dropped, as the core drops its own.
+    pub fn record_counts(&self, uses: &[UseCount]) -> Result<()> {
+        let accepted = self.accept_counts(uses)?;
+        self.spill.push_taken_under(accepted);
+        Ok(())
     }
 
     /// The decision for (category, purpose); `count` records an allowed use.
@@ -505,6 +501,28 @@ impl Guard {
     /// Puts counts back after a failed write, so the next write carries them.
     pub fn return_unwritten_counts(&self, counts: Vec<AccessCount>) {
         self.spill.put_back(counts);
+    }
+
+    /// `take_unwritten_counts` for an erasure of the access report, which drops them: counts
+    /// taken outside the core under the tables installed so far are dropped too, from now on.
+    /// Called under the store lock, so no table is installed meanwhile. Returns what
+    /// `undo_erasure` needs if the erasure fails.
+    pub fn take_counts_for_erasure(&self) -> (Vec<AccessCount>, u64) {
+        if let Some(table) = self
+            .table
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            table.access.spill_all();
+        }
+        self.spill
+            .take_for_erasure(self.epoch.load(Ordering::SeqCst))
+    }
+
+    /// After a failed erasure: the counts are kept again for the next write.
+    pub fn undo_erasure(&self, counts: Vec<AccessCount>, previous: u64) {
+        self.spill.undo_erasure(counts, previous);
     }
 }
 
@@ -621,10 +639,29 @@ mod tests {
         assert!(guard.accept_counts(&[count(3)]).is_err());
         assert!(guard.accept_counts(&[count(4)]).is_err(), "not issued");
 
-        guard.forget_counts_so_far();
-        assert!(
-            guard.accept_counts(&[count(2)]).unwrap().is_empty(),
-            "dropped, not refused"
+        // An erasure of the access report drops what was counted before it, and only that.
+        guard.record_counts(&[count(2)]).unwrap();
+        let (taken, previous) = guard.take_counts_for_erasure();
+        assert_eq!(taken.len(), 1);
+        guard.record_counts(&[count(2)]).unwrap(); // counted before the erasure: dropped
+        assert!(guard.take_unwritten_counts().is_empty());
+        // A failed erasure keeps what it took.
+        guard.undo_erasure(taken, previous);
+        assert_eq!(guard.take_unwritten_counts().len(), 1);
+        let (_, _) = guard.take_counts_for_erasure();
+        guard.install(&narrower, &book, &[], &ADULT); // serial 4, rebuilt after the erasure
+        let narrower_use = UseCount {
+            purpose: "service".into(),
+            ..count(4)
+        };
+        guard.record_counts(&[narrower_use]).unwrap();
+        assert_eq!(
+            guard.take_unwritten_counts().len(),
+            1,
+            "counted after it: kept"
         );
+
+        guard.close();
+        assert!(matches!(guard.record_counts(&[]), Err(Error::Closed)));
     }
 }

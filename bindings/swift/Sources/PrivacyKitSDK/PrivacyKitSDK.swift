@@ -2066,7 +2066,8 @@ public protocol PrivacyKitProtocol: AnyObject, Sendable {
     /**
      * Adds uses counted outside the core (by a layer answering from a `DecisionSnapshot`)
      * to the access report, under the day each was counted on, as if `check` had counted
-     * them; they are written with the next write, `flush` or `close_store`. Refused as a
+     * them; they are written with the next write, `flush` or `close_store`. Like `check`,
+     * it never waits for a write in progress. Refused as a
      * whole (`InvalidArgument`) if an entry names a serial this `PrivacyKit` did not issue,
      * a pair the policy of that serial does not declare, a day no time zone has reached yet,
      * or a count above `i64::MAX`. Uses counted before the access report was erased are
@@ -2752,7 +2753,8 @@ open func recordPermissionRequest(permission: OsPermission, result: PermissionSt
     /**
      * Adds uses counted outside the core (by a layer answering from a `DecisionSnapshot`)
      * to the access report, under the day each was counted on, as if `check` had counted
-     * them; they are written with the next write, `flush` or `close_store`. Refused as a
+     * them; they are written with the next write, `flush` or `close_store`. Like `check`,
+     * it never waits for a write in progress. Refused as a
      * whole (`InvalidArgument`) if an entry names a serial this `PrivacyKit` did not issue,
      * a pair the policy of that serial does not declare, a day no time zone has reached yet,
      * or a count above `i64::MAX`. Uses counted before the access report was erased are
@@ -10658,7 +10660,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_privacykit_checksum_method_privacykit_record_permission_request() != 59477) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_record_uses() != 53086) {
+    if (uniffi_privacykit_checksum_method_privacykit_record_uses() != 49301) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_privacykit_remove_listener() != 62939) {

@@ -1480,7 +1480,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_privacykit_checksum_method_privacykit_record_permission_request() and 0xFFFF) != 59477) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_record_uses() and 0xFFFF) != 53086) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_record_uses() and 0xFFFF) != 49301) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_remove_listener() and 0xFFFF) != 62939) {
@@ -4150,7 +4150,8 @@ public interface PrivacyKitInterface {
     /**
      * Adds uses counted outside the core (by a layer answering from a `DecisionSnapshot`)
      * to the access report, under the day each was counted on, as if `check` had counted
-     * them; they are written with the next write, `flush` or `close_store`. Refused as a
+     * them; they are written with the next write, `flush` or `close_store`. Like `check`,
+     * it never waits for a write in progress. Refused as a
      * whole (`InvalidArgument`) if an entry names a serial this `PrivacyKit` did not issue,
      * a pair the policy of that serial does not declare, a day no time zone has reached yet,
      * or a count above `i64::MAX`. Uses counted before the access report was erased are
@@ -5027,7 +5028,8 @@ open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
     /**
      * Adds uses counted outside the core (by a layer answering from a `DecisionSnapshot`)
      * to the access report, under the day each was counted on, as if `check` had counted
-     * them; they are written with the next write, `flush` or `close_store`. Refused as a
+     * them; they are written with the next write, `flush` or `close_store`. Like `check`,
+     * it never waits for a write in progress. Refused as a
      * whole (`InvalidArgument`) if an entry names a serial this `PrivacyKit` did not issue,
      * a pair the policy of that serial does not declare, a day no time zone has reached yet,
      * or a count above `i64::MAX`. Uses counted before the access report was erased are
