@@ -103,7 +103,10 @@ class FastGuard internal constructor(kit: PrivacyKit) {
 
     internal fun isFor(kit: PrivacyKit): Boolean = this.kit.get() === kit
 
-    private fun now(): Long = clock?.nowMs() ?: System.currentTimeMillis()
+    private fun now(): Long {
+        val clock = clock
+        return if (clock == null) System.currentTimeMillis() else clock.nowMs()
+    }
 
     private fun answer(category: String, purpose: String, count: Boolean): Decision {
         val snapshot = uses.current
