@@ -620,3 +620,27 @@ fn snapshots_and_recorded_uses_never_wait_for_the_store() {
     answered.expect("decision_snapshot and record_uses waited for the store lock");
     assert_eq!(report(&kit).len(), 1);
 }
+
+#[test]
+fn a_new_utc_offset_applies_the_age_rules_of_the_new_local_day() {
+    // 2024-05-03T01:00Z: the 16th birthday (DE's age of digital consent) has begun at UTC+2,
+    // not yet at UTC-5.
+    let clock = ManualClock::at(MAY_1_NOON + 2 * DAY_MS - 11 * 3_600_000);
+    let kit = open_on(clock, 120);
+    kit.accept_policy().unwrap();
+    let born = UserFacts {
+        birth_date: Some("2008-05-03".into()),
+        age_years: None,
+        jurisdiction: Some("DE".into()),
+    };
+    kit.declare_user_facts(born, ConsentSource::User).unwrap();
+    assert!(kit.check("diagnostics", "analytics").allowed, "16 at UTC+2");
+    kit.set_utc_offset_minutes(-300).unwrap();
+    assert_eq!(
+        kit.check("diagnostics", "analytics").reason,
+        DecisionReason::NeedsGuardianConsent,
+        "still 15 at UTC-5"
+    );
+    kit.set_utc_offset_minutes(120).unwrap();
+    assert!(kit.check("diagnostics", "analytics").allowed);
+}
