@@ -73,7 +73,7 @@ pub use privacy_kit::{PrivacyKit, PrivacyKitConfig};
 pub use reconsent::{ReconsentAction, ReconsentItem};
 pub use retention::{DeferredPurge, PurgeReport, PurgedData, RetentionCutoff};
 pub use rights::erase::{ErasedData, ErasureReceipt};
-pub use time::Clock;
+pub use time::{Clock, PrivacyKitClock};
 pub use vault::{AccountLink, AccountTokens, LinkedAccount, Secret, TokenVault};
 
 /// The JSON Schema of the policy document, for editors and tooling.

@@ -656,222 +656,6 @@ fileprivate struct FfiConverterData: FfiConverterRustBuffer {
 
 
 /**
- * Where PrivacyKit reads the time. The system clock in apps; a fixed or stepping clock in
- * tests, benchmarks and replays (`PrivacyKit::open_with_clock`).
- *
- * PrivacyKit reads it while it holds its locks: an implementation returns at once and never
- * calls back into PrivacyKit.
- */
-public protocol Clock: AnyObject, Sendable {
-    
-    /**
-     * Milliseconds since 1970-01-01T00:00:00Z.
-     */
-    func nowMs()  -> Int64
-    
-}
-/**
- * Where PrivacyKit reads the time. The system clock in apps; a fixed or stepping clock in
- * tests, benchmarks and replays (`PrivacyKit::open_with_clock`).
- *
- * PrivacyKit reads it while it holds its locks: an implementation returns at once and never
- * calls back into PrivacyKit.
- */
-open class ClockImpl: Clock, @unchecked Sendable {
-    fileprivate let handle: UInt64
-
-    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public struct NoHandle {
-        public init() {}
-    }
-
-    // TODO: We'd like this to be `private` but for Swifty reasons,
-    // we can't implement `FfiConverter` without making this `required` and we can't
-    // make it `required` without making it `public`.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    required public init(unsafeFromHandle handle: UInt64) {
-        self.handle = handle
-    }
-
-    // This constructor can be used to instantiate a fake object.
-    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
-    //
-    // - Warning:
-    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public init(noHandle: NoHandle) {
-        self.handle = 0
-    }
-
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public func uniffiCloneHandle() -> UInt64 {
-        return try! rustCall { uniffi_privacykit_fn_clone_clock(self.handle, $0) }
-    }
-    // No primary constructor declared for this class.
-
-    deinit {
-        if handle == 0 {
-            // Mock objects have handle=0 don't try to free them
-            return
-        }
-
-        try! rustCall { uniffi_privacykit_fn_free_clock(handle, $0) }
-    }
-
-    
-
-    
-    /**
-     * Milliseconds since 1970-01-01T00:00:00Z.
-     */
-open func nowMs() -> Int64  {
-    return try!  FfiConverterInt64.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_privacykit_fn_method_clock_now_ms(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-
-    
-}
-
-
-
-// Put the implementation in a struct so we don't pollute the top-level namespace
-fileprivate struct UniffiCallbackInterfaceClock {
-
-    // Create the VTable using a series of closures.
-    // Swift automatically converts these into C callback functions.
-    //
-    // Store the vtable directly.
-    static let vtable: UniffiVTableCallbackInterfaceClock = UniffiVTableCallbackInterfaceClock(
-        uniffiFree: { (uniffiHandle: UInt64) -> () in
-            do {
-                try FfiConverterTypeClock.handleMap.remove(handle: uniffiHandle)
-            } catch {
-                print("Uniffi callback interface Clock: handle missing in uniffiFree")
-            }
-        },
-        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
-            do {
-                return try FfiConverterTypeClock.handleMap.clone(handle: uniffiHandle)
-            } catch {
-                fatalError("Uniffi callback interface Clock: handle missing in uniffiClone")
-            }
-        },
-        nowMs: { (
-            uniffiHandle: UInt64,
-            uniffiOutReturn: UnsafeMutablePointer<Int64>,
-            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
-        ) in
-            let makeCall = {
-                () throws -> Int64 in
-                guard let uniffiObj = try? FfiConverterTypeClock.handleMap.get(handle: uniffiHandle) else {
-                    throw UniffiInternalError.unexpectedStaleHandle
-                }
-                return uniffiObj.nowMs(
-                )
-            }
-
-            
-            let writeReturn = { uniffiOutReturn.pointee = FfiConverterInt64.lower($0) }
-            uniffiTraitInterfaceCall(
-                callStatus: uniffiCallStatus,
-                makeCall: makeCall,
-                writeReturn: writeReturn
-            )
-        }
-    )
-
-    // Rust stores this pointer for future callback invocations, so it must live
-    // for the process lifetime (not just for the init function call).
-    //
-    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
-    // This is safe because the pointee is initialized once during static init
-    // and never mutated by either side of the FFI.  Its fields are C function pointers.
-    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceClock> = {
-        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceClock>.allocate(capacity: 1)
-        ptr.initialize(to: vtable)
-        return UnsafePointer(ptr)
-    }()
-}
-
-private func uniffiCallbackInitClock() {
-    uniffi_privacykit_fn_init_callback_vtable_clock(UniffiCallbackInterfaceClock.vtablePtr)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeClock: FfiConverter {
-    fileprivate static let handleMap = UniffiHandleMap<Clock>()
-
-    typealias FfiType = UInt64
-    typealias SwiftType = Clock
-
-    public static func lift(_ handle: UInt64) throws -> Clock {
-        if ((handle & 1) == 0) {
-            // Rust-generated handle, construct a new class that uses the handle to implement the
-            // interface
-            return ClockImpl(unsafeFromHandle: handle)
-        } else {
-            // Swift-generated handle, get the object from the handle map
-            return try handleMap.remove(handle: handle)
-        }
-    }
-
-    public static func lower(_ value: Clock) -> UInt64 {
-         if let rustImpl = value as? ClockImpl {
-             // Rust-implemented object.  Clone the handle and return it
-            return rustImpl.uniffiCloneHandle()
-         } else {
-            // Swift object, generate a new vtable handle and return that.
-            return handleMap.insert(obj: value)
-         }
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Clock {
-        let handle: UInt64 = try readInt(&buf)
-        return try lift(handle)
-    }
-
-    public static func write(_ value: Clock, into buf: inout [UInt8]) {
-        writeInt(&buf, lower(value))
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeClock_lift(_ handle: UInt64) throws -> Clock {
-    return try FfiConverterTypeClock.lift(handle)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeClock_lower(_ value: Clock) -> UInt64 {
-    return FfiConverterTypeClock.lower(value)
-}
-
-
-
-
-
-
-/**
  * Contact discovery. Get it with `PrivacyKit::discovery`. It does not keep its
  * `PrivacyKit` alive: once that is closed or freed, calls fail with `Closed`.
  */
@@ -1910,7 +1694,7 @@ public protocol PrivacyKitProtocol: AnyObject, Sendable {
      * A layer that answers checks on its own side (the Kotlin fast guard) reads the same
      * clock, so both agree on when a day ends and when a birthday falls.
      */
-    func customClock()  -> Clock?
+    func customClock()  -> PrivacyKitClock?
     
     /**
      * (category, purpose) prepared for repeated checks: `is_allowed()` on it is a single
@@ -2247,12 +2031,12 @@ public static func `open`(config: PrivacyKitConfig)throws  -> PrivacyKit  {
      * and history timestamps, the access report's days, birthdays, retention. `clock` is
      * read while PrivacyKit holds its locks: it must return at once and never call back.
      */
-public static func openWithClock(config: PrivacyKitConfig, clock: Clock)throws  -> PrivacyKit  {
+public static func openWithClock(config: PrivacyKitConfig, clock: PrivacyKitClock)throws  -> PrivacyKit  {
     return try  FfiConverterTypePrivacyKit_lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
         uniffiCallStatus in
     uniffi_privacykit_fn_constructor_privacykit_open_with_clock(
         FfiConverterTypePrivacyKitConfig_lower(config),
-        FfiConverterTypeClock_lower(clock),uniffiCallStatus
+        FfiConverterTypePrivacyKitClock_lower(clock),uniffiCallStatus
     )
 })
 }
@@ -2398,8 +2182,8 @@ open func consentState()throws  -> ConsentState  {
      * A layer that answers checks on its own side (the Kotlin fast guard) reads the same
      * clock, so both agree on when a day ends and when a birthday falls.
      */
-open func customClock() -> Clock?  {
-    return try!  FfiConverterOptionTypeClock.lift(try! rustCall() {
+open func customClock() -> PrivacyKitClock?  {
+    return try!  FfiConverterOptionTypePrivacyKitClock.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_privacykit_fn_method_privacykit_custom_clock(
             self.uniffiCloneHandle(),uniffiCallStatus
@@ -3024,6 +2808,226 @@ public func FfiConverterTypePrivacyKit_lift(_ handle: UInt64) throws -> PrivacyK
 #endif
 public func FfiConverterTypePrivacyKit_lower(_ value: PrivacyKit) -> UInt64 {
     return FfiConverterTypePrivacyKit.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Where PrivacyKit reads the time. The system clock in apps; a fixed or stepping clock in
+ * tests, benchmarks and replays (`PrivacyKit::open_with_clock`). Rust code calls it `Clock`;
+ * the bindings call it `PrivacyKitClock`, since Swift's standard library has a `Clock`
+ * protocol of its own (and UniFFI cannot rename a foreign trait for one language).
+ *
+ * PrivacyKit reads it while it holds its locks: an implementation returns at once and never
+ * calls back into PrivacyKit.
+ */
+public protocol PrivacyKitClock: AnyObject, Sendable {
+    
+    /**
+     * Milliseconds since 1970-01-01T00:00:00Z.
+     */
+    func nowMs()  -> Int64
+    
+}
+/**
+ * Where PrivacyKit reads the time. The system clock in apps; a fixed or stepping clock in
+ * tests, benchmarks and replays (`PrivacyKit::open_with_clock`). Rust code calls it `Clock`;
+ * the bindings call it `PrivacyKitClock`, since Swift's standard library has a `Clock`
+ * protocol of its own (and UniFFI cannot rename a foreign trait for one language).
+ *
+ * PrivacyKit reads it while it holds its locks: an implementation returns at once and never
+ * calls back into PrivacyKit.
+ */
+open class PrivacyKitClockImpl: PrivacyKitClock, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_privacykit_fn_clone_privacykitclock(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_privacykit_fn_free_privacykitclock(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Milliseconds since 1970-01-01T00:00:00Z.
+     */
+open func nowMs() -> Int64  {
+    return try!  FfiConverterInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_privacykitclock_now_ms(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfacePrivacyKitClock {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfacePrivacyKitClock = UniffiVTableCallbackInterfacePrivacyKitClock(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypePrivacyKitClock.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface PrivacyKitClock: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypePrivacyKitClock.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface PrivacyKitClock: handle missing in uniffiClone")
+            }
+        },
+        nowMs: { (
+            uniffiHandle: UInt64,
+            uniffiOutReturn: UnsafeMutablePointer<Int64>,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> Int64 in
+                guard let uniffiObj = try? FfiConverterTypePrivacyKitClock.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return uniffiObj.nowMs(
+                )
+            }
+
+            
+            let writeReturn = { uniffiOutReturn.pointee = FfiConverterInt64.lower($0) }
+            uniffiTraitInterfaceCall(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfacePrivacyKitClock> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfacePrivacyKitClock>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitPrivacyKitClock() {
+    uniffi_privacykit_fn_init_callback_vtable_privacykitclock(UniffiCallbackInterfacePrivacyKitClock.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePrivacyKitClock: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<PrivacyKitClock>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = PrivacyKitClock
+
+    public static func lift(_ handle: UInt64) throws -> PrivacyKitClock {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return PrivacyKitClockImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: PrivacyKitClock) -> UInt64 {
+         if let rustImpl = value as? PrivacyKitClockImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PrivacyKitClock {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: PrivacyKitClock, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePrivacyKitClock_lift(_ handle: UInt64) throws -> PrivacyKitClock {
+    return try FfiConverterTypePrivacyKitClock.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePrivacyKitClock_lower(_ value: PrivacyKitClock) -> UInt64 {
+    return FfiConverterTypePrivacyKitClock.lower(value)
 }
 
 
@@ -9740,8 +9744,8 @@ fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterOptionTypeClock: FfiConverterRustBuffer {
-    typealias SwiftType = Clock?
+fileprivate struct FfiConverterOptionTypePrivacyKitClock: FfiConverterRustBuffer {
+    typealias SwiftType = PrivacyKitClock?
 
     public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
         guard let value = value else {
@@ -9749,13 +9753,13 @@ fileprivate struct FfiConverterOptionTypeClock: FfiConverterRustBuffer {
             return
         }
         writeInt(&buf, Int8(1))
-        FfiConverterTypeClock.write(value, into: &buf)
+        FfiConverterTypePrivacyKitClock.write(value, into: &buf)
     }
 
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
-        case 1: return try FfiConverterTypeClock.read(from: &buf)
+        case 1: return try FfiConverterTypePrivacyKitClock.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -10585,7 +10589,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_privacykit_checksum_method_privacykit_consent_state() != 19107) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_custom_clock() != 12938) {
+    if (uniffi_privacykit_checksum_method_privacykit_custom_clock() != 4046) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_privacykit_data_use() != 58197) {
@@ -10708,7 +10712,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_privacykit_checksum_method_privacykit_withdraw_objection() != 9172) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_clock_now_ms() != 62422) {
+    if (uniffi_privacykit_checksum_method_privacykitclock_now_ms() != 2236) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_secret_expose() != 48354) {
@@ -10738,16 +10742,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_privacykit_checksum_constructor_privacykit_open() != 57141) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_constructor_privacykit_open_with_clock() != 42768) {
+    if (uniffi_privacykit_checksum_constructor_privacykit_open_with_clock() != 63731) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_constructor_secret_new() != 7) {
         return InitializationResult.apiChecksumMismatch
     }
 
-    uniffiCallbackInitClock()
     uniffiCallbackInitDiscoveryTransport()
     uniffiCallbackInitKeyProvider()
+    uniffiCallbackInitPrivacyKitClock()
     uniffiCallbackInitPrivacyListener()
     uniffiCallbackInitUseCountSource()
     return InitializationResult.ok

@@ -292,9 +292,9 @@ typedef void (*UniffiCallbackInterfacePrivacyListenerMethod0)(uint64_t, RustBuff
     );
 
 #endif
-#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_CLOCK_METHOD0
-#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_CLOCK_METHOD0
-typedef void (*UniffiCallbackInterfaceClockMethod0)(uint64_t, int64_t* _Nonnull, 
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_PRIVACY_KIT_CLOCK_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_PRIVACY_KIT_CLOCK_METHOD0
+typedef void (*UniffiCallbackInterfacePrivacyKitClockMethod0)(uint64_t, int64_t* _Nonnull, 
         RustCallStatus *_Nonnull uniffiCallStatus
     );
 
@@ -338,13 +338,13 @@ typedef struct UniffiVTableCallbackInterfacePrivacyListener {
 } UniffiVTableCallbackInterfacePrivacyListener;
 
 #endif
-#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_CLOCK
-#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_CLOCK
-typedef struct UniffiVTableCallbackInterfaceClock {
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_PRIVACY_KIT_CLOCK
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_PRIVACY_KIT_CLOCK
+typedef struct UniffiVTableCallbackInterfacePrivacyKitClock {
     UniffiCallbackInterfaceFree _Nonnull uniffiFree;
     UniffiCallbackInterfaceClone _Nonnull uniffiClone;
-    UniffiCallbackInterfaceClockMethod0 _Nonnull nowMs;
-} UniffiVTableCallbackInterfaceClock;
+    UniffiCallbackInterfacePrivacyKitClockMethod0 _Nonnull nowMs;
+} UniffiVTableCallbackInterfacePrivacyKitClock;
 
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_DATAUSE
@@ -777,24 +777,24 @@ RustBuffer uniffi_privacykit_fn_method_privacykit_withdraw_consent(uint64_t ptr,
 RustBuffer uniffi_privacykit_fn_method_privacykit_withdraw_objection(uint64_t ptr, RustBuffer purpose, RustBuffer category, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_CLOCK
-#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_CLOCK
-uint64_t uniffi_privacykit_fn_clone_clock(uint64_t handle, RustCallStatus *_Nonnull out_status
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_PRIVACYKITCLOCK
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_PRIVACYKITCLOCK
+uint64_t uniffi_privacykit_fn_clone_privacykitclock(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_FREE_CLOCK
-#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_FREE_CLOCK
-void uniffi_privacykit_fn_free_clock(uint64_t handle, RustCallStatus *_Nonnull out_status
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_FREE_PRIVACYKITCLOCK
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_FREE_PRIVACYKITCLOCK
+void uniffi_privacykit_fn_free_privacykitclock(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_INIT_CALLBACK_VTABLE_CLOCK
-#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_INIT_CALLBACK_VTABLE_CLOCK
-void uniffi_privacykit_fn_init_callback_vtable_clock(const UniffiVTableCallbackInterfaceClock* _Nonnull vtable
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_INIT_CALLBACK_VTABLE_PRIVACYKITCLOCK
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_INIT_CALLBACK_VTABLE_PRIVACYKITCLOCK
+void uniffi_privacykit_fn_init_callback_vtable_privacykitclock(const UniffiVTableCallbackInterfacePrivacyKitClock* _Nonnull vtable
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_CLOCK_NOW_MS
-#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_CLOCK_NOW_MS
-int64_t uniffi_privacykit_fn_method_clock_now_ms(uint64_t ptr, RustCallStatus *_Nonnull out_status
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKITCLOCK_NOW_MS
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKITCLOCK_NOW_MS
+int64_t uniffi_privacykit_fn_method_privacykitclock_now_ms(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_SECRET
@@ -1553,9 +1553,9 @@ uint16_t uniffi_privacykit_checksum_method_privacykit_withdraw_objection(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_CLOCK_NOW_MS
-#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_CLOCK_NOW_MS
-uint16_t uniffi_privacykit_checksum_method_clock_now_ms(void
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKITCLOCK_NOW_MS
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKITCLOCK_NOW_MS
+uint16_t uniffi_privacykit_checksum_method_privacykitclock_now_ms(void
     
 );
 #endif

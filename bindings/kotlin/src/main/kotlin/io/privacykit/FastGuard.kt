@@ -53,7 +53,7 @@ class FastGuard internal constructor(kit: PrivacyKit) {
     private val epoch: Pointer
 
     /** The clock the core reads; null for the system clock. */
-    private val clock: Clock?
+    private val clock: PrivacyKitClock?
 
     private val uses = Uses()
     private val refresh = ReentrantLock()
@@ -61,7 +61,7 @@ class FastGuard internal constructor(kit: PrivacyKit) {
 
     init {
         var epoch = CLOSED_CELL
-        var clock: Clock? = null
+        var clock: PrivacyKitClock? = null
         try {
             clock = kit.customClock()
             epoch = Pointer(kit.decisionEpochAddress().toLong())

@@ -671,7 +671,7 @@ internal interface UniffiCallbackInterfaceKeyProviderMethod2 : com.sun.jna.Callb
 internal interface UniffiCallbackInterfacePrivacyListenerMethod0 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`change`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
 }
-internal interface UniffiCallbackInterfaceClockMethod0 : com.sun.jna.Callback {
+internal interface UniffiCallbackInterfacePrivacyKitClockMethod0 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`uniffiOutReturn`: LongByReference,uniffiCallStatus: UniffiRustCallStatus,)
 }
 @Structure.FieldOrder("uniffiFree", "uniffiClone", "evaluate", "fetchFilter")
@@ -760,18 +760,18 @@ internal open class UniffiVTableCallbackInterfacePrivacyListener(
 
 }
 @Structure.FieldOrder("uniffiFree", "uniffiClone", "nowMs")
-internal open class UniffiVTableCallbackInterfaceClock(
+internal open class UniffiVTableCallbackInterfacePrivacyKitClock(
     @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
     @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
-    @JvmField internal var `nowMs`: UniffiCallbackInterfaceClockMethod0? = null,
+    @JvmField internal var `nowMs`: UniffiCallbackInterfacePrivacyKitClockMethod0? = null,
 ) : Structure() {
     class UniffiByValue(
         `uniffiFree`: UniffiCallbackInterfaceFree? = null,
         `uniffiClone`: UniffiCallbackInterfaceClone? = null,
-        `nowMs`: UniffiCallbackInterfaceClockMethod0? = null,
-    ): UniffiVTableCallbackInterfaceClock(`uniffiFree`,`uniffiClone`,`nowMs`,), Structure.ByValue
+        `nowMs`: UniffiCallbackInterfacePrivacyKitClockMethod0? = null,
+    ): UniffiVTableCallbackInterfacePrivacyKitClock(`uniffiFree`,`uniffiClone`,`nowMs`,), Structure.ByValue
 
-   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceClock) {
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfacePrivacyKitClock) {
         `uniffiFree` = other.`uniffiFree`
         `uniffiClone` = other.`uniffiClone`
         `nowMs` = other.`nowMs`
@@ -941,7 +941,7 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_withdraw_objection(
     ): Int
-    external fun uniffi_privacykit_checksum_method_clock_now_ms(
+    external fun uniffi_privacykit_checksum_method_privacykitclock_now_ms(
     ): Int
     external fun uniffi_privacykit_checksum_method_secret_expose(
     ): Int
@@ -981,9 +981,9 @@ internal object UniffiLib {
 
     init {
         Native.register(UniffiLib::class.java, findLibraryName(componentName = "privacykit"))
-        uniffiCallbackInterfaceClock.register(this)
         uniffiCallbackInterfaceDiscoveryTransport.register(this)
         uniffiCallbackInterfaceKeyProvider.register(this)
+        uniffiCallbackInterfacePrivacyKitClock.register(this)
         uniffiCallbackInterfacePrivacyListener.register(this)
         uniffiCallbackInterfaceUseCountSource.register(this)
         
@@ -1162,13 +1162,13 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_withdraw_objection(`ptr`: Long,`purpose`: RustBuffer.ByValue,`category`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_privacykit_fn_clone_clock(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_privacykit_fn_clone_privacykitclock(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_privacykit_fn_free_clock(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_privacykit_fn_free_privacykitclock(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_privacykit_fn_init_callback_vtable_clock(`vtable`: UniffiVTableCallbackInterfaceClock,
+    external fun uniffi_privacykit_fn_init_callback_vtable_privacykitclock(`vtable`: UniffiVTableCallbackInterfacePrivacyKitClock,
     ): Unit
-    external fun uniffi_privacykit_fn_method_clock_now_ms(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_privacykit_fn_method_privacykitclock_now_ms(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_privacykit_fn_clone_secret(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1405,7 +1405,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_privacykit_checksum_method_privacykit_consent_state() and 0xFFFF) != 19107) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_custom_clock() and 0xFFFF) != 12938) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_custom_clock() and 0xFFFF) != 4046) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_data_use() and 0xFFFF) != 58197) {
@@ -1528,7 +1528,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_privacykit_checksum_method_privacykit_withdraw_objection() and 0xFFFF) != 9172) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_clock_now_ms() and 0xFFFF) != 62422) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykitclock_now_ms() and 0xFFFF) != 2236) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_secret_expose() and 0xFFFF) != 48354) {
@@ -1558,7 +1558,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_privacykit_checksum_constructor_privacykit_open() and 0xFFFF) != 57141) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_constructor_privacykit_open_with_clock() and 0xFFFF) != 42768) {
+    if ((lib.uniffi_privacykit_checksum_constructor_privacykit_open_with_clock() and 0xFFFF) != 63731) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_constructor_secret_new() and 0xFFFF) != 7) {
@@ -1994,336 +1994,6 @@ public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
     override fun write(value: ByteArray, buf: ByteBuffer) {
         buf.putInt(value.size)
         buf.put(value)
-    }
-}
-
-
-// This template implements a class for working with a Rust struct via a handle
-// to the live Rust struct on the other side of the FFI.
-//
-// There's some subtlety here, because we have to be careful not to operate on a Rust
-// struct after it has been dropped, and because we must expose a public API for freeing
-// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
-//
-//   * Each instance holds an opaque handle to the underlying Rust struct.
-//     Method calls need to read this handle from the object's state and pass it in to
-//     the Rust FFI.
-//
-//   * When an instance is no longer needed, its handle should be passed to a
-//     special destructor function provided by the Rust FFI, which will drop the
-//     underlying Rust struct.
-//
-//   * Given an instance, calling code is expected to call the special
-//     `destroy` method in order to free it after use, either by calling it explicitly
-//     or by using a higher-level helper like the `use` method. Failing to do so risks
-//     leaking the underlying Rust struct.
-//
-//   * We can't assume that calling code will do the right thing, and must be prepared
-//     to handle Kotlin method calls executing concurrently with or even after a call to
-//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
-//
-//   * We must never allow Rust code to operate on the underlying Rust struct after
-//     the destructor has been called, and must never call the destructor more than once.
-//     Doing so may trigger memory unsafety.
-//
-//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
-//     is implemented to call the destructor when the Kotlin object becomes unreachable.
-//     This is done in a background thread. This is not a panacea, and client code should be aware that
-//      1. the thread may starve if some there are objects that have poorly performing
-//     `drop` methods or do significant work in their `drop` methods.
-//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
-//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
-//
-// If we try to implement this with mutual exclusion on access to the handle, there is the
-// possibility of a race between a method call and a concurrent call to `destroy`:
-//
-//    * Thread A starts a method call, reads the value of the handle, but is interrupted
-//      before it can pass the handle over the FFI to Rust.
-//    * Thread B calls `destroy` and frees the underlying Rust struct.
-//    * Thread A resumes, passing the already-read handle value to Rust and triggering
-//      a use-after-free.
-//
-// One possible solution would be to use a `ReadWriteLock`, with each method call taking
-// a read lock (and thus allowed to run concurrently) and the special `destroy` method
-// taking a write lock (and thus blocking on live method calls). However, we aim not to
-// generate methods with any hidden blocking semantics, and a `destroy` method that might
-// block if called incorrectly seems to meet that bar.
-//
-// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
-// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
-// has been called. These are updated according to the following rules:
-//
-//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
-//      The initial value for the flag is false.
-//
-//    * At the start of each method call, we atomically check the counter.
-//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
-//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
-//
-//    * At the end of each method call, we atomically decrement and check the counter.
-//      If it has reached zero then we destroy the underlying Rust struct.
-//
-//    * When `destroy` is called, we atomically flip the flag from false to true.
-//      If the flag was already true we silently fail.
-//      Otherwise we atomically decrement and check the counter.
-//      If it has reached zero then we destroy the underlying Rust struct.
-//
-// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
-// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
-//
-// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
-// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
-// of the underlying Rust code.
-//
-// This makes a cleaner a better alternative to _not_ calling `destroy()` as
-// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
-// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
-// thread may be starved, and the app will leak memory.
-//
-// In this case, `destroy`ing manually may be a better solution.
-//
-// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
-// with Rust peers are reclaimed:
-//
-// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
-// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
-// 3. The memory is reclaimed when the process terminates.
-//
-// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
-//
-
-
-/**
- * Where PrivacyKit reads the time. The system clock in apps; a fixed or stepping clock in
- * tests, benchmarks and replays (`PrivacyKit::open_with_clock`).
- *
- * PrivacyKit reads it while it holds its locks: an implementation returns at once and never
- * calls back into PrivacyKit.
- */
-public interface Clock {
-    
-    /**
-     * Milliseconds since 1970-01-01T00:00:00Z.
-     */
-    fun `nowMs`(): kotlin.Long
-    
-    companion object
-}
-
-/**
- * Where PrivacyKit reads the time. The system clock in apps; a fixed or stepping clock in
- * tests, benchmarks and replays (`PrivacyKit::open_with_clock`).
- *
- * PrivacyKit reads it while it holds its locks: an implementation returns at once and never
- * calls back into PrivacyKit.
- */
-open class ClockImpl: Disposable, AutoCloseable, Clock
-{
-
-    @Suppress("UNUSED_PARAMETER")
-    /**
-     * @suppress
-     */
-    constructor(withHandle: UniffiWithHandle, handle: Long) {
-        this.handle = handle
-        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
-    }
-
-    /**
-     * @suppress
-     *
-     * This constructor can be used to instantiate a fake object. Only used for tests. Any
-     * attempt to actually use an object constructed this way will fail as there is no
-     * connected Rust object.
-     */
-    @Suppress("UNUSED_PARAMETER")
-    constructor(noHandle: NoHandle) {
-        this.handle = 0
-        this.cleanable = null
-    }
-
-    protected val handle: Long
-    protected val cleanable: UniffiCleaner.Cleanable?
-
-    private val wasDestroyed = AtomicBoolean(false)
-    private val callCounter = AtomicLong(1)
-
-    /**
-     * Whether the current object has been destroyed and its reference is gone in the Rust side.
-     */
-    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
-
-    override fun destroy() {
-        // Only allow a single call to this method.
-        // TODO: maybe we should log a warning if called more than once?
-        if (this.wasDestroyed.compareAndSet(false, true)) {
-            // This decrement always matches the initial count of 1 given at creation time.
-            if (this.callCounter.decrementAndGet() == 0L) {
-                cleanable?.clean()
-            }
-        }
-    }
-
-    @Synchronized
-    override fun close() {
-        this.destroy()
-    }
-
-    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
-        // Check and increment the call counter, to keep the object alive.
-        // This needs a compare-and-set retry loop in case of concurrent updates.
-        do {
-            val c = this.callCounter.get()
-            if (c == 0L) {
-                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
-            }
-            if (c == Long.MAX_VALUE) {
-                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
-            }
-        } while (! this.callCounter.compareAndSet(c, c + 1L))
-        // Now we can safely do the method call without the handle being freed concurrently.
-        try {
-            return block(this.uniffiCloneHandle())
-        } finally {
-            // This decrement always matches the increment we performed above.
-            if (this.callCounter.decrementAndGet() == 0L) {
-                cleanable?.clean()
-            }
-        }
-    }
-
-    // Use a static inner class instead of a closure so as not to accidentally
-    // capture `this` as part of the cleanable's action.
-    private class UniffiCleanAction(private val handle: Long) : Runnable {
-        override fun run() {
-            if (handle == 0.toLong()) {
-                // Fake object created with `NoHandle`, don't try to free.
-                return;
-            }
-            uniffiRustCall { status ->
-                UniffiLib.uniffi_privacykit_fn_free_clock(handle, status)
-            }
-        }
-    }
-
-    /**
-     * @suppress
-     */
-    fun uniffiCloneHandle(): Long {
-        if (handle == 0.toLong()) {
-            throw InternalException("uniffiCloneHandle() called on NoHandle object");
-        }
-        return uniffiRustCall() { status ->
-            UniffiLib.uniffi_privacykit_fn_clone_clock(handle, status)
-        }
-    }
-
-    
-    /**
-     * Milliseconds since 1970-01-01T00:00:00Z.
-     */override fun `nowMs`(): kotlin.Long {
-            return FfiConverterLong.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_privacykit_fn_method_clock_now_ms(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
-
-    
-
-    
-
-
-    
-    
-    /**
-     * @suppress
-     */
-    companion object
-    
-}
-
-
-
-// Put the implementation in an object so we don't pollute the top-level namespace
-internal object uniffiCallbackInterfaceClock {
-    internal object `nowMs`: UniffiCallbackInterfaceClockMethod0 {
-        override fun callback(`uniffiHandle`: Long,`uniffiOutReturn`: LongByReference,uniffiCallStatus: UniffiRustCallStatus,) {
-            val uniffiObj = FfiConverterTypeClock.handleMap.get(uniffiHandle)
-            val makeCall = { ->
-                uniffiObj.`nowMs`(
-                )
-            }
-            val writeReturn = { value: kotlin.Long -> uniffiOutReturn.setValue(FfiConverterLong.lower(value)) }
-            uniffiTraitInterfaceCall(uniffiCallStatus, makeCall, writeReturn)
-        }
-    }
-
-    internal object uniffiFree: UniffiCallbackInterfaceFree {
-        override fun callback(handle: Long) {
-            FfiConverterTypeClock.handleMap.remove(handle)
-        }
-    }
-
-    internal object uniffiClone: UniffiCallbackInterfaceClone {
-        override fun callback(handle: Long): Long {
-            return FfiConverterTypeClock.handleMap.clone(handle)
-        }
-    }
-
-    internal var vtable = UniffiVTableCallbackInterfaceClock.UniffiByValue(
-        uniffiFree,
-        uniffiClone,
-        `nowMs`,
-    )
-
-    // Registers the foreign callback with the Rust side.
-    // This method is generated for each callback interface.
-    internal fun register(lib: UniffiLib) {
-        lib.uniffi_privacykit_fn_init_callback_vtable_clock(vtable)
-    }
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeClock: FfiConverter<Clock, Long> {
-    internal val handleMap = UniffiHandleMap<Clock>()
-
-    override fun lower(value: Clock): Long {
-        if (value is ClockImpl) {
-             // Rust-implemented object.  Clone the handle and return it
-            return value.uniffiCloneHandle()
-         } else {
-            // Kotlin object, generate a new vtable handle and return that.
-            return handleMap.insert(value)
-         }
-    }
-
-    override fun lift(value: Long): Clock {
-        if ((value and 1.toLong()) == 0.toLong()) {
-            // Rust-generated handle, construct a new class that uses the handle to implement the
-            // interface
-            return ClockImpl(UniffiWithHandle, value)
-        } else {
-            // Kotlin-generated handle, get the object from the handle map
-            return handleMap.remove(value)
-        }
-    }
-
-    override fun read(buf: ByteBuffer): Clock {
-        return lift(buf.getLong())
-    }
-
-    override fun allocationSize(value: Clock) = 8UL
-
-    override fun write(value: Clock, buf: ByteBuffer) {
-        buf.putLong(lower(value))
     }
 }
 
@@ -3994,7 +3664,7 @@ public interface PrivacyKitInterface {
      * A layer that answers checks on its own side (the Kotlin fast guard) reads the same
      * clock, so both agree on when a day ends and when a birthday falls.
      */
-    fun `customClock`(): Clock?
+    fun `customClock`(): PrivacyKitClock?
     
     /**
      * (category, purpose) prepared for repeated checks: `is_allowed()` on it is a single
@@ -4551,8 +4221,8 @@ open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
      * The clock given to `open_with_clock`, or none when PrivacyKit reads the system clock.
      * A layer that answers checks on its own side (the Kotlin fast guard) reads the same
      * clock, so both agree on when a day ends and when a birthday falls.
-     */override fun `customClock`(): Clock? {
-            return FfiConverterOptionalTypeClock.lift(
+     */override fun `customClock`(): PrivacyKitClock? {
+            return FfiConverterOptionalTypePrivacyKitClock.lift(
     callWithHandle {
     uniffiRustCall() { _status ->
     UniffiLib.uniffi_privacykit_fn_method_privacykit_custom_clock(
@@ -5363,14 +5033,14 @@ open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
      * and history timestamps, the access report's days, birthdays, retention. `clock` is
      * read while PrivacyKit holds its locks: it must return at once and never call back.
      */
-    @Throws(PrivacyException::class) fun `openWithClock`(`config`: PrivacyKitConfig, `clock`: Clock): PrivacyKit {
+    @Throws(PrivacyException::class) fun `openWithClock`(`config`: PrivacyKitConfig, `clock`: PrivacyKitClock): PrivacyKit {
             return FfiConverterTypePrivacyKit.lift(
     uniffiRustCallWithError(PrivacyException) { _status ->
     UniffiLib.uniffi_privacykit_fn_constructor_privacykit_open_with_clock(
     
         
         FfiConverterTypePrivacyKitConfig.lower(`config`),
-        FfiConverterTypeClock.lower(`clock`),_status)
+        FfiConverterTypePrivacyKitClock.lower(`clock`),_status)
 }
     )
     }
@@ -5401,6 +5071,340 @@ public object FfiConverterTypePrivacyKit: FfiConverter<PrivacyKit, Long> {
     override fun allocationSize(value: PrivacyKit) = 8UL
 
     override fun write(value: PrivacyKit, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Where PrivacyKit reads the time. The system clock in apps; a fixed or stepping clock in
+ * tests, benchmarks and replays (`PrivacyKit::open_with_clock`). Rust code calls it `Clock`;
+ * the bindings call it `PrivacyKitClock`, since Swift's standard library has a `Clock`
+ * protocol of its own (and UniFFI cannot rename a foreign trait for one language).
+ *
+ * PrivacyKit reads it while it holds its locks: an implementation returns at once and never
+ * calls back into PrivacyKit.
+ */
+public interface PrivacyKitClock {
+    
+    /**
+     * Milliseconds since 1970-01-01T00:00:00Z.
+     */
+    fun `nowMs`(): kotlin.Long
+    
+    companion object
+}
+
+/**
+ * Where PrivacyKit reads the time. The system clock in apps; a fixed or stepping clock in
+ * tests, benchmarks and replays (`PrivacyKit::open_with_clock`). Rust code calls it `Clock`;
+ * the bindings call it `PrivacyKitClock`, since Swift's standard library has a `Clock`
+ * protocol of its own (and UniFFI cannot rename a foreign trait for one language).
+ *
+ * PrivacyKit reads it while it holds its locks: an implementation returns at once and never
+ * calls back into PrivacyKit.
+ */
+open class PrivacyKitClockImpl: Disposable, AutoCloseable, PrivacyKitClock
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_privacykit_fn_free_privacykitclock(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_privacykit_fn_clone_privacykitclock(handle, status)
+        }
+    }
+
+    
+    /**
+     * Milliseconds since 1970-01-01T00:00:00Z.
+     */override fun `nowMs`(): kotlin.Long {
+            return FfiConverterLong.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_privacykitclock_now_ms(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfacePrivacyKitClock {
+    internal object `nowMs`: UniffiCallbackInterfacePrivacyKitClockMethod0 {
+        override fun callback(`uniffiHandle`: Long,`uniffiOutReturn`: LongByReference,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypePrivacyKitClock.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`nowMs`(
+                )
+            }
+            val writeReturn = { value: kotlin.Long -> uniffiOutReturn.setValue(FfiConverterLong.lower(value)) }
+            uniffiTraitInterfaceCall(uniffiCallStatus, makeCall, writeReturn)
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypePrivacyKitClock.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypePrivacyKitClock.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfacePrivacyKitClock.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `nowMs`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_privacykit_fn_init_callback_vtable_privacykitclock(vtable)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePrivacyKitClock: FfiConverter<PrivacyKitClock, Long> {
+    internal val handleMap = UniffiHandleMap<PrivacyKitClock>()
+
+    override fun lower(value: PrivacyKitClock): Long {
+        if (value is PrivacyKitClockImpl) {
+             // Rust-implemented object.  Clone the handle and return it
+            return value.uniffiCloneHandle()
+         } else {
+            // Kotlin object, generate a new vtable handle and return that.
+            return handleMap.insert(value)
+         }
+    }
+
+    override fun lift(value: Long): PrivacyKitClock {
+        if ((value and 1.toLong()) == 0.toLong()) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return PrivacyKitClockImpl(UniffiWithHandle, value)
+        } else {
+            // Kotlin-generated handle, get the object from the handle map
+            return handleMap.remove(value)
+        }
+    }
+
+    override fun read(buf: ByteBuffer): PrivacyKitClock {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: PrivacyKitClock) = 8UL
+
+    override fun write(value: PrivacyKitClock, buf: ByteBuffer) {
         buf.putLong(lower(value))
     }
 }
@@ -11811,28 +11815,28 @@ public object FfiConverterOptionalString: FfiConverterRustBuffer<kotlin.String?>
 /**
  * @suppress
  */
-public object FfiConverterOptionalTypeClock: FfiConverterRustBuffer<Clock?> {
-    override fun read(buf: ByteBuffer): Clock? {
+public object FfiConverterOptionalTypePrivacyKitClock: FfiConverterRustBuffer<PrivacyKitClock?> {
+    override fun read(buf: ByteBuffer): PrivacyKitClock? {
         if (buf.get().toInt() == 0) {
             return null
         }
-        return FfiConverterTypeClock.read(buf)
+        return FfiConverterTypePrivacyKitClock.read(buf)
     }
 
-    override fun allocationSize(value: Clock?): ULong {
+    override fun allocationSize(value: PrivacyKitClock?): ULong {
         if (value == null) {
             return 1UL
         } else {
-            return 1UL + FfiConverterTypeClock.allocationSize(value)
+            return 1UL + FfiConverterTypePrivacyKitClock.allocationSize(value)
         }
     }
 
-    override fun write(value: Clock?, buf: ByteBuffer) {
+    override fun write(value: PrivacyKitClock?, buf: ByteBuffer) {
         if (value == null) {
             buf.put(0)
         } else {
             buf.put(1)
-            FfiConverterTypeClock.write(value, buf)
+            FfiConverterTypePrivacyKitClock.write(value, buf)
         }
     }
 }

@@ -18,7 +18,7 @@ import kotlin.test.assertSame
 import kotlin.test.assertTrue
 
 /** A clock the test moves by hand, read by the core and by the fast guard alike. */
-class TestClock(startMs: Long) : Clock {
+class TestClock(startMs: Long) : PrivacyKitClock {
     private val ms = AtomicLong(startMs)
     override fun nowMs(): Long = ms.get()
     fun advance(byMs: Long) {
@@ -62,7 +62,7 @@ class FastGuardTest {
         }
     }
 
-    private fun openWithClock(clock: Clock, path: Path? = null, offsetMinutes: Int = 0, policy: String = Fixtures.testPolicy()) =
+    private fun openWithClock(clock: PrivacyKitClock, path: Path? = null, offsetMinutes: Int = 0, policy: String = Fixtures.testPolicy()) =
         PrivacyKit.openWithClock(config(policy, databasePath = path?.toString(), utcOffsetMinutes = offsetMinutes), clock)
 
     @Test
