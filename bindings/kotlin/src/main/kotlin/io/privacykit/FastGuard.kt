@@ -133,19 +133,19 @@ class FastGuard internal constructor(kit: PrivacyKit) {
 
     /** The epoch moved, the day ended or a birthday came: a new snapshot, then the answer. */
     private fun answerAfterRefresh(category: String, purpose: String, count: Boolean): Decision {
-        var answerFrom: Snapshot? = null
+        var current: Snapshot? = null
         var now = 0L
         refresh.withLock {
             repeat(MAX_REFRESHES) {
                 now = now()
-                val current = uses.current
+                val installed = uses.current
                 val epochNow = epoch.getLong(0)
                 if (epochNow == CLOSED) {
-                    retire(current)
+                    retire(installed)
                     return CLOSED_DECISION
                 }
-                if (current != null && epochNow == current.serial && now < current.expiresAtMs) {
-                    answerFrom = current
+                if (installed != null && epochNow == installed.serial && now < installed.expiresAtMs) {
+                    current = installed
                     return@withLock
                 }
                 val kit = kit.get() ?: return CLOSED_DECISION
@@ -162,12 +162,12 @@ class FastGuard internal constructor(kit: PrivacyKit) {
                 // Published before the old one is drained: a check that still counts into the
                 // old one after that sees it retired and takes its count back out.
                 uses.current = fresh
-                retire(current)
+                retire(installed)
                 // The next pass checks the epoch against the serial returned and the time against
                 // the new expiry: a change made meanwhile takes another snapshot.
             }
         }
-        val snapshot = answerFrom
+        val snapshot = current
             ?: return answerThroughTheCore(category, purpose, count) // clocks disagree: ask Rust
         return answerFrom(snapshot, category, purpose, count, now)
     }
