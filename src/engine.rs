@@ -3,8 +3,9 @@
 //! data uses) reach the state only through it; none of them reaches the facade.
 //!
 //! Writes follow one path (`commit`): validate, write the rows in one transaction together
-//! with the access counts gathered so far, commit (durable on return), then update memory,
-//! rebuild the guard's table and tell the listeners. A failed step leaves memory untouched.
+//! with the access counts gathered so far (the use-count source's too), commit (durable on
+//! return), then update memory, rebuild the guard's table and tell the listeners. A failed
+//! step leaves memory untouched.
 //!
 //! Lock rules (ARCHITECTURE.md explains them):
 //! 1. The store lock guards `State`. Work done while holding it receives a `Locked`, whose
@@ -12,8 +13,9 @@
 //!    store operation. Only `decide`, from outside, takes it to rebuild an expired table.
 //! 2. Order: the store lock, then the guard's table, then the access counters; the store
 //!    lock, then the vault keys. Nothing takes the store lock while holding one of those.
-//! 3. Listeners and the discovery transport are called with no lock held; they may call back.
-//!    Key providers are called with the store lock held and must not call back.
+//! 3. Listeners, the discovery transport and the use-count source are called with no lock
+//!    held; they may call back. Key providers and a custom clock are called with the store
+//!    lock held and must not call back.
 
 use std::cell::Cell;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -25,6 +27,7 @@ use crate::consent::{ledger, ConsentChange, LedgerEntry};
 use crate::data_holder::PersonalData;
 use crate::decision::Decision;
 use crate::error::{Error, Result};
+use crate::guard::snapshot::{DecisionSnapshot, UseCount, UseCountSource};
 use crate::guard::{fail_closed, use_ended_by, Guard, PreparedUse};
 use crate::holders::HOLDERS;
 use crate::listeners::{Listeners, PrivacyChange};
@@ -39,6 +42,9 @@ pub(crate) struct Engine {
     state: Mutex<Option<State>>,
     listeners: Listeners,
     keys: VaultKeys,
+    /// Where uses counted outside the core wait (the Kotlin fast guard); asked before every
+    /// flush.
+    use_counts: Mutex<Option<Arc<dyn UseCountSource>>>,
 }
 
 thread_local! {
@@ -110,6 +116,7 @@ impl Engine {
             state: Mutex::new(Some(state)),
             listeners: Listeners::default(),
             keys: VaultKeys::default(),
+            use_counts: Mutex::new(None),
         }
     }
 
@@ -122,11 +129,15 @@ impl Engine {
         self.guard.today()
     }
 
+    /// Days begin elsewhere from now on: the age rules are assessed again for the new local
+    /// day, and the rebuilt table moves the decision epoch on, so snapshots taken with the
+    /// old offset are not used any more.
     pub fn set_utc_offset_minutes(&self, minutes: i32) -> Result<()> {
-        self.read(|_| {
-            self.guard.set_utc_offset_minutes(minutes);
-            Ok(())
-        })
+        let mut slot = self.lock_state();
+        let state = slot.0.as_mut().ok_or(Error::Closed)?;
+        self.guard.set_utc_offset_minutes(minutes);
+        self.guard.rebuild(state);
+        Ok(())
     }
 
     pub fn keys(&self) -> &VaultKeys {
@@ -152,6 +163,67 @@ impl Engine {
             self.refresh_if_expired();
             self.guard.check_prepared(prepared, count)
         })
+    }
+
+    /// The guard's table as one consistent copy, rebuilt first if a birthday made it out of
+    /// date.
+    pub fn decision_snapshot(&self) -> Result<DecisionSnapshot> {
+        self.refresh_if_expired();
+        self.guard.snapshot().ok_or(Error::Closed)
+    }
+
+    /// See `Guard::epoch_address`.
+    pub fn decision_epoch_address(&self) -> u64 {
+        self.guard.epoch_address()
+    }
+
+    /// Adds uses counted outside the core to the counts the next write stores, after checking
+    /// them (`Guard::record_counts`). Never waits for a write in progress.
+    pub fn record_uses(&self, uses: &[UseCount]) -> Result<()> {
+        self.guard.record_counts(uses)
+    }
+
+    /// Replaces the source of uses counted outside the core. Its counts are taken before
+    /// every write, as the guard's own are, so they land in the same transactions.
+    pub fn set_use_count_source(&self, source: Arc<dyn UseCountSource>) {
+        *self.use_counts.lock().unwrap_or_else(|e| e.into_inner()) = Some(source);
+    }
+
+    /// The counts of the use-count source, if one is set, taken with no lock held (it is the
+    /// app's code). A source that fails gives nothing.
+    fn take_foreign_uses(&self) -> Vec<UseCount> {
+        let source = self
+            .use_counts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let Some(source) = source else {
+            return Vec::new();
+        };
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| source.take_use_counts()))
+            .unwrap_or_else(|_| {
+                log::warn!("the use-count source failed; its counts were not collected");
+                Vec::new()
+            })
+    }
+
+    /// Adds what `take_foreign_uses` gave to the counts this write stores, entry by entry:
+    /// what the guard refuses (only a clock set back by more than a day makes a source's
+    /// count so) is dropped and logged without its ids; the rest is kept.
+    fn add_foreign_uses(&self, uses: Vec<UseCount>) {
+        let mut refused = 0usize;
+        for use_ in uses {
+            if self
+                .guard
+                .record_counts(std::slice::from_ref(&use_))
+                .is_err()
+            {
+                refused += 1;
+            }
+        }
+        if refused > 0 {
+            log::warn!("{refused} use count(s) from the use-count source refused");
+        }
     }
 
     /// Rebuilds the guard's table when a birthday moved the user into another age group
@@ -187,9 +259,11 @@ impl Engine {
         stage: impl FnOnce(&State, &Connection, i64) -> Result<S>,
         apply: impl FnOnce(&mut State, S) -> (T, Option<PrivacyChange>),
     ) -> Result<T> {
+        let foreign = self.take_foreign_uses();
         let (result, change) = {
             let mut slot = self.lock_state();
             let state = slot.0.as_mut().ok_or(Error::Closed)?;
+            self.add_foreign_uses(foreign);
             let counts = self.guard.take_unwritten_counts();
             let written = (|| {
                 let tx = state.store.begin()?;
@@ -276,11 +350,18 @@ impl Engine {
         drop_counts: bool,
         work: impl FnOnce(&Connection, &State, i64) -> Result<(Vec<ErasedData>, bool)>,
     ) -> Result<ErasureReceipt> {
+        let foreign = self.take_foreign_uses();
         let receipt = {
             let mut slot = self.lock_state();
             let state = slot.0.as_mut().ok_or(Error::Closed)?;
+            self.add_foreign_uses(foreign);
             let now = self.clock.now_ms();
-            let counts = self.guard.take_unwritten_counts();
+            let (counts, undo) = if drop_counts {
+                let (counts, previous) = self.guard.take_counts_for_erasure();
+                (counts, Some(previous))
+            } else {
+                (self.guard.take_unwritten_counts(), None)
+            };
             let written = (|| {
                 let tx = state.store.begin()?;
                 let done = work(&tx, state, now)?;
@@ -293,7 +374,10 @@ impl Engine {
             let (erased, keys_destroyed) = match written {
                 Ok(done) => done,
                 Err(err) => {
-                    self.guard.return_unwritten_counts(counts);
+                    match undo {
+                        Some(previous) => self.guard.undo_erasure(counts, previous),
+                        None => self.guard.return_unwritten_counts(counts),
+                    }
                     return Err(err);
                 }
             };
@@ -324,7 +408,7 @@ impl Engine {
         Ok(receipt)
     }
 
-    /// Writes the access counts gathered in memory.
+    /// Writes the access counts gathered in memory, the use-count source's included.
     pub fn flush(&self) -> Result<()> {
         self.commit(|_, _, _| Ok(()), |_, ()| ((), None))
     }
@@ -345,6 +429,10 @@ impl Engine {
         self.guard.close();
         self.listeners.clear();
         self.keys.forget();
+        self.use_counts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
         drop(closed);
         Ok(())
     }

@@ -52,6 +52,7 @@ pub use discovery::{
     Contact, ContactDiscovery, DiscoveryConfig, DiscoveryMode, DiscoveryResult, DiscoverySummary,
     DiscoveryTransport, FilterUpdate, TransportError,
 };
+pub use guard::snapshot::{DecisionSnapshot, UseCount, UseCountSource};
 pub use keys::{KeyProvider, KeyProviderError};
 pub use listeners::{ListenerError, PrivacyChange, PrivacyListener};
 pub use permissions::{
@@ -67,7 +68,7 @@ pub use privacy_kit::{PrivacyKit, PrivacyKitConfig};
 pub use reconsent::{ReconsentAction, ReconsentItem};
 pub use retention::{DeferredPurge, PurgeReport, PurgedData, RetentionCutoff};
 pub use rights::erase::{ErasedData, ErasureReceipt};
-pub use time::Clock;
+pub use time::{Clock, PrivacyKitClock};
 pub use vault::{AccountLink, AccountTokens, LinkedAccount, Secret, TokenVault};
 
 /// The JSON Schema of the policy document, for editors and tooling.

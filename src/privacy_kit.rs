@@ -18,6 +18,7 @@ use crate::decision::Decision;
 use crate::discovery::{ContactDiscovery, DiscoveryConfig, DiscoveryTransport};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
+use crate::guard::snapshot::{DecisionSnapshot, UseCount, UseCountSource};
 use crate::install_id;
 use crate::keys::KeyProvider;
 use crate::listeners::{PrivacyChange, PrivacyListener};
@@ -32,7 +33,7 @@ use crate::retention::{self, PurgeReport};
 use crate::rights;
 use crate::rights::erase::{self, ErasedData, ErasureReceipt};
 use crate::state::State;
-use crate::time::{parse_day, Clock, SystemClock};
+use crate::time::{parse_day, Clock, SystemClock, MAX_UTC_OFFSET_MINUTES};
 use crate::vault::TokenVault;
 
 /// How to open PrivacyKit.
@@ -49,14 +50,14 @@ pub struct PrivacyKitConfig {
     pub utc_offset_minutes: i32,
 }
 
-const MAX_UTC_OFFSET_MINUTES: i32 = 14 * 60;
-
 /// The PrivacyKit SDK: the app's policy, the user's choices, and the guard over data use.
 /// Safe to share between threads. Close it with `close_store` when the app no longer needs
 /// it.
 #[derive(uniffi::Object)]
 pub struct PrivacyKit {
     engine: Arc<Engine>,
+    /// The clock given to `open_with_clock`; `None` on the system clock.
+    custom_clock: Option<Arc<dyn Clock>>,
 }
 
 type ApiResult<T> = std::result::Result<T, PrivacyError>;
@@ -68,7 +69,26 @@ impl PrivacyKit {
     /// refused and nothing stored changes.
     #[uniffi::constructor]
     pub fn open(config: PrivacyKitConfig) -> ApiResult<Arc<Self>> {
-        Self::open_with_clock(config, Arc::new(SystemClock))
+        Self::open_on(config, Arc::new(SystemClock), None)
+    }
+
+    /// Opens like `open`, reading the time from `clock` instead of the system clock: for
+    /// tests, previews and replays. Everything that depends on the time follows it: ledger
+    /// and history timestamps, the access report's days, birthdays, retention. `clock` is
+    /// read while PrivacyKit holds its locks: it must return at once and never call back.
+    #[uniffi::constructor]
+    pub fn open_with_clock(
+        config: PrivacyKitConfig,
+        clock: Arc<dyn Clock>,
+    ) -> ApiResult<Arc<Self>> {
+        Self::open_on(config, clock.clone(), Some(clock))
+    }
+
+    /// The clock given to `open_with_clock`, or none when PrivacyKit reads the system clock.
+    /// A layer that answers checks on its own side (the Kotlin fast guard) reads the same
+    /// clock, so both agree on when a day ends and when a birthday falls.
+    pub fn custom_clock(&self) -> Option<Arc<dyn Clock>> {
+        self.custom_clock.clone()
     }
 
     /// Writes what is still only in memory and closes the store. Later calls fail with
@@ -94,6 +114,44 @@ impl PrivacyKit {
     /// The same answer as `check`, without counting a use: for settings screens.
     pub fn explain(&self, category: &str, purpose: &str) -> Decision {
         self.engine.decide(category, purpose, false)
+    }
+
+    /// The guard's whole decision table as one consistent copy, for a layer that answers
+    /// `check` on its own side of the FFI (the Kotlin fast guard; see docs/guard.md). The
+    /// snapshot is current while the decision epoch equals its `serial`.
+    pub fn decision_snapshot(&self) -> ApiResult<DecisionSnapshot> {
+        guarded(|| self.engine.decision_snapshot())
+    }
+
+    /// The address of the decision epoch: a `u64` in native memory, in native byte order,
+    /// that changes (sequentially consistent) whenever the guard's table is rebuilt (every
+    /// change of the user's choices, permissions, age facts or policy, an erasure, a new UTC
+    /// offset, a birthday) and becomes `u64::MAX` when this `PrivacyKit` is closed or freed.
+    /// The memory is never freed, so reading it stays safe after that. A layer holding a
+    /// `DecisionSnapshot` reads it before every answer: equal to the snapshot's `serial`, the
+    /// snapshot is current; otherwise it takes a new one.
+    pub fn decision_epoch_address(&self) -> u64 {
+        self.engine.decision_epoch_address()
+    }
+
+    /// Adds uses counted outside the core (by a layer answering from a `DecisionSnapshot`)
+    /// to the access report, under the day each was counted on, as if `check` had counted
+    /// them; they are written with the next write, `flush` or `close_store`. Like `check`,
+    /// it never waits for a write in progress. Refused as a
+    /// whole (`InvalidArgument`) if an entry names a serial this `PrivacyKit` did not issue,
+    /// a pair the policy of that serial does not declare, a day no time zone has reached yet,
+    /// or a count above `i64::MAX`. Uses counted before the access report was erased are
+    /// dropped.
+    pub fn record_uses(&self, uses: Vec<UseCount>) -> ApiResult<()> {
+        guarded(|| self.engine.record_uses(&uses))
+    }
+
+    /// Registers the layer that counts uses on its own side (the Kotlin fast guard does this
+    /// itself), replacing any earlier one. PrivacyKit takes its counts before every write, as
+    /// it takes its own: every change, `flush`, `access_report`, `export_personal_data`,
+    /// `close_store`, and when it is freed.
+    pub fn set_use_count_source(&self, source: Arc<dyn UseCountSource>) {
+        self.engine.set_use_count_source(source);
     }
 
     /// The policy in force.
@@ -539,10 +597,10 @@ impl PrivacyKit {
 }
 
 impl PrivacyKit {
-    /// Opens with a clock of the caller's choosing (tests, benchmarks, replays).
-    pub fn open_with_clock(
+    fn open_on(
         config: PrivacyKitConfig,
         clock: Arc<dyn Clock>,
+        custom_clock: Option<Arc<dyn Clock>>,
     ) -> ApiResult<Arc<Self>> {
         guarded(|| {
             let policy = parse_policy(&config.policy_json)?;
@@ -556,6 +614,7 @@ impl PrivacyKit {
             let state = State::open(path, policy, config.platform, clock.now_ms(), today)?;
             let kit = Arc::new(PrivacyKit {
                 engine: Arc::new(Engine::new(state, clock, config.utc_offset_minutes)),
+                custom_clock,
             });
             // Retention runs at every open; a failure here must not keep the app from its
             // data, and the next open or purge_expired() tries again.

@@ -7,12 +7,24 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 pub(crate) const MS_PER_DAY: i64 = 86_400_000;
 
+/// The furthest any time zone is from UTC (UTC+14 and UTC-12 are in use; 14 hours either way
+/// is accepted).
+pub(crate) const MAX_UTC_OFFSET_MINUTES: i32 = 14 * 60;
+
 /// Where PrivacyKit reads the time. The system clock in apps; a fixed or stepping clock in
-/// tests and benchmarks.
-pub trait Clock: Send + Sync {
+/// tests, benchmarks and replays (`PrivacyKit::open_with_clock`). Rust code calls it `Clock`;
+/// the bindings call it `PrivacyKitClock`, since Swift's standard library has a `Clock`
+/// protocol of its own (and UniFFI cannot rename a foreign trait for one language).
+///
+/// PrivacyKit reads it while it holds its locks: an implementation returns at once and never
+/// calls back into PrivacyKit.
+#[uniffi::export(foreign)]
+pub trait PrivacyKitClock: Send + Sync {
     /// Milliseconds since 1970-01-01T00:00:00Z.
     fn now_ms(&self) -> i64;
 }
+
+pub use self::PrivacyKitClock as Clock;
 
 pub(crate) struct SystemClock;
 

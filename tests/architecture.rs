@@ -58,7 +58,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     ("state", &["state"]),
-    ("guard", &["guard", "guard::access_log"]),
+    ("guard", &["guard", "guard::access_log", "guard::snapshot"]),
     ("engine", &["engine", "listeners"]),
     (
         "capabilities",

@@ -12,24 +12,64 @@ use std::sync::{Arc, Mutex};
 use crate::access_report::AccessCount;
 use crate::policy::Policy;
 
-/// Counts taken out of the counters and not yet stored.
+/// Counts taken out of the counters and not yet stored, with those counted outside the core.
 #[derive(Default)]
-pub(crate) struct Spill(Mutex<Vec<AccessCount>>);
+pub(crate) struct Spill(Mutex<Waiting>);
+
+#[derive(Default)]
+struct Waiting {
+    counts: Vec<AccessCount>,
+    /// Counts taken outside the core under a serial up to this one were erased with the
+    /// access report (or are being erased): they are dropped when they arrive.
+    erased_through: u64,
+}
 
 impl Spill {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Waiting> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     fn push(&self, counts: impl IntoIterator<Item = AccessCount>) {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend(counts);
+        self.lock().counts.extend(counts);
     }
 
     pub fn take(&self) -> Vec<AccessCount> {
-        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+        std::mem::take(&mut self.lock().counts)
     }
 
     pub fn put_back(&self, counts: Vec<AccessCount>) {
         self.push(counts);
+    }
+
+    /// Counts taken outside the core, each under the serial of the table that allowed it.
+    /// Those taken before an erasure of the access report are dropped, as the core's were.
+    pub fn push_taken_under(&self, counts: Vec<(u64, AccessCount)>) {
+        let mut waiting = self.lock();
+        let erased_through = waiting.erased_through;
+        waiting.counts.extend(
+            counts
+                .into_iter()
+                .filter(|(serial, _)| *serial > erased_through)
+                .map(|(_, count)| count),
+        );
+    }
+
+    /// Takes every count for an erasure of the access report, and from then on drops counts
+    /// taken outside the core under a serial up to `through` (the table in force), in one
+    /// step: none can slip in between. Returns what `undo_erasure` needs.
+    pub fn take_for_erasure(&self, through: u64) -> (Vec<AccessCount>, u64) {
+        let mut waiting = self.lock();
+        let previous = waiting.erased_through;
+        waiting.erased_through = previous.max(through);
+        (std::mem::take(&mut waiting.counts), previous)
+    }
+
+    /// After a failed erasure: the counts are kept again. Counts from outside the core that
+    /// arrived while it ran stay dropped.
+    pub fn undo_erasure(&self, counts: Vec<AccessCount>, previous: u64) {
+        let mut waiting = self.lock();
+        waiting.erased_through = previous;
+        waiting.counts.extend(counts);
     }
 }
 

@@ -5,22 +5,25 @@
 //! and one array read, no SQL and no allocation.
 
 pub(crate) mod access_log;
+pub(crate) mod snapshot;
 
 use std::sync::atomic::{AtomicI32, AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use crate::access_report::AccessCount;
 use access_log::{AccessLog, Spill};
+use snapshot::{DecisionSnapshot, UseCount, CLOSED_EPOCH};
 
 use crate::age::{self, AgeGroup, Assessment};
 use crate::consent::{
     ConsentAction, ConsentBook, ConsentChoice, ConsentSource, LedgerEntry, Recorded,
 };
 use crate::decision::{Decision, DecisionReason, LegalBasis};
+use crate::error::{Error, Result};
 use crate::permissions::{LocationAccuracy, PermissionState, PermissionStatus};
 use crate::policy::Policy;
 use crate::state::State;
-use crate::time::{local_day, Clock};
+use crate::time::{local_day, Clock, MAX_UTC_OFFSET_MINUTES, MS_PER_DAY};
 
 /// The purpose of providing the service itself: the one purpose the age rules never stop.
 pub(crate) const SERVICE_PURPOSE: &str = "service";
@@ -185,6 +188,8 @@ pub(crate) struct Table {
     policy: Arc<Policy>,
     /// Changes whenever the policy does, so a cached pair index is known to be stale.
     policy_serial: u32,
+    /// The decision epoch this table was installed under (see `Guard::epoch`).
+    serial: u64,
     decisions: Vec<Decision>,
     access: Arc<AccessLog>,
 }
@@ -243,6 +248,17 @@ pub(crate) struct Guard {
     /// The local day on which the installed decisions expire because a birthday moves the
     /// user into another age group; `i64::MAX` when no such day is ahead.
     expires_on_day: AtomicI64,
+    /// The decision epoch: moved on (SeqCst, under the table's write lock) by every install,
+    /// so it equals the installed table's `serial`; `CLOSED_EPOCH` once closed or dropped.
+    /// A foreign layer answering from a `DecisionSnapshot` reads it on every check, by its
+    /// address, without a call. The cell is leaked on purpose: that layer may still read it
+    /// after the `PrivacyKit` is freed, and it must then find `CLOSED_EPOCH`, never freed or
+    /// reused memory. That costs 8 bytes per `PrivacyKit` ever opened in the process.
+    epoch: &'static AtomicU64,
+    /// Each policy installed since the guard was made, with the first serial it was in force
+    /// under, oldest first: the policy that declared the pair of a `UseCount`. A few entries
+    /// (policy updates are rare); kept for the life of the guard.
+    policies: Mutex<Vec<(u64, Arc<Policy>)>>,
 }
 
 /// Runs a guard lookup so that a panic inside it refuses instead of unwinding into the app.
@@ -262,7 +278,14 @@ impl Guard {
             utc_offset_minutes: AtomicI32::new(utc_offset_minutes),
             spill: Arc::new(Spill::default()),
             expires_on_day: AtomicI64::new(i64::MAX),
+            epoch: Box::leak(Box::new(AtomicU64::new(0))),
+            policies: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Where the decision epoch lives; valid for the life of the process (see `epoch`).
+    pub fn epoch_address(&self) -> u64 {
+        std::ptr::from_ref::<AtomicU64>(self.epoch) as usize as u64
     }
 
     /// Whether the installed decisions are out of date (a birthday crossed an age
@@ -296,18 +319,29 @@ impl Guard {
             .map(|pair| decide(policy, pair, consent, permissions, age))
             .collect();
         let mut table = self.table.write().unwrap_or_else(|e| e.into_inner());
+        // Installs run under the store lock while the state is open, and closing takes the
+        // state first: nothing is installed once the epoch says closed.
+        debug_assert_ne!(self.epoch.load(Ordering::SeqCst), CLOSED_EPOCH);
+        let serial = self.epoch.fetch_add(1, Ordering::SeqCst) + 1;
         let (access, policy_serial) = match table.as_ref() {
             Some(current) if Arc::ptr_eq(&current.policy, policy) => {
                 (current.access.clone(), current.policy_serial)
             }
-            current => (
-                Arc::new(AccessLog::new(policy.clone(), self.spill.clone())),
-                current.map_or(1, |t| t.policy_serial.wrapping_add(1).max(1)),
-            ),
+            current => {
+                self.policies
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push((serial, policy.clone()));
+                (
+                    Arc::new(AccessLog::new(policy.clone(), self.spill.clone())),
+                    current.map_or(1, |t| t.policy_serial.wrapping_add(1).max(1)),
+                )
+            }
         };
         *table = Some(Table {
             policy: policy.clone(),
             policy_serial,
+            serial,
             decisions,
             access,
         });
@@ -334,9 +368,96 @@ impl Guard {
         }
     }
 
-    /// Removes the table: every later `check` answers `Closed`.
+    /// Removes the table: every later `check` answers `Closed`, and so does every foreign
+    /// layer reading the epoch.
     pub fn close(&self) {
-        self.table.write().unwrap_or_else(|e| e.into_inner()).take();
+        let mut table = self.table.write().unwrap_or_else(|e| e.into_inner());
+        table.take();
+        self.epoch.store(CLOSED_EPOCH, Ordering::SeqCst);
+    }
+
+    /// The installed table as one consistent copy, with the day its counts belong to;
+    /// `None` once closed. Taken under the table's lock, so the serial, the decisions and
+    /// the expiry belong to the same install.
+    pub fn snapshot(&self) -> Option<DecisionSnapshot> {
+        let table = self.table.read().unwrap_or_else(|e| e.into_inner());
+        let table = table.as_ref()?;
+        let offset_ms = i64::from(self.utc_offset_minutes.load(Ordering::Relaxed)) * 60_000;
+        let start_of = |day: i64| day.saturating_mul(MS_PER_DAY).saturating_sub(offset_ms);
+        let day = self.today();
+        let expires_on_day = self.expires_on_day.load(Ordering::Relaxed);
+        let info = &table.policy.info;
+        Some(DecisionSnapshot {
+            serial: table.serial,
+            categories: info.categories.iter().map(|c| c.id.clone()).collect(),
+            purposes: info.purposes.iter().map(|p| p.id.clone()).collect(),
+            decisions: table.decisions.clone(),
+            day,
+            day_ends_at_ms: start_of(day + 1),
+            valid_until_ms: (expires_on_day != i64::MAX).then(|| start_of(expires_on_day)),
+        })
+    }
+
+    /// Checks uses counted outside the core and turns them into access counts, each with
+    /// the serial it was counted under: each names a serial this guard issued, a pair the
+    /// policy in force under that serial declares, a day some time zone has reached (a day
+    /// counted before the app moved the UTC offset west is after today's), and a count SQLite
+    /// can hold. One bad entry refuses them all.
+    pub fn accept_counts(&self, uses: &[UseCount]) -> Result<Vec<(u64, AccessCount)>> {
+        let issued = self.epoch.load(Ordering::SeqCst);
+        if issued == CLOSED_EPOCH {
+            return Err(Error::Closed);
+        }
+        let latest_day = local_day(self.clock.now_ms(), MAX_UTC_OFFSET_MINUTES);
+        let policies = self.policies.lock().unwrap_or_else(|e| e.into_inner());
+        let mut accepted = Vec::with_capacity(uses.len());
+        for (i, use_) in uses.iter().enumerate() {
+            let refuse = |why: &str| Error::invalid_argument("uses", format!("entry {i}: {why}"));
+            if use_.serial == 0 || use_.serial > issued {
+                return Err(refuse("the serial was not issued by this PrivacyKit"));
+            }
+            if use_.day > latest_day {
+                return Err(refuse("the day is in the future"));
+            }
+            if i64::try_from(use_.count).is_err() {
+                return Err(refuse("the count is out of range"));
+            }
+            let policy = policies
+                .iter()
+                .rev()
+                .find(|(first, _)| *first <= use_.serial)
+                .map(|(_, policy)| policy)
+                .ok_or_else(|| refuse("the serial was not issued by this PrivacyKit"))?;
+            let declared = policy
+                .category_position(&use_.category)
+                .zip(policy.purpose_position(&use_.purpose))
+                .and_then(|(c, p)| policy.processing_at(policy.pair_index(c, p)));
+            if declared.is_none() {
+                return Err(refuse(
+                    "the policy does not declare this category and purpose",
+                ));
+            }
+            if use_.count > 0 {
+                let count = AccessCount {
+                    day: use_.day,
+                    category: use_.category.clone(),
+                    purpose: use_.purpose.clone(),
+                    count: use_.count,
+                };
+                accepted.push((use_.serial, count));
+            }
+        }
+        Ok(accepted)
+    }
+
+    /// Adds uses counted outside the core to the counts the next write stores, after
+    /// `accept_counts`. Never waits for the store: only for the spill's own lock, which also
+    /// orders it with an erasure of the access report (`take_counts_for_erasure`), so counts
+    /// taken before the erasure are dropped, as the core drops its own.
+    pub fn record_counts(&self, uses: &[UseCount]) -> Result<()> {
+        let accepted = self.accept_counts(uses)?;
+        self.spill.push_taken_under(accepted);
+        Ok(())
     }
 
     /// The decision for (category, purpose); `count` records an allowed use.
@@ -380,5 +501,167 @@ impl Guard {
     /// Puts counts back after a failed write, so the next write carries them.
     pub fn return_unwritten_counts(&self, counts: Vec<AccessCount>) {
         self.spill.put_back(counts);
+    }
+
+    /// `take_unwritten_counts` for an erasure of the access report, which drops them: counts
+    /// taken outside the core under the tables installed so far are dropped too, from now on.
+    /// Called under the store lock, so no table is installed meanwhile. Returns what
+    /// `undo_erasure` needs if the erasure fails.
+    pub fn take_counts_for_erasure(&self) -> (Vec<AccessCount>, u64) {
+        if let Some(table) = self
+            .table
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            table.access.spill_all();
+        }
+        self.spill
+            .take_for_erasure(self.epoch.load(Ordering::SeqCst))
+    }
+
+    /// After a failed erasure: the counts are kept again for the next write.
+    pub fn undo_erasure(&self, counts: Vec<AccessCount>, previous: u64) {
+        self.spill.undo_erasure(counts, previous);
+    }
+}
+
+impl Drop for Guard {
+    /// A freed `PrivacyKit` answers `Closed` through the epoch too.
+    fn drop(&mut self) {
+        self.epoch.store(CLOSED_EPOCH, Ordering::SeqCst);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::parse_policy;
+
+    struct FixedClock;
+
+    impl Clock for FixedClock {
+        fn now_ms(&self) -> i64 {
+            1_714_564_800_000 // 2024-05-01T12:00:00Z
+        }
+    }
+
+    fn policy(requires_acceptance: bool) -> Arc<Policy> {
+        let json = format!(
+            r#"{{"format":1,"policy_id":"t","version":1,"effective_date":"2024-01-01",
+            "controller":{{"name":"T"}},"minimum_age":13,"digital_consent_age":16,
+            "unknown_age":"adult","requires_acceptance":{requires_acceptance},
+            "categories":[{{"id":"diagnostics"}},{{"id":"billing","description":"Invoices"}}],
+            "purposes":[{{"id":"service"}},{{"id":"analytics"}}],
+            "processing":[
+              {{"category":"diagnostics","purpose":"service","legal_basis":"contract"}},
+              {{"category":"diagnostics","purpose":"analytics","legal_basis":"contract"}},
+              {{"category":"billing","purpose":"service","legal_basis":"contract"}}]}}"#
+        );
+        Arc::new(parse_policy(&json).unwrap())
+    }
+
+    const ADULT: Assessment = Assessment {
+        group: AgeGroup::Adult,
+        protective: false,
+        digital_consent_age: 16,
+        next_change_day: None,
+    };
+
+    /// Installs alternate between a policy that refuses everything (not accepted) and one
+    /// that allows every declared pair, so a snapshot's serial says which table it must hold.
+    #[test]
+    fn a_snapshot_is_one_install_and_its_serial_is_the_epoch_it_was_taken_under() {
+        let guard = Arc::new(Guard::new(Arc::new(FixedClock), 0));
+        let (refusing, allowing) = (policy(true), policy(false));
+        let book = ConsentBook::default();
+        guard.install(&refusing, &book, &[], &ADULT); // serial 1: odd serials refuse
+        let epoch = |guard: &Guard| guard.epoch.load(Ordering::SeqCst);
+        assert_eq!(epoch(&guard), 1);
+        let installs = 2_000;
+        let writer = {
+            let guard = guard.clone();
+            std::thread::spawn(move || {
+                for i in 0..installs {
+                    let policy = if i % 2 == 0 { &allowing } else { &refusing };
+                    guard.install(policy, &ConsentBook::default(), &[], &ADULT);
+                }
+            })
+        };
+        let mut seen = 0;
+        while !writer.is_finished() || seen == 0 {
+            let before = epoch(&guard);
+            let snapshot = guard.snapshot().unwrap();
+            assert!(snapshot.serial >= before && snapshot.serial <= epoch(&guard));
+            let allowed: Vec<bool> = snapshot.decisions.iter().map(|d| d.allowed).collect();
+            let expected = if snapshot.serial % 2 == 1 {
+                [false; 4]
+            } else {
+                [true, true, true, false] // billing/analytics is not declared
+            };
+            assert_eq!(allowed, expected, "serial {}", snapshot.serial);
+            seen += 1;
+        }
+        writer.join().unwrap();
+        assert_eq!(epoch(&guard), 1 + installs);
+        assert_eq!(guard.snapshot().unwrap().serial, 1 + installs);
+
+        guard.close();
+        assert_eq!(epoch(&guard), CLOSED_EPOCH);
+        assert!(guard.snapshot().is_none());
+    }
+
+    #[test]
+    fn counts_are_checked_against_the_policy_of_their_serial() {
+        let guard = Guard::new(Arc::new(FixedClock), 0);
+        let book = ConsentBook::default();
+        let first = policy(false);
+        guard.install(&first, &book, &[], &ADULT); // serial 1
+        guard.install(&first, &book, &[], &ADULT); // serial 2, same policy
+        let narrower = {
+            let json = first.canonical_json.replace(
+                r#"{"category":"diagnostics","legal_basis":"contract","purpose":"analytics"},"#,
+                "",
+            );
+            Arc::new(parse_policy(&json).unwrap())
+        };
+        assert_eq!(narrower.info.processing.len(), 2, "the pair was removed");
+        guard.install(&narrower, &book, &[], &ADULT); // serial 3
+        let today = guard.today(); // noon UTC: UTC+14 is on the next day already
+        let count = |serial| UseCount {
+            serial,
+            day: today,
+            category: "diagnostics".into(),
+            purpose: "analytics".into(),
+            count: 1,
+        };
+        assert_eq!(guard.accept_counts(&[count(1), count(2)]).unwrap().len(), 2);
+        assert!(guard.accept_counts(&[count(3)]).is_err());
+        assert!(guard.accept_counts(&[count(4)]).is_err(), "not issued");
+
+        // An erasure of the access report drops what was counted before it, and only that.
+        guard.record_counts(&[count(2)]).unwrap();
+        let (taken, previous) = guard.take_counts_for_erasure();
+        assert_eq!(taken.len(), 1);
+        guard.record_counts(&[count(2)]).unwrap(); // counted before the erasure: dropped
+        assert!(guard.take_unwritten_counts().is_empty());
+        // A failed erasure keeps what it took.
+        guard.undo_erasure(taken, previous);
+        assert_eq!(guard.take_unwritten_counts().len(), 1);
+        let (_, _) = guard.take_counts_for_erasure();
+        guard.install(&narrower, &book, &[], &ADULT); // serial 4, rebuilt after the erasure
+        let narrower_use = UseCount {
+            purpose: "service".into(),
+            ..count(4)
+        };
+        guard.record_counts(&[narrower_use]).unwrap();
+        assert_eq!(
+            guard.take_unwritten_counts().len(),
+            1,
+            "counted after it: kept"
+        );
+
+        guard.close();
+        assert!(matches!(guard.record_counts(&[]), Err(Error::Closed)));
     }
 }

@@ -1690,10 +1690,35 @@ public protocol PrivacyKitProtocol: AnyObject, Sendable {
     func consentState() throws  -> ConsentState
     
     /**
+     * The clock given to `open_with_clock`, or none when PrivacyKit reads the system clock.
+     * A layer that answers checks on its own side (the Kotlin fast guard) reads the same
+     * clock, so both agree on when a day ends and when a birthday falls.
+     */
+    func customClock()  -> PrivacyKitClock?
+    
+    /**
      * (category, purpose) prepared for repeated checks: `is_allowed()` on it is a single
      * native call from Kotlin or Swift, with no string to pass.
      */
     func dataUse(category: String, purpose: String)  -> DataUse
+    
+    /**
+     * The address of the decision epoch: a `u64` in native memory, in native byte order,
+     * that changes (sequentially consistent) whenever the guard's table is rebuilt (every
+     * change of the user's choices, permissions, age facts or policy, an erasure, a new UTC
+     * offset, a birthday) and becomes `u64::MAX` when this `PrivacyKit` is closed or freed.
+     * The memory is never freed, so reading it stays safe after that. A layer holding a
+     * `DecisionSnapshot` reads it before every answer: equal to the snapshot's `serial`, the
+     * snapshot is current; otherwise it takes a new one.
+     */
+    func decisionEpochAddress()  -> UInt64
+    
+    /**
+     * The guard's whole decision table as one consistent copy, for a layer that answers
+     * `check` on its own side of the FFI (the Kotlin fast guard; see docs/guard.md). The
+     * snapshot is current while the decision epoch equals its `serial`.
+     */
+    func decisionSnapshot() throws  -> DecisionSnapshot
     
     /**
      * Declares or corrects the user's own facts: birth date or age, and jurisdiction. They
@@ -1823,6 +1848,18 @@ public protocol PrivacyKitProtocol: AnyObject, Sendable {
     func recordPermissionRequest(permission: OsPermission, result: PermissionStatus, accuracy: LocationAccuracy?, osShowsRationale: Bool?) throws  -> PermissionState
     
     /**
+     * Adds uses counted outside the core (by a layer answering from a `DecisionSnapshot`)
+     * to the access report, under the day each was counted on, as if `check` had counted
+     * them; they are written with the next write, `flush` or `close_store`. Like `check`,
+     * it never waits for a write in progress. Refused as a
+     * whole (`InvalidArgument`) if an entry names a serial this `PrivacyKit` did not issue,
+     * a pair the policy of that serial does not declare, a day no time zone has reached yet,
+     * or a count above `i64::MAX`. Uses counted before the access report was erased are
+     * dropped.
+     */
+    func recordUses(uses: [UseCount]) throws 
+    
+    /**
      * Removes a listener; false if the id was not registered.
      */
     func removeListener(id: UInt64)  -> Bool
@@ -1858,6 +1895,14 @@ public protocol PrivacyKitProtocol: AnyObject, Sendable {
      * once after `open`; `vault` and `discovery` take it too, and the last one given is used.
      */
     func setKeyProvider(keyProvider: KeyProvider) 
+    
+    /**
+     * Registers the layer that counts uses on its own side (the Kotlin fast guard does this
+     * itself), replacing any earlier one. PrivacyKit takes its counts before every write, as
+     * it takes its own: every change, `flush`, `access_report`, `export_personal_data`,
+     * `close_store`, and when it is freed.
+     */
+    func setUseCountSource(source: UseCountSource) 
     
     /**
      * Sets the offset from UTC used for the access report's days from now on.
@@ -1976,6 +2021,22 @@ public static func `open`(config: PrivacyKitConfig)throws  -> PrivacyKit  {
         uniffiCallStatus in
     uniffi_privacykit_fn_constructor_privacykit_open(
         FfiConverterTypePrivacyKitConfig_lower(config),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Opens like `open`, reading the time from `clock` instead of the system clock: for
+     * tests, previews and replays. Everything that depends on the time follows it: ledger
+     * and history timestamps, the access report's days, birthdays, retention. `clock` is
+     * read while PrivacyKit holds its locks: it must return at once and never call back.
+     */
+public static func openWithClock(config: PrivacyKitConfig, clock: PrivacyKitClock)throws  -> PrivacyKit  {
+    return try  FfiConverterTypePrivacyKit_lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_constructor_privacykit_open_with_clock(
+        FfiConverterTypePrivacyKitConfig_lower(config),
+        FfiConverterTypePrivacyKitClock_lower(clock),uniffiCallStatus
     )
 })
 }
@@ -2117,6 +2178,20 @@ open func consentState()throws  -> ConsentState  {
 }
     
     /**
+     * The clock given to `open_with_clock`, or none when PrivacyKit reads the system clock.
+     * A layer that answers checks on its own side (the Kotlin fast guard) reads the same
+     * clock, so both agree on when a day ends and when a birthday falls.
+     */
+open func customClock() -> PrivacyKitClock?  {
+    return try!  FfiConverterOptionTypePrivacyKitClock.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_privacykit_custom_clock(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * (category, purpose) prepared for repeated checks: `is_allowed()` on it is a single
      * native call from Kotlin or Swift, with no string to pass.
      */
@@ -2127,6 +2202,38 @@ open func dataUse(category: String, purpose: String) -> DataUse  {
             self.uniffiCloneHandle(),
         FfiConverterString.lower(category),
         FfiConverterString.lower(purpose),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The address of the decision epoch: a `u64` in native memory, in native byte order,
+     * that changes (sequentially consistent) whenever the guard's table is rebuilt (every
+     * change of the user's choices, permissions, age facts or policy, an erasure, a new UTC
+     * offset, a birthday) and becomes `u64::MAX` when this `PrivacyKit` is closed or freed.
+     * The memory is never freed, so reading it stays safe after that. A layer holding a
+     * `DecisionSnapshot` reads it before every answer: equal to the snapshot's `serial`, the
+     * snapshot is current; otherwise it takes a new one.
+     */
+open func decisionEpochAddress() -> UInt64  {
+    return try!  FfiConverterUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_privacykit_decision_epoch_address(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The guard's whole decision table as one consistent copy, for a layer that answers
+     * `check` on its own side of the FFI (the Kotlin fast guard; see docs/guard.md). The
+     * snapshot is current while the decision epoch equals its `serial`.
+     */
+open func decisionSnapshot()throws  -> DecisionSnapshot  {
+    return try  FfiConverterTypeDecisionSnapshot_lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_privacykit_decision_snapshot(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
@@ -2428,6 +2535,25 @@ open func recordPermissionRequest(permission: OsPermission, result: PermissionSt
 }
     
     /**
+     * Adds uses counted outside the core (by a layer answering from a `DecisionSnapshot`)
+     * to the access report, under the day each was counted on, as if `check` had counted
+     * them; they are written with the next write, `flush` or `close_store`. Like `check`,
+     * it never waits for a write in progress. Refused as a
+     * whole (`InvalidArgument`) if an entry names a serial this `PrivacyKit` did not issue,
+     * a pair the policy of that serial does not declare, a day no time zone has reached yet,
+     * or a count above `i64::MAX`. Uses counted before the access report was erased are
+     * dropped.
+     */
+open func recordUses(uses: [UseCount])throws   {try rustCallWithError(FfiConverterTypePrivacyError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_privacykit_record_uses(
+            self.uniffiCloneHandle(),
+        FfiConverterSequenceTypeUseCount.lower(uses),uniffiCallStatus
+    )
+}
+}
+    
+    /**
      * Removes a listener; false if the id was not registered.
      */
 open func removeListener(id: UInt64) -> Bool  {
@@ -2507,6 +2633,21 @@ open func setKeyProvider(keyProvider: KeyProvider)  {try! rustCall() {
     uniffi_privacykit_fn_method_privacykit_set_key_provider(
             self.uniffiCloneHandle(),
         FfiConverterTypeKeyProvider_lower(keyProvider),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Registers the layer that counts uses on its own side (the Kotlin fast guard does this
+     * itself), replacing any earlier one. PrivacyKit takes its counts before every write, as
+     * it takes its own: every change, `flush`, `access_report`, `export_personal_data`,
+     * `close_store`, and when it is freed.
+     */
+open func setUseCountSource(source: UseCountSource)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_privacykit_set_use_count_source(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeUseCountSource_lower(source),uniffiCallStatus
     )
 }
 }
@@ -2667,6 +2808,226 @@ public func FfiConverterTypePrivacyKit_lift(_ handle: UInt64) throws -> PrivacyK
 #endif
 public func FfiConverterTypePrivacyKit_lower(_ value: PrivacyKit) -> UInt64 {
     return FfiConverterTypePrivacyKit.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Where PrivacyKit reads the time. The system clock in apps; a fixed or stepping clock in
+ * tests, benchmarks and replays (`PrivacyKit::open_with_clock`). Rust code calls it `Clock`;
+ * the bindings call it `PrivacyKitClock`, since Swift's standard library has a `Clock`
+ * protocol of its own (and UniFFI cannot rename a foreign trait for one language).
+ *
+ * PrivacyKit reads it while it holds its locks: an implementation returns at once and never
+ * calls back into PrivacyKit.
+ */
+public protocol PrivacyKitClock: AnyObject, Sendable {
+    
+    /**
+     * Milliseconds since 1970-01-01T00:00:00Z.
+     */
+    func nowMs()  -> Int64
+    
+}
+/**
+ * Where PrivacyKit reads the time. The system clock in apps; a fixed or stepping clock in
+ * tests, benchmarks and replays (`PrivacyKit::open_with_clock`). Rust code calls it `Clock`;
+ * the bindings call it `PrivacyKitClock`, since Swift's standard library has a `Clock`
+ * protocol of its own (and UniFFI cannot rename a foreign trait for one language).
+ *
+ * PrivacyKit reads it while it holds its locks: an implementation returns at once and never
+ * calls back into PrivacyKit.
+ */
+open class PrivacyKitClockImpl: PrivacyKitClock, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_privacykit_fn_clone_privacykitclock(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_privacykit_fn_free_privacykitclock(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Milliseconds since 1970-01-01T00:00:00Z.
+     */
+open func nowMs() -> Int64  {
+    return try!  FfiConverterInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_privacykitclock_now_ms(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfacePrivacyKitClock {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfacePrivacyKitClock = UniffiVTableCallbackInterfacePrivacyKitClock(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypePrivacyKitClock.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface PrivacyKitClock: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypePrivacyKitClock.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface PrivacyKitClock: handle missing in uniffiClone")
+            }
+        },
+        nowMs: { (
+            uniffiHandle: UInt64,
+            uniffiOutReturn: UnsafeMutablePointer<Int64>,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> Int64 in
+                guard let uniffiObj = try? FfiConverterTypePrivacyKitClock.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return uniffiObj.nowMs(
+                )
+            }
+
+            
+            let writeReturn = { uniffiOutReturn.pointee = FfiConverterInt64.lower($0) }
+            uniffiTraitInterfaceCall(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfacePrivacyKitClock> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfacePrivacyKitClock>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitPrivacyKitClock() {
+    uniffi_privacykit_fn_init_callback_vtable_privacykitclock(UniffiCallbackInterfacePrivacyKitClock.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePrivacyKitClock: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<PrivacyKitClock>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = PrivacyKitClock
+
+    public static func lift(_ handle: UInt64) throws -> PrivacyKitClock {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return PrivacyKitClockImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: PrivacyKitClock) -> UInt64 {
+         if let rustImpl = value as? PrivacyKitClockImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PrivacyKitClock {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: PrivacyKitClock, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePrivacyKitClock_lift(_ handle: UInt64) throws -> PrivacyKitClock {
+    return try FfiConverterTypePrivacyKitClock.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePrivacyKitClock_lower(_ value: PrivacyKitClock) -> UInt64 {
+    return FfiConverterTypePrivacyKitClock.lower(value)
 }
 
 
@@ -3274,6 +3635,230 @@ public func FfiConverterTypeTokenVault_lift(_ handle: UInt64) throws -> TokenVau
 #endif
 public func FfiConverterTypeTokenVault_lower(_ value: TokenVault) -> UInt64 {
     return FfiConverterTypeTokenVault.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Implemented by a layer that counts uses on its own side (the Kotlin `FastGuard`), so the
+ * core can collect them whenever it writes its own counts: before every write (a change,
+ * `flush`, `access_report`, `export_personal_data`, `close_store`) and when the
+ * `PrivacyKit` is freed. They then land in the same transaction as the core's, and an
+ * erasure of the access report drops them as it drops the core's.
+ *
+ * Called with no PrivacyKit lock held, on the thread that writes. It must return quickly
+ * and must not wait on anything another thread may hold while it calls into PrivacyKit:
+ * taking the counts out of lock-free counters is what it is for.
+ */
+public protocol UseCountSource: AnyObject, Sendable {
+    
+    /**
+     * The counts gathered since the last call; from then on they are the core's.
+     */
+    func takeUseCounts()  -> [UseCount]
+    
+}
+/**
+ * Implemented by a layer that counts uses on its own side (the Kotlin `FastGuard`), so the
+ * core can collect them whenever it writes its own counts: before every write (a change,
+ * `flush`, `access_report`, `export_personal_data`, `close_store`) and when the
+ * `PrivacyKit` is freed. They then land in the same transaction as the core's, and an
+ * erasure of the access report drops them as it drops the core's.
+ *
+ * Called with no PrivacyKit lock held, on the thread that writes. It must return quickly
+ * and must not wait on anything another thread may hold while it calls into PrivacyKit:
+ * taking the counts out of lock-free counters is what it is for.
+ */
+open class UseCountSourceImpl: UseCountSource, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_privacykit_fn_clone_usecountsource(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_privacykit_fn_free_usecountsource(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The counts gathered since the last call; from then on they are the core's.
+     */
+open func takeUseCounts() -> [UseCount]  {
+    return try!  FfiConverterSequenceTypeUseCount.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_usecountsource_take_use_counts(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceUseCountSource {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceUseCountSource = UniffiVTableCallbackInterfaceUseCountSource(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeUseCountSource.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface UseCountSource: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeUseCountSource.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface UseCountSource: handle missing in uniffiClone")
+            }
+        },
+        takeUseCounts: { (
+            uniffiHandle: UInt64,
+            uniffiOutReturn: UnsafeMutablePointer<RustBuffer>,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> [UseCount] in
+                guard let uniffiObj = try? FfiConverterTypeUseCountSource.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return uniffiObj.takeUseCounts(
+                )
+            }
+
+            
+            let writeReturn = { uniffiOutReturn.pointee = FfiConverterSequenceTypeUseCount.lower($0) }
+            uniffiTraitInterfaceCall(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceUseCountSource> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceUseCountSource>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitUseCountSource() {
+    uniffi_privacykit_fn_init_callback_vtable_usecountsource(UniffiCallbackInterfaceUseCountSource.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeUseCountSource: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<UseCountSource>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = UseCountSource
+
+    public static func lift(_ handle: UInt64) throws -> UseCountSource {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return UseCountSourceImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: UseCountSource) -> UInt64 {
+         if let rustImpl = value as? UseCountSourceImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UseCountSource {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: UseCountSource, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUseCountSource_lift(_ handle: UInt64) throws -> UseCountSource {
+    return try FfiConverterTypeUseCountSource.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUseCountSource_lower(_ value: UseCountSource) -> UInt64 {
+    return FfiConverterTypeUseCountSource.lower(value)
 }
 
 
@@ -4173,6 +4758,139 @@ public func FfiConverterTypeDecision_lift(_ buf: RustBuffer) throws -> Decision 
 #endif
 public func FfiConverterTypeDecision_lower(_ value: Decision) -> RustBuffer {
     return FfiConverterTypeDecision.lower(value)
+}
+
+
+/**
+ * The guard's decision table at one moment, as one consistent copy.
+ */
+public struct DecisionSnapshot: Equatable, Hashable {
+    /**
+     * Which rebuild of the table this is. While the decision epoch (see
+     * `decision_epoch_address`) equals it, these are the guard's current answers; every
+     * change of state, policy or UTC offset moves the epoch on.
+     */
+    public var serial: UInt64
+    /**
+     * The policy's category ids, in table order.
+     */
+    public var categories: [String]
+    /**
+     * The policy's purpose ids, in table order.
+     */
+    public var purposes: [String]
+    /**
+     * One decision per (category, purpose), category-major: the pair (c, p) is at
+     * `c * purposes.len() + p`. Pairs the policy does not declare are `NotDeclaredInPolicy`.
+     */
+    public var decisions: [Decision]
+    /**
+     * The local day that uses counted now belong to, as days since 1970-01-01 in the UTC
+     * offset the app configured.
+     */
+    public var day: Int64
+    /**
+     * When `day` ends (milliseconds since the Unix epoch): uses after it belong to the next
+     * day, and a new snapshot is needed to count them.
+     */
+    public var dayEndsAtMs: Int64
+    /**
+     * When these decisions stop being valid because of time alone (milliseconds since the
+     * Unix epoch): the start of the local day on which a birthday moves the user into
+     * another age group. `None` while no such day is ahead.
+     */
+    public var validUntilMs: Int64?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Which rebuild of the table this is. While the decision epoch (see
+         * `decision_epoch_address`) equals it, these are the guard's current answers; every
+         * change of state, policy or UTC offset moves the epoch on.
+         */serial: UInt64, 
+        /**
+         * The policy's category ids, in table order.
+         */categories: [String], 
+        /**
+         * The policy's purpose ids, in table order.
+         */purposes: [String], 
+        /**
+         * One decision per (category, purpose), category-major: the pair (c, p) is at
+         * `c * purposes.len() + p`. Pairs the policy does not declare are `NotDeclaredInPolicy`.
+         */decisions: [Decision], 
+        /**
+         * The local day that uses counted now belong to, as days since 1970-01-01 in the UTC
+         * offset the app configured.
+         */day: Int64, 
+        /**
+         * When `day` ends (milliseconds since the Unix epoch): uses after it belong to the next
+         * day, and a new snapshot is needed to count them.
+         */dayEndsAtMs: Int64, 
+        /**
+         * When these decisions stop being valid because of time alone (milliseconds since the
+         * Unix epoch): the start of the local day on which a birthday moves the user into
+         * another age group. `None` while no such day is ahead.
+         */validUntilMs: Int64?) {
+        self.serial = serial
+        self.categories = categories
+        self.purposes = purposes
+        self.decisions = decisions
+        self.day = day
+        self.dayEndsAtMs = dayEndsAtMs
+        self.validUntilMs = validUntilMs
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DecisionSnapshot: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDecisionSnapshot: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DecisionSnapshot {
+        return
+            try DecisionSnapshot(
+                serial: FfiConverterUInt64.read(from: &buf), 
+                categories: FfiConverterSequenceString.read(from: &buf), 
+                purposes: FfiConverterSequenceString.read(from: &buf), 
+                decisions: FfiConverterSequenceTypeDecision.read(from: &buf), 
+                day: FfiConverterInt64.read(from: &buf), 
+                dayEndsAtMs: FfiConverterInt64.read(from: &buf), 
+                validUntilMs: FfiConverterOptionInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DecisionSnapshot, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.serial, into: &buf)
+        FfiConverterSequenceString.write(value.categories, into: &buf)
+        FfiConverterSequenceString.write(value.purposes, into: &buf)
+        FfiConverterSequenceTypeDecision.write(value.decisions, into: &buf)
+        FfiConverterInt64.write(value.day, into: &buf)
+        FfiConverterInt64.write(value.dayEndsAtMs, into: &buf)
+        FfiConverterOptionInt64.write(value.validUntilMs, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDecisionSnapshot_lift(_ buf: RustBuffer) throws -> DecisionSnapshot {
+    return try FfiConverterTypeDecisionSnapshot.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDecisionSnapshot_lower(_ value: DecisionSnapshot) -> RustBuffer {
+    return FfiConverterTypeDecisionSnapshot.lower(value)
 }
 
 
@@ -6073,6 +6791,89 @@ public func FfiConverterTypeScopedObjection_lift(_ buf: RustBuffer) throws -> Sc
 #endif
 public func FfiConverterTypeScopedObjection_lower(_ value: ScopedObjection) -> RustBuffer {
     return FfiConverterTypeScopedObjection.lower(value)
+}
+
+
+/**
+ * Allowed uses of one (category, purpose), counted outside the core under one snapshot.
+ */
+public struct UseCount: Equatable, Hashable {
+    /**
+     * The `serial` of the snapshot that allowed the uses: it names the policy that declared
+     * the pair, and counts gathered before the access report was erased are dropped.
+     */
+    public var serial: UInt64
+    /**
+     * The snapshot's `day`: the local day the uses happened on.
+     */
+    public var day: Int64
+    public var category: String
+    public var purpose: String
+    public var count: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The `serial` of the snapshot that allowed the uses: it names the policy that declared
+         * the pair, and counts gathered before the access report was erased are dropped.
+         */serial: UInt64, 
+        /**
+         * The snapshot's `day`: the local day the uses happened on.
+         */day: Int64, category: String, purpose: String, count: UInt64) {
+        self.serial = serial
+        self.day = day
+        self.category = category
+        self.purpose = purpose
+        self.count = count
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension UseCount: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeUseCount: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UseCount {
+        return
+            try UseCount(
+                serial: FfiConverterUInt64.read(from: &buf), 
+                day: FfiConverterInt64.read(from: &buf), 
+                category: FfiConverterString.read(from: &buf), 
+                purpose: FfiConverterString.read(from: &buf), 
+                count: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: UseCount, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.serial, into: &buf)
+        FfiConverterInt64.write(value.day, into: &buf)
+        FfiConverterString.write(value.category, into: &buf)
+        FfiConverterString.write(value.purpose, into: &buf)
+        FfiConverterUInt64.write(value.count, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUseCount_lift(_ buf: RustBuffer) throws -> UseCount {
+    return try FfiConverterTypeUseCount.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUseCount_lower(_ value: UseCount) -> RustBuffer {
+    return FfiConverterTypeUseCount.lower(value)
 }
 
 
@@ -8943,6 +9744,30 @@ fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypePrivacyKitClock: FfiConverterRustBuffer {
+    typealias SwiftType = PrivacyKitClock?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypePrivacyKitClock.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypePrivacyKitClock.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeSecret: FfiConverterRustBuffer {
     typealias SwiftType = Secret?
 
@@ -9179,6 +10004,31 @@ fileprivate struct FfiConverterSequenceTypeContact: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeContact.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeDecision: FfiConverterRustBuffer {
+    typealias SwiftType = [Decision]
+
+    public static func write(_ value: [Decision], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeDecision.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Decision] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Decision]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeDecision.read(from: &buf))
         }
         return seq
     }
@@ -9537,6 +10387,31 @@ fileprivate struct FfiConverterSequenceTypeScopedObjection: FfiConverterRustBuff
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeUseCount: FfiConverterRustBuffer {
+    typealias SwiftType = [UseCount]
+
+    public static func write(_ value: [UseCount], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeUseCount.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [UseCount] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [UseCount]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeUseCount.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeWithheldField: FfiConverterRustBuffer {
     typealias SwiftType = [WithheldField]
 
@@ -9669,6 +10544,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_privacykit_checksum_method_discoverytransport_fetch_filter() != 20824) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_privacykit_checksum_method_usecountsource_take_use_counts() != 18670) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_privacykit_checksum_method_keyprovider_wrap() != 27430) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -9711,7 +10589,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_privacykit_checksum_method_privacykit_consent_state() != 19107) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_privacykit_checksum_method_privacykit_custom_clock() != 4046) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_privacykit_checksum_method_privacykit_data_use() != 58197) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_privacykit_checksum_method_privacykit_decision_epoch_address() != 46195) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_privacykit_checksum_method_privacykit_decision_snapshot() != 6096) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_privacykit_declare_user_facts() != 47417) {
@@ -9777,6 +10664,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_privacykit_checksum_method_privacykit_record_permission_request() != 59477) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_privacykit_checksum_method_privacykit_record_uses() != 49301) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_privacykit_checksum_method_privacykit_remove_listener() != 62939) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -9793,6 +10683,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_privacykit_set_key_provider() != 55517) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_privacykit_checksum_method_privacykit_set_use_count_source() != 12053) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_privacykit_set_utc_offset_minutes() != 3466) {
@@ -9817,6 +10710,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_privacykit_withdraw_objection() != 9172) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_privacykit_checksum_method_privacykitclock_now_ms() != 2236) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_secret_expose() != 48354) {
@@ -9846,13 +10742,18 @@ private let initializationResult: InitializationResult = {
     if (uniffi_privacykit_checksum_constructor_privacykit_open() != 57141) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_privacykit_checksum_constructor_privacykit_open_with_clock() != 63731) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_privacykit_checksum_constructor_secret_new() != 7) {
         return InitializationResult.apiChecksumMismatch
     }
 
     uniffiCallbackInitDiscoveryTransport()
     uniffiCallbackInitKeyProvider()
+    uniffiCallbackInitPrivacyKitClock()
     uniffiCallbackInitPrivacyListener()
+    uniffiCallbackInitUseCountSource()
     return InitializationResult.ok
 }()
 

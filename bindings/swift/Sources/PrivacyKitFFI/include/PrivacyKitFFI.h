@@ -257,6 +257,13 @@ typedef void (*UniffiCallbackInterfaceDiscoveryTransportMethod1)(uint64_t, RustB
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_USE_COUNT_SOURCE_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_USE_COUNT_SOURCE_METHOD0
+typedef void (*UniffiCallbackInterfaceUseCountSourceMethod0)(uint64_t, RustBuffer* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
 #ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_KEY_PROVIDER_METHOD0
 #define UNIFFI_FFIDEF_CALLBACK_INTERFACE_KEY_PROVIDER_METHOD0
 typedef void (*UniffiCallbackInterfaceKeyProviderMethod0)(uint64_t, RustBuffer, RustBuffer, RustBuffer* _Nonnull, 
@@ -285,6 +292,13 @@ typedef void (*UniffiCallbackInterfacePrivacyListenerMethod0)(uint64_t, RustBuff
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_PRIVACY_KIT_CLOCK_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_PRIVACY_KIT_CLOCK_METHOD0
+typedef void (*UniffiCallbackInterfacePrivacyKitClockMethod0)(uint64_t, int64_t* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_DISCOVERY_TRANSPORT
 #define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_DISCOVERY_TRANSPORT
 typedef struct UniffiVTableCallbackInterfaceDiscoveryTransport {
@@ -293,6 +307,15 @@ typedef struct UniffiVTableCallbackInterfaceDiscoveryTransport {
     UniffiCallbackInterfaceDiscoveryTransportMethod0 _Nonnull evaluate;
     UniffiCallbackInterfaceDiscoveryTransportMethod1 _Nonnull fetchFilter;
 } UniffiVTableCallbackInterfaceDiscoveryTransport;
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_USE_COUNT_SOURCE
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_USE_COUNT_SOURCE
+typedef struct UniffiVTableCallbackInterfaceUseCountSource {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceUseCountSourceMethod0 _Nonnull takeUseCounts;
+} UniffiVTableCallbackInterfaceUseCountSource;
 
 #endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_KEY_PROVIDER
@@ -313,6 +336,15 @@ typedef struct UniffiVTableCallbackInterfacePrivacyListener {
     UniffiCallbackInterfaceClone _Nonnull uniffiClone;
     UniffiCallbackInterfacePrivacyListenerMethod0 _Nonnull onChange;
 } UniffiVTableCallbackInterfacePrivacyListener;
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_PRIVACY_KIT_CLOCK
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_PRIVACY_KIT_CLOCK
+typedef struct UniffiVTableCallbackInterfacePrivacyKitClock {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfacePrivacyKitClockMethod0 _Nonnull nowMs;
+} UniffiVTableCallbackInterfacePrivacyKitClock;
 
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_DATAUSE
@@ -400,6 +432,26 @@ RustBuffer uniffi_privacykit_fn_method_discoverytransport_evaluate(uint64_t ptr,
 RustBuffer uniffi_privacykit_fn_method_discoverytransport_fetch_filter(uint64_t ptr, RustBuffer key_id, uint64_t since_version, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_USECOUNTSOURCE
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_USECOUNTSOURCE
+uint64_t uniffi_privacykit_fn_clone_usecountsource(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_FREE_USECOUNTSOURCE
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_FREE_USECOUNTSOURCE
+void uniffi_privacykit_fn_free_usecountsource(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_INIT_CALLBACK_VTABLE_USECOUNTSOURCE
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_INIT_CALLBACK_VTABLE_USECOUNTSOURCE
+void uniffi_privacykit_fn_init_callback_vtable_usecountsource(const UniffiVTableCallbackInterfaceUseCountSource* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_USECOUNTSOURCE_TAKE_USE_COUNTS
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_USECOUNTSOURCE_TAKE_USE_COUNTS
+RustBuffer uniffi_privacykit_fn_method_usecountsource_take_use_counts(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_KEYPROVIDER
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_KEYPROVIDER
 uint64_t uniffi_privacykit_fn_clone_keyprovider(uint64_t handle, RustCallStatus *_Nonnull out_status
@@ -465,6 +517,11 @@ void uniffi_privacykit_fn_free_privacykit(uint64_t handle, RustCallStatus *_Nonn
 uint64_t uniffi_privacykit_fn_constructor_privacykit_open(RustBuffer config, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CONSTRUCTOR_PRIVACYKIT_OPEN_WITH_CLOCK
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CONSTRUCTOR_PRIVACYKIT_OPEN_WITH_CLOCK
+uint64_t uniffi_privacykit_fn_constructor_privacykit_open_with_clock(RustBuffer config, uint64_t clock, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_ACCEPT_POLICY
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_ACCEPT_POLICY
 RustBuffer uniffi_privacykit_fn_method_privacykit_accept_policy(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -515,9 +572,24 @@ void uniffi_privacykit_fn_method_privacykit_close_store(uint64_t ptr, RustCallSt
 RustBuffer uniffi_privacykit_fn_method_privacykit_consent_state(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_CUSTOM_CLOCK
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_CUSTOM_CLOCK
+RustBuffer uniffi_privacykit_fn_method_privacykit_custom_clock(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_DATA_USE
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_DATA_USE
 uint64_t uniffi_privacykit_fn_method_privacykit_data_use(uint64_t ptr, RustBuffer category, RustBuffer purpose, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_DECISION_EPOCH_ADDRESS
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_DECISION_EPOCH_ADDRESS
+uint64_t uniffi_privacykit_fn_method_privacykit_decision_epoch_address(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_DECISION_SNAPSHOT
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_DECISION_SNAPSHOT
+RustBuffer uniffi_privacykit_fn_method_privacykit_decision_snapshot(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_DECLARE_USER_FACTS
@@ -625,6 +697,11 @@ RustBuffer uniffi_privacykit_fn_method_privacykit_record_consent(uint64_t ptr, R
 RustBuffer uniffi_privacykit_fn_method_privacykit_record_permission_request(uint64_t ptr, RustBuffer permission, RustBuffer result, RustBuffer accuracy, RustBuffer os_shows_rationale, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_RECORD_USES
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_RECORD_USES
+void uniffi_privacykit_fn_method_privacykit_record_uses(uint64_t ptr, RustBuffer uses, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_REMOVE_LISTENER
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_REMOVE_LISTENER
 int8_t uniffi_privacykit_fn_method_privacykit_remove_listener(uint64_t ptr, uint64_t id, RustCallStatus *_Nonnull out_status
@@ -653,6 +730,11 @@ RustBuffer uniffi_privacykit_fn_method_privacykit_restrict_processing(uint64_t p
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_SET_KEY_PROVIDER
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_SET_KEY_PROVIDER
 void uniffi_privacykit_fn_method_privacykit_set_key_provider(uint64_t ptr, uint64_t key_provider, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_SET_USE_COUNT_SOURCE
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_SET_USE_COUNT_SOURCE
+void uniffi_privacykit_fn_method_privacykit_set_use_count_source(uint64_t ptr, uint64_t source, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_SET_UTC_OFFSET_MINUTES
@@ -693,6 +775,26 @@ RustBuffer uniffi_privacykit_fn_method_privacykit_withdraw_consent(uint64_t ptr,
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_WITHDRAW_OBJECTION
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_WITHDRAW_OBJECTION
 RustBuffer uniffi_privacykit_fn_method_privacykit_withdraw_objection(uint64_t ptr, RustBuffer purpose, RustBuffer category, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_PRIVACYKITCLOCK
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_PRIVACYKITCLOCK
+uint64_t uniffi_privacykit_fn_clone_privacykitclock(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_FREE_PRIVACYKITCLOCK
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_FREE_PRIVACYKITCLOCK
+void uniffi_privacykit_fn_free_privacykitclock(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_INIT_CALLBACK_VTABLE_PRIVACYKITCLOCK
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_INIT_CALLBACK_VTABLE_PRIVACYKITCLOCK
+void uniffi_privacykit_fn_init_callback_vtable_privacykitclock(const UniffiVTableCallbackInterfacePrivacyKitClock* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKITCLOCK_NOW_MS
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKITCLOCK_NOW_MS
+int64_t uniffi_privacykit_fn_method_privacykitclock_now_ms(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_SECRET
@@ -1115,6 +1217,12 @@ uint16_t uniffi_privacykit_checksum_method_discoverytransport_fetch_filter(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_USECOUNTSOURCE_TAKE_USE_COUNTS
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_USECOUNTSOURCE_TAKE_USE_COUNTS
+uint16_t uniffi_privacykit_checksum_method_usecountsource_take_use_counts(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_KEYPROVIDER_WRAP
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_KEYPROVIDER_WRAP
 uint16_t uniffi_privacykit_checksum_method_keyprovider_wrap(void
@@ -1199,9 +1307,27 @@ uint16_t uniffi_privacykit_checksum_method_privacykit_consent_state(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_CUSTOM_CLOCK
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_CUSTOM_CLOCK
+uint16_t uniffi_privacykit_checksum_method_privacykit_custom_clock(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_DATA_USE
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_DATA_USE
 uint16_t uniffi_privacykit_checksum_method_privacykit_data_use(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_DECISION_EPOCH_ADDRESS
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_DECISION_EPOCH_ADDRESS
+uint16_t uniffi_privacykit_checksum_method_privacykit_decision_epoch_address(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_DECISION_SNAPSHOT
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_DECISION_SNAPSHOT
+uint16_t uniffi_privacykit_checksum_method_privacykit_decision_snapshot(void
     
 );
 #endif
@@ -1331,6 +1457,12 @@ uint16_t uniffi_privacykit_checksum_method_privacykit_record_permission_request(
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_RECORD_USES
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_RECORD_USES
+uint16_t uniffi_privacykit_checksum_method_privacykit_record_uses(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_REMOVE_LISTENER
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_REMOVE_LISTENER
 uint16_t uniffi_privacykit_checksum_method_privacykit_remove_listener(void
@@ -1364,6 +1496,12 @@ uint16_t uniffi_privacykit_checksum_method_privacykit_restrict_processing(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_SET_KEY_PROVIDER
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_SET_KEY_PROVIDER
 uint16_t uniffi_privacykit_checksum_method_privacykit_set_key_provider(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_SET_USE_COUNT_SOURCE
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_SET_USE_COUNT_SOURCE
+uint16_t uniffi_privacykit_checksum_method_privacykit_set_use_count_source(void
     
 );
 #endif
@@ -1412,6 +1550,12 @@ uint16_t uniffi_privacykit_checksum_method_privacykit_withdraw_consent(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_WITHDRAW_OBJECTION
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_WITHDRAW_OBJECTION
 uint16_t uniffi_privacykit_checksum_method_privacykit_withdraw_objection(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKITCLOCK_NOW_MS
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKITCLOCK_NOW_MS
+uint16_t uniffi_privacykit_checksum_method_privacykitclock_now_ms(void
     
 );
 #endif
@@ -1466,6 +1610,12 @@ uint16_t uniffi_privacykit_checksum_method_tokenvault_unlink_account(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_CONSTRUCTOR_PRIVACYKIT_OPEN
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_CONSTRUCTOR_PRIVACYKIT_OPEN
 uint16_t uniffi_privacykit_checksum_constructor_privacykit_open(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_CONSTRUCTOR_PRIVACYKIT_OPEN_WITH_CLOCK
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_CONSTRUCTOR_PRIVACYKIT_OPEN_WITH_CLOCK
+uint16_t uniffi_privacykit_checksum_constructor_privacykit_open_with_clock(void
     
 );
 #endif

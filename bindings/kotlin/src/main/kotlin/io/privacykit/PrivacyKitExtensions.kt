@@ -1,5 +1,6 @@
 // Hand-written Kotlin sugar over the generated bindings in privacykit.kt (which must not be
-// edited by hand). Everything here is expressible with the generated API alone.
+// edited by hand). Everything here is expressible with the generated API alone; the fast guard
+// behind isAllowed is in FastGuard.kt.
 
 package io.privacykit
 
@@ -8,9 +9,6 @@ import kotlinx.coroutines.channels.awaitClose
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.buffer
 import kotlinx.coroutines.flow.callbackFlow
-import java.util.Collections
-import java.util.WeakHashMap
-import java.util.concurrent.ConcurrentHashMap
 
 /**
  * Every change PrivacyKit makes from the moment collection starts, as a cold [Flow]:
@@ -51,18 +49,10 @@ fun PrivacyKit.changes(): Flow<PrivacyChange> = callbackFlow {
 }.buffer(Channel.UNLIMITED)
 
 /**
- * `check(category, purpose).allowed` in a single native call: the first call for a pair
- * prepares a [DataUse] (see [PrivacyKit.dataUse]) and later calls reuse it, so no string
- * crosses into Rust again. Counts an allowed use, like `check`.
- *
- * Through JNA, `check(category, purpose)` makes five native calls (two string buffers in, the
- * call, buffers out); this makes one. Use `check` or `explain` when you need the reason.
+ * `check(category, purpose).allowed`, answered by this PrivacyKit's [FastGuard] ([guard]): in
+ * Kotlin, without a call into Rust while nothing changed, and with the allowed use counted in
+ * the access report like `check` counts it. Any string is answered, a lone UTF-16 surrogate
+ * included (`false`: no declared id is spelled like that). Use `guard().check` or
+ * `guard().explain` when you need the reason.
  */
-fun PrivacyKit.isAllowed(category: String, purpose: String): Boolean =
-    preparedUses.getOrPut(this) { ConcurrentHashMap() }
-        .computeIfAbsent(category to purpose) { (c, p) -> dataUse(c, p) }
-        .isAllowed()
-
-/** One map of prepared uses per PrivacyKit, dropped with it. */
-private val preparedUses: MutableMap<PrivacyKit, ConcurrentHashMap<Pair<String, String>, DataUse>> =
-    Collections.synchronizedMap(WeakHashMap())
+fun PrivacyKit.isAllowed(category: String, purpose: String): Boolean = guard().isAllowed(category, purpose)

@@ -656,6 +656,9 @@ internal interface UniffiCallbackInterfaceDiscoveryTransportMethod0 : com.sun.jn
 internal interface UniffiCallbackInterfaceDiscoveryTransportMethod1 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`keyId`: RustBuffer.ByValue,`sinceVersion`: Long,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,)
 }
+internal interface UniffiCallbackInterfaceUseCountSourceMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,)
+}
 internal interface UniffiCallbackInterfaceKeyProviderMethod0 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`alias`: RustBuffer.ByValue,`key`: RustBuffer.ByValue,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,)
 }
@@ -667,6 +670,9 @@ internal interface UniffiCallbackInterfaceKeyProviderMethod2 : com.sun.jna.Callb
 }
 internal interface UniffiCallbackInterfacePrivacyListenerMethod0 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`change`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+internal interface UniffiCallbackInterfacePrivacyKitClockMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`uniffiOutReturn`: LongByReference,uniffiCallStatus: UniffiRustCallStatus,)
 }
 @Structure.FieldOrder("uniffiFree", "uniffiClone", "evaluate", "fetchFilter")
 internal open class UniffiVTableCallbackInterfaceDiscoveryTransport(
@@ -687,6 +693,25 @@ internal open class UniffiVTableCallbackInterfaceDiscoveryTransport(
         `uniffiClone` = other.`uniffiClone`
         `evaluate` = other.`evaluate`
         `fetchFilter` = other.`fetchFilter`
+    }
+
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "takeUseCounts")
+internal open class UniffiVTableCallbackInterfaceUseCountSource(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `takeUseCounts`: UniffiCallbackInterfaceUseCountSourceMethod0? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `takeUseCounts`: UniffiCallbackInterfaceUseCountSourceMethod0? = null,
+    ): UniffiVTableCallbackInterfaceUseCountSource(`uniffiFree`,`uniffiClone`,`takeUseCounts`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceUseCountSource) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `takeUseCounts` = other.`takeUseCounts`
     }
 
 }
@@ -731,6 +756,25 @@ internal open class UniffiVTableCallbackInterfacePrivacyListener(
         `uniffiFree` = other.`uniffiFree`
         `uniffiClone` = other.`uniffiClone`
         `onChange` = other.`onChange`
+    }
+
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "nowMs")
+internal open class UniffiVTableCallbackInterfacePrivacyKitClock(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `nowMs`: UniffiCallbackInterfacePrivacyKitClockMethod0? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `nowMs`: UniffiCallbackInterfacePrivacyKitClockMethod0? = null,
+    ): UniffiVTableCallbackInterfacePrivacyKitClock(`uniffiFree`,`uniffiClone`,`nowMs`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfacePrivacyKitClock) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `nowMs` = other.`nowMs`
     }
 
 }
@@ -785,6 +829,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_privacykit_checksum_method_discoverytransport_fetch_filter(
     ): Int
+    external fun uniffi_privacykit_checksum_method_usecountsource_take_use_counts(
+    ): Int
     external fun uniffi_privacykit_checksum_method_keyprovider_wrap(
     ): Int
     external fun uniffi_privacykit_checksum_method_keyprovider_unwrap(
@@ -813,7 +859,13 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_consent_state(
     ): Int
+    external fun uniffi_privacykit_checksum_method_privacykit_custom_clock(
+    ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_data_use(
+    ): Int
+    external fun uniffi_privacykit_checksum_method_privacykit_decision_epoch_address(
+    ): Int
+    external fun uniffi_privacykit_checksum_method_privacykit_decision_snapshot(
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_declare_user_facts(
     ): Int
@@ -857,6 +909,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_record_permission_request(
     ): Int
+    external fun uniffi_privacykit_checksum_method_privacykit_record_uses(
+    ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_remove_listener(
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_report_advertising_id(
@@ -868,6 +922,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_privacykit_checksum_method_privacykit_restrict_processing(
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_set_key_provider(
+    ): Int
+    external fun uniffi_privacykit_checksum_method_privacykit_set_use_count_source(
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_set_utc_offset_minutes(
     ): Int
@@ -884,6 +940,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_privacykit_checksum_method_privacykit_withdraw_consent(
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_withdraw_objection(
+    ): Int
+    external fun uniffi_privacykit_checksum_method_privacykitclock_now_ms(
     ): Int
     external fun uniffi_privacykit_checksum_method_secret_expose(
     ): Int
@@ -902,6 +960,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_privacykit_checksum_method_tokenvault_unlink_account(
     ): Int
     external fun uniffi_privacykit_checksum_constructor_privacykit_open(
+    ): Int
+    external fun uniffi_privacykit_checksum_constructor_privacykit_open_with_clock(
     ): Int
     external fun uniffi_privacykit_checksum_constructor_secret_new(
     ): Int
@@ -923,7 +983,9 @@ internal object UniffiLib {
         Native.register(UniffiLib::class.java, findLibraryName(componentName = "privacykit"))
         uniffiCallbackInterfaceDiscoveryTransport.register(this)
         uniffiCallbackInterfaceKeyProvider.register(this)
+        uniffiCallbackInterfacePrivacyKitClock.register(this)
         uniffiCallbackInterfacePrivacyListener.register(this)
+        uniffiCallbackInterfaceUseCountSource.register(this)
         
     }
 
@@ -962,6 +1024,14 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_discoverytransport_fetch_filter(`ptr`: Long,`keyId`: RustBuffer.ByValue,`sinceVersion`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_privacykit_fn_clone_usecountsource(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_privacykit_fn_free_usecountsource(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_privacykit_fn_init_callback_vtable_usecountsource(`vtable`: UniffiVTableCallbackInterfaceUseCountSource,
+    ): Unit
+    external fun uniffi_privacykit_fn_method_usecountsource_take_use_counts(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_clone_keyprovider(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_privacykit_fn_free_keyprovider(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -988,6 +1058,8 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_privacykit_fn_constructor_privacykit_open(`config`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_privacykit_fn_constructor_privacykit_open_with_clock(`config`: RustBuffer.ByValue,`clock`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_privacykit_fn_method_privacykit_accept_policy(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_access_report(`ptr`: Long,`fromDay`: RustBuffer.ByValue,`toDay`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1008,8 +1080,14 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_privacykit_fn_method_privacykit_consent_state(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_privacykit_fn_method_privacykit_custom_clock(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_data_use(`ptr`: Long,`category`: RustBuffer.ByValue,`purpose`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_privacykit_fn_method_privacykit_decision_epoch_address(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_privacykit_fn_method_privacykit_decision_snapshot(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_declare_user_facts(`ptr`: Long,`facts`: RustBuffer.ByValue,`source`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_deny_consent(`ptr`: Long,`purpose`: RustBuffer.ByValue,`category`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1052,6 +1130,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_record_permission_request(`ptr`: Long,`permission`: RustBuffer.ByValue,`result`: RustBuffer.ByValue,`accuracy`: RustBuffer.ByValue,`osShowsRationale`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_privacykit_fn_method_privacykit_record_uses(`ptr`: Long,`uses`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_privacykit_fn_method_privacykit_remove_listener(`ptr`: Long,`id`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Byte
     external fun uniffi_privacykit_fn_method_privacykit_report_advertising_id(`ptr`: Long,`advertisingId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1063,6 +1143,8 @@ internal object UniffiLib {
     external fun uniffi_privacykit_fn_method_privacykit_restrict_processing(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_set_key_provider(`ptr`: Long,`keyProvider`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_privacykit_fn_method_privacykit_set_use_count_source(`ptr`: Long,`source`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_privacykit_fn_method_privacykit_set_utc_offset_minutes(`ptr`: Long,`minutes`: Int,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
@@ -1080,6 +1162,14 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_withdraw_objection(`ptr`: Long,`purpose`: RustBuffer.ByValue,`category`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_privacykit_fn_clone_privacykitclock(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_privacykit_fn_free_privacykitclock(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_privacykit_fn_init_callback_vtable_privacykitclock(`vtable`: UniffiVTableCallbackInterfacePrivacyKitClock,
+    ): Unit
+    external fun uniffi_privacykit_fn_method_privacykitclock_now_ms(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_privacykit_fn_clone_secret(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_privacykit_fn_free_secret(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1270,6 +1360,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_privacykit_checksum_method_discoverytransport_fetch_filter() and 0xFFFF) != 20824) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_privacykit_checksum_method_usecountsource_take_use_counts() and 0xFFFF) != 18670) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_privacykit_checksum_method_keyprovider_wrap() and 0xFFFF) != 27430) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1312,7 +1405,16 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_privacykit_checksum_method_privacykit_consent_state() and 0xFFFF) != 19107) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_custom_clock() and 0xFFFF) != 4046) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_data_use() and 0xFFFF) != 58197) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_decision_epoch_address() and 0xFFFF) != 46195) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_decision_snapshot() and 0xFFFF) != 6096) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_declare_user_facts() and 0xFFFF) != 47417) {
@@ -1378,6 +1480,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_privacykit_checksum_method_privacykit_record_permission_request() and 0xFFFF) != 59477) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_record_uses() and 0xFFFF) != 49301) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_remove_listener() and 0xFFFF) != 62939) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1394,6 +1499,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_set_key_provider() and 0xFFFF) != 55517) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_set_use_count_source() and 0xFFFF) != 12053) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_set_utc_offset_minutes() and 0xFFFF) != 3466) {
@@ -1418,6 +1526,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_withdraw_objection() and 0xFFFF) != 9172) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_method_privacykitclock_now_ms() and 0xFFFF) != 2236) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_secret_expose() and 0xFFFF) != 48354) {
@@ -1445,6 +1556,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_constructor_privacykit_open() and 0xFFFF) != 57141) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_constructor_privacykit_open_with_clock() and 0xFFFF) != 63731) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_constructor_secret_new() and 0xFFFF) != 7) {
@@ -3546,10 +3660,35 @@ public interface PrivacyKitInterface {
     fun `consentState`(): ConsentState
     
     /**
+     * The clock given to `open_with_clock`, or none when PrivacyKit reads the system clock.
+     * A layer that answers checks on its own side (the Kotlin fast guard) reads the same
+     * clock, so both agree on when a day ends and when a birthday falls.
+     */
+    fun `customClock`(): PrivacyKitClock?
+    
+    /**
      * (category, purpose) prepared for repeated checks: `is_allowed()` on it is a single
      * native call from Kotlin or Swift, with no string to pass.
      */
     fun `dataUse`(`category`: kotlin.String, `purpose`: kotlin.String): DataUse
+    
+    /**
+     * The address of the decision epoch: a `u64` in native memory, in native byte order,
+     * that changes (sequentially consistent) whenever the guard's table is rebuilt (every
+     * change of the user's choices, permissions, age facts or policy, an erasure, a new UTC
+     * offset, a birthday) and becomes `u64::MAX` when this `PrivacyKit` is closed or freed.
+     * The memory is never freed, so reading it stays safe after that. A layer holding a
+     * `DecisionSnapshot` reads it before every answer: equal to the snapshot's `serial`, the
+     * snapshot is current; otherwise it takes a new one.
+     */
+    fun `decisionEpochAddress`(): kotlin.ULong
+    
+    /**
+     * The guard's whole decision table as one consistent copy, for a layer that answers
+     * `check` on its own side of the FFI (the Kotlin fast guard; see docs/guard.md). The
+     * snapshot is current while the decision epoch equals its `serial`.
+     */
+    fun `decisionSnapshot`(): DecisionSnapshot
     
     /**
      * Declares or corrects the user's own facts: birth date or age, and jurisdiction. They
@@ -3679,6 +3818,18 @@ public interface PrivacyKitInterface {
     fun `recordPermissionRequest`(`permission`: OsPermission, `result`: PermissionStatus, `accuracy`: LocationAccuracy? = null, `osShowsRationale`: kotlin.Boolean? = null): PermissionState
     
     /**
+     * Adds uses counted outside the core (by a layer answering from a `DecisionSnapshot`)
+     * to the access report, under the day each was counted on, as if `check` had counted
+     * them; they are written with the next write, `flush` or `close_store`. Like `check`,
+     * it never waits for a write in progress. Refused as a
+     * whole (`InvalidArgument`) if an entry names a serial this `PrivacyKit` did not issue,
+     * a pair the policy of that serial does not declare, a day no time zone has reached yet,
+     * or a count above `i64::MAX`. Uses counted before the access report was erased are
+     * dropped.
+     */
+    fun `recordUses`(`uses`: List<UseCount>)
+    
+    /**
      * Removes a listener; false if the id was not registered.
      */
     fun `removeListener`(`id`: kotlin.ULong): kotlin.Boolean
@@ -3714,6 +3865,14 @@ public interface PrivacyKitInterface {
      * once after `open`; `vault` and `discovery` take it too, and the last one given is used.
      */
     fun `setKeyProvider`(`keyProvider`: KeyProvider)
+    
+    /**
+     * Registers the layer that counts uses on its own side (the Kotlin fast guard does this
+     * itself), replacing any earlier one. PrivacyKit takes its counts before every write, as
+     * it takes its own: every change, `flush`, `access_report`, `export_personal_data`,
+     * `close_store`, and when it is freed.
+     */
+    fun `setUseCountSource`(`source`: UseCountSource)
     
     /**
      * Sets the offset from UTC used for the access report's days from now on.
@@ -4059,6 +4218,24 @@ open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
 
     
     /**
+     * The clock given to `open_with_clock`, or none when PrivacyKit reads the system clock.
+     * A layer that answers checks on its own side (the Kotlin fast guard) reads the same
+     * clock, so both agree on when a day ends and when a birthday falls.
+     */override fun `customClock`(): PrivacyKitClock? {
+            return FfiConverterOptionalTypePrivacyKitClock.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_privacykit_custom_clock(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * (category, purpose) prepared for repeated checks: `is_allowed()` on it is a single
      * native call from Kotlin or Swift, with no string to pass.
      */override fun `dataUse`(`category`: kotlin.String, `purpose`: kotlin.String): DataUse {
@@ -4070,6 +4247,47 @@ open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
         
         FfiConverterString.lower(`category`),
         FfiConverterString.lower(`purpose`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The address of the decision epoch: a `u64` in native memory, in native byte order,
+     * that changes (sequentially consistent) whenever the guard's table is rebuilt (every
+     * change of the user's choices, permissions, age facts or policy, an erasure, a new UTC
+     * offset, a birthday) and becomes `u64::MAX` when this `PrivacyKit` is closed or freed.
+     * The memory is never freed, so reading it stays safe after that. A layer holding a
+     * `DecisionSnapshot` reads it before every answer: equal to the snapshot's `serial`, the
+     * snapshot is current; otherwise it takes a new one.
+     */override fun `decisionEpochAddress`(): kotlin.ULong {
+            return FfiConverterULong.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_privacykit_decision_epoch_address(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The guard's whole decision table as one consistent copy, for a layer that answers
+     * `check` on its own side of the FFI (the Kotlin fast guard; see docs/guard.md). The
+     * snapshot is current while the decision epoch equals its `serial`.
+     */
+    @Throws(PrivacyException::class)override fun `decisionSnapshot`(): DecisionSnapshot {
+            return FfiConverterTypeDecisionSnapshot.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PrivacyException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_privacykit_decision_snapshot(
+        it,
+        _status)
 }
     }
     )
@@ -4478,6 +4696,30 @@ open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
 
     
     /**
+     * Adds uses counted outside the core (by a layer answering from a `DecisionSnapshot`)
+     * to the access report, under the day each was counted on, as if `check` had counted
+     * them; they are written with the next write, `flush` or `close_store`. Like `check`,
+     * it never waits for a write in progress. Refused as a
+     * whole (`InvalidArgument`) if an entry names a serial this `PrivacyKit` did not issue,
+     * a pair the policy of that serial does not declare, a day no time zone has reached yet,
+     * or a count above `i64::MAX`. Uses counted before the access report was erased are
+     * dropped.
+     */
+    @Throws(PrivacyException::class)override fun `recordUses`(`uses`: List<UseCount>)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(PrivacyException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_privacykit_record_uses(
+        it,
+        
+        FfiConverterSequenceTypeUseCount.lower(`uses`),_status)
+}
+    }
+    
+    
+
+    
+    /**
      * Removes a listener; false if the id was not registered.
      */override fun `removeListener`(`id`: kotlin.ULong): kotlin.Boolean {
             return FfiConverterBoolean.lift(
@@ -4583,6 +4825,25 @@ open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
         it,
         
         FfiConverterTypeKeyProvider.lower(`keyProvider`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Registers the layer that counts uses on its own side (the Kotlin fast guard does this
+     * itself), replacing any earlier one. PrivacyKit takes its counts before every write, as
+     * it takes its own: every change, `flush`, `access_report`, `export_personal_data`,
+     * `close_store`, and when it is freed.
+     */override fun `setUseCountSource`(`source`: UseCountSource)
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_privacykit_set_use_count_source(
+        it,
+        
+        FfiConverterTypeUseCountSource.lower(`source`),_status)
 }
     }
     
@@ -4766,6 +5027,26 @@ open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
     
 
         
+    /**
+     * Opens like `open`, reading the time from `clock` instead of the system clock: for
+     * tests, previews and replays. Everything that depends on the time follows it: ledger
+     * and history timestamps, the access report's days, birthdays, retention. `clock` is
+     * read while PrivacyKit holds its locks: it must return at once and never call back.
+     */
+    @Throws(PrivacyException::class) fun `openWithClock`(`config`: PrivacyKitConfig, `clock`: PrivacyKitClock): PrivacyKit {
+            return FfiConverterTypePrivacyKit.lift(
+    uniffiRustCallWithError(PrivacyException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_constructor_privacykit_open_with_clock(
+    
+        
+        FfiConverterTypePrivacyKitConfig.lower(`config`),
+        FfiConverterTypePrivacyKitClock.lower(`clock`),_status)
+}
+    )
+    }
+    
+
+        
     }
     
 }
@@ -4790,6 +5071,340 @@ public object FfiConverterTypePrivacyKit: FfiConverter<PrivacyKit, Long> {
     override fun allocationSize(value: PrivacyKit) = 8UL
 
     override fun write(value: PrivacyKit, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Where PrivacyKit reads the time. The system clock in apps; a fixed or stepping clock in
+ * tests, benchmarks and replays (`PrivacyKit::open_with_clock`). Rust code calls it `Clock`;
+ * the bindings call it `PrivacyKitClock`, since Swift's standard library has a `Clock`
+ * protocol of its own (and UniFFI cannot rename a foreign trait for one language).
+ *
+ * PrivacyKit reads it while it holds its locks: an implementation returns at once and never
+ * calls back into PrivacyKit.
+ */
+public interface PrivacyKitClock {
+    
+    /**
+     * Milliseconds since 1970-01-01T00:00:00Z.
+     */
+    fun `nowMs`(): kotlin.Long
+    
+    companion object
+}
+
+/**
+ * Where PrivacyKit reads the time. The system clock in apps; a fixed or stepping clock in
+ * tests, benchmarks and replays (`PrivacyKit::open_with_clock`). Rust code calls it `Clock`;
+ * the bindings call it `PrivacyKitClock`, since Swift's standard library has a `Clock`
+ * protocol of its own (and UniFFI cannot rename a foreign trait for one language).
+ *
+ * PrivacyKit reads it while it holds its locks: an implementation returns at once and never
+ * calls back into PrivacyKit.
+ */
+open class PrivacyKitClockImpl: Disposable, AutoCloseable, PrivacyKitClock
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_privacykit_fn_free_privacykitclock(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_privacykit_fn_clone_privacykitclock(handle, status)
+        }
+    }
+
+    
+    /**
+     * Milliseconds since 1970-01-01T00:00:00Z.
+     */override fun `nowMs`(): kotlin.Long {
+            return FfiConverterLong.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_privacykitclock_now_ms(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfacePrivacyKitClock {
+    internal object `nowMs`: UniffiCallbackInterfacePrivacyKitClockMethod0 {
+        override fun callback(`uniffiHandle`: Long,`uniffiOutReturn`: LongByReference,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypePrivacyKitClock.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`nowMs`(
+                )
+            }
+            val writeReturn = { value: kotlin.Long -> uniffiOutReturn.setValue(FfiConverterLong.lower(value)) }
+            uniffiTraitInterfaceCall(uniffiCallStatus, makeCall, writeReturn)
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypePrivacyKitClock.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypePrivacyKitClock.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfacePrivacyKitClock.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `nowMs`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_privacykit_fn_init_callback_vtable_privacykitclock(vtable)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePrivacyKitClock: FfiConverter<PrivacyKitClock, Long> {
+    internal val handleMap = UniffiHandleMap<PrivacyKitClock>()
+
+    override fun lower(value: PrivacyKitClock): Long {
+        if (value is PrivacyKitClockImpl) {
+             // Rust-implemented object.  Clone the handle and return it
+            return value.uniffiCloneHandle()
+         } else {
+            // Kotlin object, generate a new vtable handle and return that.
+            return handleMap.insert(value)
+         }
+    }
+
+    override fun lift(value: Long): PrivacyKitClock {
+        if ((value and 1.toLong()) == 0.toLong()) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return PrivacyKitClockImpl(UniffiWithHandle, value)
+        } else {
+            // Kotlin-generated handle, get the object from the handle map
+            return handleMap.remove(value)
+        }
+    }
+
+    override fun read(buf: ByteBuffer): PrivacyKitClock {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: PrivacyKitClock) = 8UL
+
+    override fun write(value: PrivacyKitClock, buf: ByteBuffer) {
         buf.putLong(lower(value))
     }
 }
@@ -5827,6 +6442,344 @@ public object FfiConverterTypeTokenVault: FfiConverter<TokenVault, Long> {
 }
 
 
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Implemented by a layer that counts uses on its own side (the Kotlin `FastGuard`), so the
+ * core can collect them whenever it writes its own counts: before every write (a change,
+ * `flush`, `access_report`, `export_personal_data`, `close_store`) and when the
+ * `PrivacyKit` is freed. They then land in the same transaction as the core's, and an
+ * erasure of the access report drops them as it drops the core's.
+ *
+ * Called with no PrivacyKit lock held, on the thread that writes. It must return quickly
+ * and must not wait on anything another thread may hold while it calls into PrivacyKit:
+ * taking the counts out of lock-free counters is what it is for.
+ */
+public interface UseCountSource {
+    
+    /**
+     * The counts gathered since the last call; from then on they are the core's.
+     */
+    fun `takeUseCounts`(): List<UseCount>
+    
+    companion object
+}
+
+/**
+ * Implemented by a layer that counts uses on its own side (the Kotlin `FastGuard`), so the
+ * core can collect them whenever it writes its own counts: before every write (a change,
+ * `flush`, `access_report`, `export_personal_data`, `close_store`) and when the
+ * `PrivacyKit` is freed. They then land in the same transaction as the core's, and an
+ * erasure of the access report drops them as it drops the core's.
+ *
+ * Called with no PrivacyKit lock held, on the thread that writes. It must return quickly
+ * and must not wait on anything another thread may hold while it calls into PrivacyKit:
+ * taking the counts out of lock-free counters is what it is for.
+ */
+open class UseCountSourceImpl: Disposable, AutoCloseable, UseCountSource
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_privacykit_fn_free_usecountsource(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_privacykit_fn_clone_usecountsource(handle, status)
+        }
+    }
+
+    
+    /**
+     * The counts gathered since the last call; from then on they are the core's.
+     */override fun `takeUseCounts`(): List<UseCount> {
+            return FfiConverterSequenceTypeUseCount.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_usecountsource_take_use_counts(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfaceUseCountSource {
+    internal object `takeUseCounts`: UniffiCallbackInterfaceUseCountSourceMethod0 {
+        override fun callback(`uniffiHandle`: Long,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypeUseCountSource.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`takeUseCounts`(
+                )
+            }
+            val writeReturn = { value: List<UseCount> -> uniffiOutReturn.setValue(FfiConverterSequenceTypeUseCount.lower(value)) }
+            uniffiTraitInterfaceCall(uniffiCallStatus, makeCall, writeReturn)
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypeUseCountSource.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypeUseCountSource.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfaceUseCountSource.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `takeUseCounts`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_privacykit_fn_init_callback_vtable_usecountsource(vtable)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeUseCountSource: FfiConverter<UseCountSource, Long> {
+    internal val handleMap = UniffiHandleMap<UseCountSource>()
+
+    override fun lower(value: UseCountSource): Long {
+        if (value is UseCountSourceImpl) {
+             // Rust-implemented object.  Clone the handle and return it
+            return value.uniffiCloneHandle()
+         } else {
+            // Kotlin object, generate a new vtable handle and return that.
+            return handleMap.insert(value)
+         }
+    }
+
+    override fun lift(value: Long): UseCountSource {
+        if ((value and 1.toLong()) == 0.toLong()) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return UseCountSourceImpl(UniffiWithHandle, value)
+        } else {
+            // Kotlin-generated handle, get the object from the handle map
+            return handleMap.remove(value)
+        }
+    }
+
+    override fun read(buf: ByteBuffer): UseCountSource {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: UseCountSource) = 8UL
+
+    override fun write(value: UseCountSource, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
 
 /**
  * Allowed uses of one (category, purpose) on one local day.
@@ -6522,6 +7475,100 @@ public object FfiConverterTypeDecision: FfiConverterRustBuffer<Decision> {
     override fun write(value: Decision, buf: ByteBuffer) {
             FfiConverterBoolean.write(value.`allowed`, buf)
             FfiConverterTypeDecisionReason.write(value.`reason`, buf)
+    }
+}
+
+
+
+/**
+ * The guard's decision table at one moment, as one consistent copy.
+ */
+data class DecisionSnapshot (
+    /**
+     * Which rebuild of the table this is. While the decision epoch (see
+     * `decision_epoch_address`) equals it, these are the guard's current answers; every
+     * change of state, policy or UTC offset moves the epoch on.
+     */
+    var `serial`: kotlin.ULong
+    , 
+    /**
+     * The policy's category ids, in table order.
+     */
+    var `categories`: List<kotlin.String>
+    , 
+    /**
+     * The policy's purpose ids, in table order.
+     */
+    var `purposes`: List<kotlin.String>
+    , 
+    /**
+     * One decision per (category, purpose), category-major: the pair (c, p) is at
+     * `c * purposes.len() + p`. Pairs the policy does not declare are `NotDeclaredInPolicy`.
+     */
+    var `decisions`: List<Decision>
+    , 
+    /**
+     * The local day that uses counted now belong to, as days since 1970-01-01 in the UTC
+     * offset the app configured.
+     */
+    var `day`: kotlin.Long
+    , 
+    /**
+     * When `day` ends (milliseconds since the Unix epoch): uses after it belong to the next
+     * day, and a new snapshot is needed to count them.
+     */
+    var `dayEndsAtMs`: kotlin.Long
+    , 
+    /**
+     * When these decisions stop being valid because of time alone (milliseconds since the
+     * Unix epoch): the start of the local day on which a birthday moves the user into
+     * another age group. `None` while no such day is ahead.
+     */
+    var `validUntilMs`: kotlin.Long?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDecisionSnapshot: FfiConverterRustBuffer<DecisionSnapshot> {
+    override fun read(buf: ByteBuffer): DecisionSnapshot {
+        return DecisionSnapshot(
+            FfiConverterULong.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterSequenceTypeDecision.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: DecisionSnapshot) = (
+            FfiConverterULong.allocationSize(value.`serial`) +
+            FfiConverterSequenceString.allocationSize(value.`categories`) +
+            FfiConverterSequenceString.allocationSize(value.`purposes`) +
+            FfiConverterSequenceTypeDecision.allocationSize(value.`decisions`) +
+            FfiConverterLong.allocationSize(value.`day`) +
+            FfiConverterLong.allocationSize(value.`dayEndsAtMs`) +
+            FfiConverterOptionalLong.allocationSize(value.`validUntilMs`)
+    )
+
+    override fun write(value: DecisionSnapshot, buf: ByteBuffer) {
+            FfiConverterULong.write(value.`serial`, buf)
+            FfiConverterSequenceString.write(value.`categories`, buf)
+            FfiConverterSequenceString.write(value.`purposes`, buf)
+            FfiConverterSequenceTypeDecision.write(value.`decisions`, buf)
+            FfiConverterLong.write(value.`day`, buf)
+            FfiConverterLong.write(value.`dayEndsAtMs`, buf)
+            FfiConverterOptionalLong.write(value.`validUntilMs`, buf)
     }
 }
 
@@ -7991,6 +9038,69 @@ public object FfiConverterTypeScopedObjection: FfiConverterRustBuffer<ScopedObje
             FfiConverterString.write(value.`purpose`, buf)
             FfiConverterOptionalString.write(value.`category`, buf)
             FfiConverterULong.write(value.`seq`, buf)
+    }
+}
+
+
+
+/**
+ * Allowed uses of one (category, purpose), counted outside the core under one snapshot.
+ */
+data class UseCount (
+    /**
+     * The `serial` of the snapshot that allowed the uses: it names the policy that declared
+     * the pair, and counts gathered before the access report was erased are dropped.
+     */
+    var `serial`: kotlin.ULong
+    , 
+    /**
+     * The snapshot's `day`: the local day the uses happened on.
+     */
+    var `day`: kotlin.Long
+    , 
+    var `category`: kotlin.String
+    , 
+    var `purpose`: kotlin.String
+    , 
+    var `count`: kotlin.ULong
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeUseCount: FfiConverterRustBuffer<UseCount> {
+    override fun read(buf: ByteBuffer): UseCount {
+        return UseCount(
+            FfiConverterULong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterULong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: UseCount) = (
+            FfiConverterULong.allocationSize(value.`serial`) +
+            FfiConverterLong.allocationSize(value.`day`) +
+            FfiConverterString.allocationSize(value.`category`) +
+            FfiConverterString.allocationSize(value.`purpose`) +
+            FfiConverterULong.allocationSize(value.`count`)
+    )
+
+    override fun write(value: UseCount, buf: ByteBuffer) {
+            FfiConverterULong.write(value.`serial`, buf)
+            FfiConverterLong.write(value.`day`, buf)
+            FfiConverterString.write(value.`category`, buf)
+            FfiConverterString.write(value.`purpose`, buf)
+            FfiConverterULong.write(value.`count`, buf)
     }
 }
 
@@ -10705,6 +11815,38 @@ public object FfiConverterOptionalString: FfiConverterRustBuffer<kotlin.String?>
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypePrivacyKitClock: FfiConverterRustBuffer<PrivacyKitClock?> {
+    override fun read(buf: ByteBuffer): PrivacyKitClock? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypePrivacyKitClock.read(buf)
+    }
+
+    override fun allocationSize(value: PrivacyKitClock?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypePrivacyKitClock.allocationSize(value)
+        }
+    }
+
+    override fun write(value: PrivacyKitClock?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypePrivacyKitClock.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeSecret: FfiConverterRustBuffer<Secret?> {
     override fun read(buf: ByteBuffer): Secret? {
         if (buf.get().toInt() == 0) {
@@ -10999,6 +12141,34 @@ public object FfiConverterSequenceTypeContact: FfiConverterRustBuffer<List<Conta
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeContact.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeDecision: FfiConverterRustBuffer<List<Decision>> {
+    override fun read(buf: ByteBuffer): List<Decision> {
+        val len = buf.getInt()
+        return List<Decision>(len) {
+            FfiConverterTypeDecision.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Decision>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeDecision.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Decision>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeDecision.write(it, buf)
         }
     }
 }
@@ -11391,6 +12561,34 @@ public object FfiConverterSequenceTypeScopedObjection: FfiConverterRustBuffer<Li
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeScopedObjection.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeUseCount: FfiConverterRustBuffer<List<UseCount>> {
+    override fun read(buf: ByteBuffer): List<UseCount> {
+        val len = buf.getInt()
+        return List<UseCount>(len) {
+            FfiConverterTypeUseCount.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<UseCount>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeUseCount.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<UseCount>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeUseCount.write(it, buf)
         }
     }
 }
