@@ -13,7 +13,9 @@
 //! 2. Order: the store lock, then the guard's table, then the access counters; the store
 //!    lock, then the vault keys. Nothing takes the store lock while holding one of those.
 //! 3. Listeners and the discovery transport are called with no lock held; they may call back.
-//!    Key providers are called with the store lock held and must not call back.
+//!    Changes are queued under the store lock, so the queue holds them in ledger order, and
+//!    delivered from it after the lock is released (see `Listeners::deliver`). Key providers
+//!    are called with the store lock held and must not call back.
 
 use std::cell::Cell;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -187,7 +189,7 @@ impl Engine {
         stage: impl FnOnce(&State, &Connection, i64) -> Result<S>,
         apply: impl FnOnce(&mut State, S) -> (T, Option<PrivacyChange>),
     ) -> Result<T> {
-        let (result, change) = {
+        let result = {
             let mut slot = self.lock_state();
             let state = slot.0.as_mut().ok_or(Error::Closed)?;
             let counts = self.guard.take_unwritten_counts();
@@ -206,14 +208,13 @@ impl Engine {
                 }
             };
             let (result, change) = apply(state, staged);
-            if change.is_some() {
+            if let Some(change) = change {
                 self.guard.rebuild(state);
+                self.listeners.enqueue(change);
             }
-            (result, change)
+            result
         };
-        if let Some(change) = change {
-            self.listeners.notify(&change);
-        }
+        self.listeners.deliver();
         Ok(result)
     }
 
@@ -316,11 +317,12 @@ impl Engine {
                 receipt.erased.iter().map(|e| e.records).sum::<u64>(),
                 receipt.erased.len()
             );
+            self.listeners.enqueue(PrivacyChange::Erased {
+                receipt: receipt.clone(),
+            });
             receipt
         };
-        self.listeners.notify(&PrivacyChange::Erased {
-            receipt: receipt.clone(),
-        });
+        self.listeners.deliver();
         Ok(receipt)
     }
 
