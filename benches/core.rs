@@ -65,6 +65,7 @@ fn config(path: Option<String>) -> PrivacyKitConfig {
         policy_json: large_policy(),
         platform: Platform::Android,
         utc_offset_minutes: 0,
+        key_provider: None,
     }
 }
 

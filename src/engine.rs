@@ -23,12 +23,14 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rusqlite::Connection;
 
 use crate::access_report::{self as report, AccessReportRow};
-use crate::consent::{ledger, ConsentChange, LedgerEntry};
+use crate::consent::seal::{LedgerIntegrity, Problem};
+use crate::consent::{ledger, stored, ConsentBook, ConsentChange, LedgerEntry};
 use crate::data_holder::PersonalData;
 use crate::decision::Decision;
 use crate::error::{Error, Result};
 use crate::guard::{fail_closed, use_ended_by, Guard, PreparedUse};
 use crate::holders::HOLDERS;
+use crate::keys::KeyProvider;
 use crate::listeners::{Listeners, PrivacyChange};
 use crate::rights::erase::{self, ErasedData, ErasureReceipt};
 use crate::state::State;
@@ -229,6 +231,7 @@ impl Engine {
     ) -> Result<LedgerEntry> {
         self.commit(
             |state, conn, now| {
+                state.ledger.usable()?;
                 check(&change, state)?;
                 let head = *state.consent.head();
                 let mut entry = LedgerEntry {
@@ -245,6 +248,17 @@ impl Engine {
                 let hash = ledger::chain(&head.hash, &entry);
                 entry.hash = ledger::to_hex(&hash);
                 crate::consent::db::append(conn, &entry, &head.hash, &hash)?;
+                // Sealed in the same transaction whenever the key is at hand; otherwise the
+                // seal stays where it was and the chain vouches for what follows it.
+                if let Some(key) = &state.ledger.key {
+                    key.seal(
+                        conn,
+                        &ledger::Head {
+                            seq: entry.seq,
+                            hash,
+                        },
+                    )?;
+                }
                 let mut keys_destroyed = false;
                 for holder in HOLDERS {
                     let Some((category, purpose)) = holder.serves() else {
@@ -324,6 +338,88 @@ impl Engine {
         };
         self.listeners.deliver();
         Ok(receipt)
+    }
+
+    /// Gives the key provider to every key PrivacyKit keeps and, if the ledger was not yet
+    /// verified under its seal, verifies it now and seals its head. A ledger that does not
+    /// verify is `LedgerTampered` (or `LedgerSealLost`), and from then on no decision uses
+    /// it and nothing is appended to it, until `set_aside_ledger`. A keystore that is
+    /// unavailable leaves the check for the next time a provider is given.
+    pub fn set_key_provider(&self, provider: Arc<dyn KeyProvider>) -> Result<()> {
+        self.keys.set_provider(provider.clone());
+        let mut slot = self.lock_state();
+        let state = slot.0.as_mut().ok_or(Error::Closed)?;
+        if state.ledger.key.is_some() {
+            return Ok(());
+        }
+        state.ledger.usable()?;
+        let tx = state.store.begin()?;
+        let verified = match stored::verify_and_seal(&tx, provider.as_ref()) {
+            // The file must still hold the ledger memory was built from.
+            Ok(Some((_, book))) if book.head() != state.consent.head() => {
+                Err(Error::LedgerTampered {
+                    seq: book
+                        .head()
+                        .seq
+                        .min(state.consent.head().seq)
+                        .saturating_add(1),
+                    reason: "the stored ledger is not the one PrivacyKit opened".into(),
+                })
+            }
+            other => other,
+        };
+        match verified {
+            Ok(Some((key, _))) => {
+                tx.commit()?;
+                state.ledger.key = Some(key);
+                Ok(())
+            }
+            Ok(None) => Ok(()),
+            Err(err) => {
+                drop(tx);
+                if let Some(problem) = Problem::of(&err) {
+                    log::warn!("the consent ledger does not verify under its seal: {err}");
+                    state.ledger.problem = Some(problem);
+                    state.consent.mark_unverified();
+                    self.guard.rebuild(state);
+                }
+                Err(err)
+            }
+        }
+    }
+
+    /// Sets the ledger aside as unverified history if it does not verify now (or did not
+    /// under the key given earlier), and starts an empty one, sealed when the key is at hand.
+    /// Returns the records set aside; 0, changing nothing, when the ledger verifies.
+    pub fn set_aside_ledger(&self) -> Result<u64> {
+        let provider = self.keys.provider().ok();
+        let mut slot = self.lock_state();
+        let state = slot.0.as_mut().ok_or(Error::Closed)?;
+        let tx = state.store.begin()?;
+        let check = (|| {
+            let key = match &provider {
+                Some(provider) => stored::ledger_key(&tx, provider.as_ref(), false)?,
+                None => None,
+            };
+            stored::load_verified(&tx, key.as_ref()).map(|_| ())
+        })();
+        let problem = match (check, &state.ledger.problem) {
+            (Ok(()), None) => return Ok(0),
+            (Ok(()), Some(problem)) => problem.clone(),
+            (Err(err), _) => Problem::of(&err).ok_or(err)?,
+        };
+        let reason = problem.error().to_string();
+        let now = self.clock.now_ms();
+        let kept = stored::set_aside(&tx, now, &reason, problem == Problem::SealLost)?;
+        let key = match &provider {
+            Some(provider) => stored::verify_and_seal(&tx, provider.as_ref())?.map(|(key, _)| key),
+            None => None,
+        };
+        tx.commit()?;
+        state.consent = ConsentBook::default();
+        state.ledger = LedgerIntegrity { key, problem: None };
+        self.guard.rebuild(state);
+        Ok(kept)
     }
 
     /// Writes the access counts gathered in memory.

@@ -38,7 +38,7 @@ fn open_late(db: &Path, keys: &Path, crash_at: Option<CrashPoint>) -> Arc<Privac
     let clock = ManualClock::at(MAY_1_NOON);
     clock.advance_days(400);
     let kit = open_at(db, &policy_keeping_consent_records(), clock);
-    kit.set_key_provider(keystore(keys, crash_at));
+    kit.set_key_provider(keystore(keys, crash_at)).unwrap();
     kit
 }
 
@@ -152,8 +152,18 @@ fn run_child(db: &Path, keys: &Path, crash_at: &str, kill_after: Option<Duration
 fn child(spec: &str) {
     let parts: Vec<&str> = spec.splitn(3, ' ').collect();
     let crash_at = (parts[0] == "AfterWrap").then_some(CrashPoint::AfterWrap);
-    let kit = open_late(Path::new(parts[1]), Path::new(parts[2]), crash_at);
+    let clock = ManualClock::at(MAY_1_NOON);
+    clock.advance_days(400);
+    let kit = open_at(
+        Path::new(parts[1]),
+        &policy_keeping_consent_records(),
+        clock,
+    );
     println!("compacting");
+    // Giving the provider makes the seal key (the ledger's head is sealed with it), then the
+    // purge compacts under it: AfterWrap aborts inside the first wrap.
+    kit.set_key_provider(keystore(Path::new(parts[2]), crash_at))
+        .unwrap();
     let report = kit.purge_expired().unwrap();
     assert!(report.deferred.is_empty(), "{:?}", report.deferred);
     kit.close_store().unwrap();

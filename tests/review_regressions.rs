@@ -106,17 +106,24 @@ fn a_truncated_ledger_with_a_rewritten_head_is_found_once_a_key_is_given() {
              UPDATE meta SET value = x'{head}' WHERE key = 'ledger_head';"
         ),
     );
-    let kit = open_file(&path).unwrap();
-    let _ = kit.set_key_provider(keys.clone());
-    assert!(
-        matches!(
-            kit.verify_ledger(),
-            Err(PrivacyError::LedgerTampered { seq: 2, .. })
-        ),
-        "{:?}",
-        kit.verify_ledger()
-    );
-    assert!(!kit.explain("contacts", "analytics").allowed);
+    // The seal names entry 2: the chain no longer reaches it, which open sees even without
+    // the key.
+    match open_file(&path) {
+        Err(PrivacyError::LedgerTampered { seq: 2, .. }) => {}
+        Err(other) => panic!("{other:?}"),
+        Ok(kit) => {
+            let _ = kit.set_key_provider(keys.clone());
+            assert!(
+                matches!(
+                    kit.verify_ledger(),
+                    Err(PrivacyError::LedgerTampered { seq: 2, .. })
+                ),
+                "{:?}",
+                kit.verify_ledger()
+            );
+            assert!(!kit.explain("contacts", "analytics").allowed);
+        }
+    }
 }
 
 fn policy_error(json: &str) -> (String, String) {
@@ -134,10 +141,8 @@ fn policy_error(json: &str) -> (String, String) {
 // 3. Duplicate keys were read as the last one.
 #[test]
 fn duplicate_keys_in_the_policy_are_refused_with_their_path() {
-    let (field, reason) = policy_error(&POLICY.replace(
-        r#""version": 1,"#,
-        r#""version": 1, "version": 2,"#,
-    ));
+    let (field, reason) =
+        policy_error(&POLICY.replace(r#""version": 1,"#, r#""version": 1, "version": 2,"#));
     assert_eq!(field, "version", "{reason}");
     assert!(reason.contains("twice"), "{reason}");
 
@@ -279,7 +284,10 @@ fn a_deleted_vault_key_is_lost_and_a_garbage_wrap_is_refused() {
         kit.accept_policy().unwrap();
         kit.grant_consent("service".into(), Some("social_accounts".into()))
             .unwrap();
-        kit.clone().vault(keys.clone()).link_account(account()).unwrap();
+        kit.clone()
+            .vault(keys.clone())
+            .link_account(account())
+            .unwrap();
         kit.close_store().unwrap();
     }
     tamper(&path, "DELETE FROM vault_key");
@@ -289,7 +297,11 @@ fn a_deleted_vault_key_is_lost_and_a_garbage_wrap_is_refused() {
         vault.tokens("vk".into(), "42".into()).map(|_| ()),
         Err(PrivacyError::VaultKeyLost)
     );
-    assert_eq!(count(&path, "vault_key"), 0, "no fresh key over the orphans");
+    assert_eq!(
+        count(&path, "vault_key"),
+        0,
+        "no fresh key over the orphans"
+    );
     kit.close_store().unwrap();
 
     let dir = tempfile::tempdir().unwrap();

@@ -130,7 +130,10 @@ fn erase_all_leaves_nothing_and_the_next_open_starts_fresh() {
     assert_eq!(records(PersonalData::LinkedAccounts), Some(1));
     assert_eq!(records(PersonalData::AccessReport), Some(1));
     assert_eq!(records(PersonalData::InstallId), Some(1));
-    assert!(keys.vault_aliases().is_empty(), "the platform key is deleted");
+    assert!(
+        keys.vault_aliases().is_empty(),
+        "the platform key is deleted"
+    );
 
     // In memory: a first-open state.
     assert_eq!(kit.consent_state().unwrap().ledger_length, 0);
@@ -364,6 +367,7 @@ fn the_ad_context_carries_only_allowed_fields() {
         policy_json: policy,
         platform: Platform::Ios,
         utc_offset_minutes: 0,
+        key_provider: None,
     })
     .unwrap();
     kit.accept_policy().unwrap();
