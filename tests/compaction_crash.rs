@@ -1,10 +1,11 @@
 //! Compacting the consent ledger survives a crash at any instant.
 //!
 //! Like crash_durability.rs this binary is both sides. The checker builds a ledger whose
-//! older entries have expired and times one uninterrupted compaction of it in a child
-//! process. Then, each round on a fresh copy of the same file, it starts a child that compacts
-//! and kills it at a different point of that time (and once lets the key provider abort right
-//! after wrapping a new seal key). After every kill the file passes `integrity_check`, the
+//! older entries have expired and times, in a child process, giving it the key provider (which
+//! verifies the ledger, makes the seal key and seals the head) and one uninterrupted compaction.
+//! Then, each round on a fresh copy of the same file, it starts a child that does the same and
+//! kills it at a different point of that time (and once lets the key provider abort right
+//! after wrapping the new seal key). After every kill the file passes `integrity_check`, the
 //! ledger verifies, the consent state is the one before, and the ledger is either untouched or
 //! completely compacted; the next compaction then finishes the job.
 
