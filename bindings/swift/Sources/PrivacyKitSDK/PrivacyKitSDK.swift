@@ -8057,7 +8057,11 @@ enum PrivacyError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case Storage(reason: String
     )
     /**
-     * `verify_ledger` found a row that was edited, deleted or moved.
+     * The consent ledger does not verify: an entry was edited, deleted or moved, entries its
+     * seal covers are missing, or its seal does not match. Raised by `open` (nothing was
+     * changed), `set_key_provider` and `verify_ledger`; `seq` is the first entry that does
+     * not verify. Tell the user their choices will be asked for again, then use
+     * `open_setting_aside_tampered_ledger` or `set_aside_unverified_ledger`.
      */
     case LedgerTampered(seq: UInt64, reason: String
     )
@@ -8077,9 +8081,9 @@ enum PrivacyError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      */
     case VaultKeyLost
     /**
-     * The platform key that sealed the compacted consent records is gone or wrong (a backup
-     * restored onto another device, a wiped keystore): the summary can no longer be checked.
-     * The entries after it still can, and the consent state is unaffected.
+     * The platform key that sealed the consent ledger is gone or wrong (a backup restored onto
+     * another device, a wiped keystore): its seals can no longer be checked, so the ledger is
+     * not used as if verified. Handled like `LedgerTampered`.
      */
     case LedgerSealLost
     /**
