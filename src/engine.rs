@@ -233,6 +233,8 @@ impl Engine {
             |state, conn, now| {
                 state.ledger.usable()?;
                 check(&change, state)?;
+                let fresh_key = self.ledger_key_for_append(state, conn)?;
+                let key = state.ledger.key.as_ref().or(fresh_key.as_ref());
                 let head = *state.consent.head();
                 let mut entry = LedgerEntry {
                     seq: head.seq + 1,
@@ -248,9 +250,9 @@ impl Engine {
                 let hash = ledger::chain(&head.hash, &entry);
                 entry.hash = ledger::to_hex(&hash);
                 crate::consent::db::append(conn, &entry, &head.hash, &hash)?;
-                // Sealed in the same transaction whenever the key is at hand; otherwise the
-                // seal stays where it was and the chain vouches for what follows it.
-                if let Some(key) = &state.ledger.key {
+                // Sealed in the same transaction whenever the key is at hand (always, once the
+                // ledger was sealed: see `ledger_key_for_append`).
+                if let Some(key) = key {
                     key.seal(
                         conn,
                         &ledger::Head {
@@ -268,10 +270,16 @@ impl Engine {
                         keys_destroyed |= holder.erase(conn, now)?.keys_destroyed;
                     }
                 }
-                Ok((entry, hash, keys_destroyed))
+                Ok((entry, hash, keys_destroyed, fresh_key))
             },
-            |state, (entry, hash, keys_destroyed)| {
+            |state, (entry, hash, keys_destroyed, fresh_key)| {
                 state.consent.apply(&entry, hash);
+                if let Some(key) = fresh_key {
+                    state.ledger.key = Some(key);
+                }
+                if state.ledger.key.is_some() {
+                    state.ledger.sealed = true;
+                }
                 if keys_destroyed {
                     self.keys.after_shred(&state.store);
                 }
@@ -281,6 +289,32 @@ impl Engine {
                 (entry, Some(change))
             },
         )
+    }
+
+    /// The key an append to a sealed ledger needs when none is in memory yet (the keystore was
+    /// locked when the provider was given, say): the ledger is verified under it and sealed
+    /// first. A sealed ledger takes no unsealed entry, so without a provider, or with the
+    /// keystore unavailable, the append fails (`VaultLocked`) and nothing is written.
+    fn ledger_key_for_append(
+        &self,
+        state: &State,
+        conn: &Connection,
+    ) -> Result<Option<crate::consent::seal::LedgerKey>> {
+        if state.ledger.key.is_some() || !state.ledger.sealed {
+            return Ok(None);
+        }
+        let provider = self.keys.provider()?;
+        match stored::verify_and_seal(conn, provider.as_ref())? {
+            Some((key, book)) if book.head() == state.consent.head() => Ok(Some(key)),
+            Some(_) => Err(Error::LedgerTampered {
+                seq: state.consent.head().seq.saturating_add(1),
+                reason: "the stored ledger is not the one PrivacyKit opened".into(),
+            }),
+            None => Err(Error::KeyProvider {
+                key: crate::error::KeyUse::LedgerSeal,
+                source: crate::keys::KeyProviderError::Unavailable,
+            }),
+        }
     }
 
     /// Runs an erasure: `work` deletes in one transaction; memory is then reloaded from the
@@ -299,6 +333,14 @@ impl Engine {
             let written = (|| {
                 let tx = state.store.begin()?;
                 let done = work(&tx, state, now)?;
+                // An emptied ledger stays sealed when the key is at hand, so that what is
+                // written next is held to the seal as before.
+                if let (Some(key), true) = (
+                    &state.ledger.key,
+                    done.0.iter().any(|e| e.data == PersonalData::ConsentLedger),
+                ) {
+                    key.seal(&tx, &ledger::Head::default())?;
+                }
                 if !drop_counts {
                     report::store(&tx, &counts)?;
                 }
@@ -316,6 +358,7 @@ impl Engine {
                 self.keys.after_shred(&state.store);
             }
             state.reload_choices()?;
+            state.ledger.sealed = crate::consent::db::sealed_head(state.store.conn())?.is_some();
             if erased.iter().any(|e| e.data == PersonalData::ConsentLedger) {
                 state.advertising_id = None;
             }
@@ -372,6 +415,7 @@ impl Engine {
             Ok(Some((key, _))) => {
                 tx.commit()?;
                 state.ledger.key = Some(key);
+                state.ledger.sealed = true;
                 Ok(())
             }
             Ok(None) => Ok(()),
@@ -417,7 +461,11 @@ impl Engine {
         };
         tx.commit()?;
         state.consent = ConsentBook::default();
-        state.ledger = LedgerIntegrity { key, problem: None };
+        state.ledger = LedgerIntegrity {
+            sealed: key.is_some(),
+            key,
+            problem: None,
+        };
         self.guard.rebuild(state);
         Ok(kept)
     }

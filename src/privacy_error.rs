@@ -68,7 +68,9 @@ pub enum PrivacyError {
     NotPermitted { reason: DecisionReason },
 
     /// The platform keystore cannot be used right now (device locked before its first
-    /// unlock, keystore busy). Retry later; nothing was deleted.
+    /// unlock, keystore busy), or no key provider was given where a key is needed (the vault,
+    /// discovery, or recording a choice in a sealed consent ledger). Retry later, or give the
+    /// key provider; nothing was deleted or written.
     #[error("the vault is locked: the platform keystore is unavailable")]
     VaultLocked,
 

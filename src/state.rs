@@ -117,6 +117,7 @@ impl State {
         let policy = Arc::new(policy::db::with_terms_history(conn, current)?);
         let consent = book;
         let permissions = permissions::db::load_trackers(conn)?;
+        let sealed = consent::db::sealed_head(conn)?.is_some();
         let age = age::assess(consent.declared(), &policy.info, today);
         Ok(State {
             store,
@@ -126,7 +127,11 @@ impl State {
             permissions,
             age,
             advertising_id: None,
-            ledger: LedgerIntegrity { key, problem: None },
+            ledger: LedgerIntegrity {
+                key,
+                problem: None,
+                sealed,
+            },
             _claim: claim,
         })
     }

@@ -149,7 +149,8 @@ fn rewrite(path: &Path, edit: impl Fn(&mut Vec<Row>), move_seal: bool) {
     let mut head = (rows.len() as u64).to_be_bytes().to_vec();
     head.extend_from_slice(&previous);
     conn.execute(
-        "UPDATE meta SET value = ?1 WHERE key = 'ledger_head'",
+        "INSERT INTO meta (key, value) VALUES ('ledger_head', ?1)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         [&head],
     )
     .unwrap();
@@ -370,30 +371,82 @@ fn a_seal_copied_or_forged_over_another_head_is_refused() {
 }
 
 #[test]
-fn appends_without_a_key_are_sealed_once_the_key_is_given() {
+fn a_sealed_ledger_takes_no_entry_without_its_key() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("p.db");
     let keys = Arc::new(MemoryKeystore::default());
     withdrawn(&path, Some(&keys));
-    {
-        let kit = open(&path, None).unwrap();
-        kit.grant_consent("analytics".into(), None).unwrap();
-        kit.close_store().unwrap();
-    }
-    let seal_seq = |path: &Path| {
-        count(
-            path,
-            "SELECT CAST(substr(hex(value), 1, 16) AS TEXT) = '0000000000000004'
-             FROM meta WHERE key = 'ledger_head_seal'",
-        )
-    };
-    assert_eq!(seal_seq(&path), 0, "the seal stayed at entry 3");
     let kit = open(&path, None).unwrap();
+    assert_eq!(
+        kit.grant_consent("analytics".into(), None).err(),
+        Some(PrivacyError::VaultLocked),
+        "an unsealed entry after the seal would be indistinguishable from a forged one"
+    );
+    assert_eq!(kit.consent_state().unwrap().ledger_length, 3);
     kit.set_key_provider(keys.clone()).unwrap();
-    assert_eq!(seal_seq(&path), 1, "sealed again at entry 4");
+    assert_eq!(kit.grant_consent("analytics".into(), None).unwrap().seq, 4);
     assert_eq!(kit.verify_ledger(), Ok(4));
     kit.close_store().unwrap();
     assert!(open(&path, Some(&keys)).is_ok());
+}
+
+#[test]
+fn an_entry_appended_after_the_seal_by_a_writer_of_the_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.db");
+    let keys = Arc::new(MemoryKeystore::default());
+    withdrawn(&path, Some(&keys));
+    // A grant after the withdrawal, chained and with the head moved: no edit to any sealed
+    // entry, just one more.
+    rewrite_ledger(&path, |rows| {
+        rows.push(Row {
+            seq: 4,
+            time_ms: rows[2].time_ms + 1,
+            policy_version: 1,
+            action: "grant".into(),
+            purpose: Some("analytics".into()),
+            category: None,
+            source: "user".into(),
+            detail: None,
+        })
+    });
+    assert!(matches!(
+        open(&path, None),
+        Err(PrivacyError::LedgerTampered { seq: 4, .. })
+    ));
+    assert!(matches!(
+        open(&path, Some(&keys)),
+        Err(PrivacyError::LedgerTampered { seq: 4, .. })
+    ));
+}
+
+#[test]
+fn an_erased_ledger_stays_sealed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.db");
+    let keys = Arc::new(MemoryKeystore::default());
+    withdrawn(&path, Some(&keys));
+    let kit = open(&path, Some(&keys)).unwrap();
+    kit.erase_data(PersonalData::ConsentLedger).unwrap();
+    kit.close_store().unwrap();
+    // A forged entry in the emptied ledger is after the seal of the empty ledger.
+    rewrite_ledger(&path, |rows| {
+        rows.push(Row {
+            seq: 1,
+            time_ms: 0,
+            policy_version: 1,
+            action: "accept_policy".into(),
+            purpose: None,
+            category: None,
+            source: "user".into(),
+            detail: None,
+        })
+    });
+    let opened = open(&path, None).map(|kit| kit.consent_state().unwrap().ledger_length);
+    assert!(
+        matches!(opened, Err(PrivacyError::LedgerTampered { seq: 1, .. })),
+        "{opened:?}"
+    );
 }
 
 #[test]
@@ -465,9 +518,14 @@ fn a_locked_keystore_at_open_defers_the_seal_check() {
     keys.locked.store(true, Ordering::SeqCst);
     let kit = open(&path, Some(&keys)).unwrap();
     assert_eq!(reason(&kit), DecisionReason::ConsentWithdrawn);
-    kit.grant_consent("analytics".into(), None).unwrap();
+    // Nothing is recorded unsealed; once the keystore opens, the next write checks the seal
+    // and goes on.
+    assert_eq!(
+        kit.grant_consent("analytics".into(), None).err(),
+        Some(PrivacyError::VaultLocked)
+    );
     keys.locked.store(false, Ordering::SeqCst);
-    kit.set_key_provider(keys.clone()).unwrap();
+    assert_eq!(kit.grant_consent("analytics".into(), None).unwrap().seq, 4);
     assert_eq!(kit.verify_ledger(), Ok(4));
 }
 

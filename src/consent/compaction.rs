@@ -311,12 +311,12 @@ pub(crate) fn compact(
             place.visit(row.entry.seq, &hash)?;
         }
         verifier.finish(head)?;
-        place.finish()
+        place.finish(&head)
     })();
     if let Err(err) = checked {
         return does_not_verify(err);
     }
-    // The seal moves to the head before the rows it named can go.
+    // The seal is on the head already, or (a ledger never sealed) is put there now.
     ledger_key.seal(conn, &head)?;
 
     let earlier = previous.map(|s| s.standing).unwrap_or_default();

@@ -8,10 +8,16 @@
 //! the file who cannot use the platform keystore cannot seal another head.
 //!
 //! At open the whole chain is verified (the summary's link, every row, the recorded head) and
-//! the seal must sit on that chain: the sealed seq is the seq of a row whose hash it names, or
-//! the summary's link, and never beyond the head. With the key, its MAC is checked too. Entries
-//! appended while no key was at hand follow the sealed head, checked by the chain alone until
-//! the key is there and the head is sealed again.
+//! the seal must sit on that chain at its head: the sealed seq is the seq of the newest row and
+//! names its hash (or the summary's link, for a ledger compacted to its end). With the key, its
+//! MAC is checked too.
+//!
+//! Once sealed, always sealed: no entry is appended to a sealed ledger without sealing it, so
+//! an entry after the seal is never one PrivacyKit wrote. (Letting appends made without the key
+//! follow the sealed head, checked by the chain alone, would let a writer of the file append a
+//! forged grant after a withdrawal and have it sealed at the next open.) Only a ledger that
+//! was never sealed is written without a seal, and it is sealed as it stands ("adopted") the
+//! first time the key is at hand.
 
 use hmac::{Hmac, Mac};
 use rusqlite::Connection;
@@ -118,12 +124,16 @@ impl SealPlace {
         Ok(())
     }
 
-    /// After the last row: entries the seal covers must all be there.
-    pub fn finish(self) -> Result<()> {
+    /// After the last row: entries the seal covers must all be there, and none after them.
+    pub fn finish(self, head: &Head) -> Result<()> {
         match self.sealed {
             Some(at) if !self.found => Err(tampered(
                 at.seq,
                 "entries the ledger's seal covers are missing",
+            )),
+            Some(at) if at.seq < head.seq => Err(tampered(
+                at.seq + 1,
+                "entries after the ledger's seal were not sealed",
             )),
             _ => Ok(()),
         }
@@ -135,9 +145,8 @@ impl SealPlace {
 pub(crate) enum Sealing {
     /// Checked under the key, and the seal covers the head.
     Sealed,
-    /// Checked under the key as far as the seal reaches. The entries after it (appended while
-    /// no key was at hand) are to be sealed now; with `adopt`, nothing was ever sealed and
-    /// the ledger is sealed as it stands.
+    /// The key is at hand and the ledger was never sealed: it is to be sealed now. With
+    /// `adopt` it holds entries, sealed as they stand.
     Behind { adopt: bool },
     /// No key: the chain and the seal's place in it were checked, not the seal itself.
     Unchecked,
@@ -183,6 +192,8 @@ pub(crate) struct LedgerIntegrity {
     /// Why the ledger did not verify under the key given after open; until the app sets the
     /// ledger aside, no decision uses it and nothing is appended to it.
     pub problem: Option<Problem>,
+    /// The store carries a seal: nothing is appended without the key.
+    pub sealed: bool,
 }
 
 impl LedgerIntegrity {
@@ -225,11 +236,15 @@ mod tests {
             seq: 3,
             hash: [9; 32],
         };
+        let head = |seq| Head {
+            seq,
+            hash: [seq as u8; 32],
+        };
         let mut place = SealPlace::new(Some(at), &Head::default()).unwrap();
         place.visit(1, &[1; 32]).unwrap();
         place.visit(2, &[2; 32]).unwrap();
         assert!(matches!(
-            place.finish(),
+            place.finish(&head(2)),
             Err(Error::LedgerTampered { seq: 3, .. })
         ));
 
@@ -238,8 +253,16 @@ mod tests {
 
         let mut place = SealPlace::new(Some(at), &Head::default()).unwrap();
         place.visit(3, &[9; 32]).unwrap();
+        place.finish(&at).unwrap();
+
+        // An entry after the seal was never sealed: not one PrivacyKit wrote.
+        let mut place = SealPlace::new(Some(at), &Head::default()).unwrap();
+        place.visit(3, &[9; 32]).unwrap();
         place.visit(4, &[4; 32]).unwrap();
-        place.finish().unwrap();
+        assert!(matches!(
+            place.finish(&head(4)),
+            Err(Error::LedgerTampered { seq: 4, .. })
+        ));
 
         let summary = Head {
             seq: 5,
@@ -248,7 +271,7 @@ mod tests {
         assert!(SealPlace::new(Some(at), &summary).is_err());
         SealPlace::new(Some(summary), &summary)
             .unwrap()
-            .finish()
+            .finish(&summary)
             .unwrap();
     }
 }

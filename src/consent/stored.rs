@@ -54,11 +54,10 @@ pub(crate) fn load_verified(
         Ok(())
     })?;
     verifier.finish(head)?;
-    place.finish()?;
+    place.finish(&head)?;
     let sealing = match (key, sealed) {
         (None, _) => Sealing::Unchecked,
-        (Some(_), Some((at, _))) if at == head => Sealing::Sealed,
-        (Some(_), Some(_)) => Sealing::Behind { adopt: false },
+        (Some(_), Some(_)) => Sealing::Sealed,
         (Some(_), None) => Sealing::Behind {
             adopt: head.seq > 0 || summary.is_some(),
         },

@@ -8072,7 +8072,9 @@ enum PrivacyError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     )
     /**
      * The platform keystore cannot be used right now (device locked before its first
-     * unlock, keystore busy). Retry later; nothing was deleted.
+     * unlock, keystore busy), or no key provider was given where a key is needed (the vault,
+     * discovery, or recording a choice in a sealed consent ledger). Retry later, or give the
+     * key provider; nothing was deleted or written.
      */
     case VaultLocked
     /**
