@@ -65,6 +65,7 @@ fn open_with(path: &str, clock: Arc<BenchClock>, policy_json: String) -> Arc<Pri
             policy_json,
             platform: Platform::Android,
             utc_offset_minutes: 0,
+            key_provider: None,
         },
         clock,
     )
@@ -285,7 +286,7 @@ fn compact(c: &mut Criterion) {
                 std::fs::copy(&template, &path).unwrap();
                 clock.0.store(START_MS, Ordering::Relaxed);
                 let kit = open_with(path.to_str().unwrap(), clock.clone(), policy.clone());
-                kit.set_key_provider(Arc::new(PlainKeys));
+                kit.set_key_provider(Arc::new(PlainKeys)).unwrap();
                 clock.0.store(START_MS + 400 * DAY_MS, Ordering::Relaxed);
                 let start = Instant::now();
                 let report = kit.purge_expired().unwrap();

@@ -43,6 +43,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             policy_json: std::fs::read_to_string(policy)?,
             platform: Platform::Android,
             utc_offset_minutes: 0,
+            key_provider: None,
         },
         Arc::new(PastClock {
             offset_ms: days_ago * MS_PER_DAY,

@@ -32,6 +32,7 @@ fn main() -> Result<(), PrivacyError> {
         policy_json: POLICY.to_owned(),
         platform: Platform::Android,
         utc_offset_minutes: 0,
+        key_provider: None,
     };
 
     let kit = PrivacyKit::open(config.clone())?;
@@ -202,6 +203,7 @@ fn describe(decision: Decision) -> String {
         }
         OsPermissionRestricted { permission } => format!("{permission:?} restricted by the device"),
         ApproximateLocationOnly => "needs precise location".into(),
+        LedgerUnverified => "the consent ledger did not verify: ask the user again".into(),
         Closed => "PrivacyKit is closed".into(),
         InternalError => "PrivacyKit failed; refusing".into(),
     };

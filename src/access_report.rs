@@ -50,7 +50,8 @@ pub(crate) fn load(conn: &Connection, from: i64, to: i64) -> Result<Vec<AccessRe
             day: format_day(r.get(0)?),
             category: r.get(1)?,
             purpose: r.get(2)?,
-            count: r.get::<_, i64>(3)? as u64,
+            // Checked: a negative count in the file reads as none, not as a huge number.
+            count: u64::try_from(r.get::<_, i64>(3)?).unwrap_or(0),
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -85,6 +85,10 @@ pub enum DecisionReason {
     ApproximateLocationOnly,
     /// Everything allows the advertising identifier, but the OS gave none (or a zeroed one).
     AdvertisingIdUnavailable,
+    /// The consent ledger failed verification under the key provider's seal (edited, cut
+    /// short or sealed by another key): no use is allowed on choices that cannot be trusted.
+    /// The app tells the user and calls `set_aside_unverified_ledger` to start afresh.
+    LedgerUnverified,
     /// The `PrivacyKit` was closed.
     Closed,
     /// PrivacyKit failed inside; it refuses rather than guess.

@@ -14,8 +14,10 @@
 //! 2. Order: the store lock, then the guard's table, then the access counters; the store
 //!    lock, then the vault keys. Nothing takes the store lock while holding one of those.
 //! 3. Listeners, the discovery transport and the use-count source are called with no lock
-//!    held; they may call back. Key providers and a custom clock are called with the store
-//!    lock held and must not call back.
+//!    held; they may call back. Changes are queued under the store lock, so the queue holds
+//!    them in ledger order, and delivered from it after the lock is released (see
+//!    `Listeners::deliver`). Key providers and a custom clock are called with the store lock
+//!    held and must not call back.
 
 use std::cell::Cell;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -23,13 +25,15 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rusqlite::Connection;
 
 use crate::access_report::{self as report, AccessReportRow};
-use crate::consent::{ledger, ConsentChange, LedgerEntry};
+use crate::consent::seal::{LedgerIntegrity, Problem};
+use crate::consent::{ledger, stored, ConsentBook, ConsentChange, LedgerEntry};
 use crate::data_holder::PersonalData;
 use crate::decision::Decision;
 use crate::error::{Error, Result};
 use crate::guard::snapshot::{DecisionSnapshot, UseCount, UseCountSource};
 use crate::guard::{fail_closed, use_ended_by, Guard, PreparedUse};
 use crate::holders::HOLDERS;
+use crate::keys::KeyProvider;
 use crate::listeners::{Listeners, PrivacyChange};
 use crate::rights::erase::{self, ErasedData, ErasureReceipt};
 use crate::state::State;
@@ -260,7 +264,7 @@ impl Engine {
         apply: impl FnOnce(&mut State, S) -> (T, Option<PrivacyChange>),
     ) -> Result<T> {
         let foreign = self.take_foreign_uses();
-        let (result, change) = {
+        let result = {
             let mut slot = self.lock_state();
             let state = slot.0.as_mut().ok_or(Error::Closed)?;
             self.add_foreign_uses(foreign);
@@ -280,14 +284,13 @@ impl Engine {
                 }
             };
             let (result, change) = apply(state, staged);
-            if change.is_some() {
+            if let Some(change) = change {
                 self.guard.rebuild(state);
+                self.listeners.enqueue(change);
             }
-            (result, change)
+            result
         };
-        if let Some(change) = change {
-            self.listeners.notify(&change);
-        }
+        self.listeners.deliver();
         Ok(result)
     }
 
@@ -302,7 +305,10 @@ impl Engine {
     ) -> Result<LedgerEntry> {
         self.commit(
             |state, conn, now| {
+                state.ledger.usable()?;
                 check(&change, state)?;
+                let fresh_key = self.ledger_key_for_append(state, conn)?;
+                let key = state.ledger.key.as_ref().or(fresh_key.as_ref());
                 let head = *state.consent.head();
                 let mut entry = LedgerEntry {
                     seq: head.seq + 1,
@@ -318,6 +324,17 @@ impl Engine {
                 let hash = ledger::chain(&head.hash, &entry);
                 entry.hash = ledger::to_hex(&hash);
                 crate::consent::db::append(conn, &entry, &head.hash, &hash)?;
+                // Sealed in the same transaction whenever the key is at hand (always, once the
+                // ledger was sealed: see `ledger_key_for_append`).
+                if let Some(key) = key {
+                    key.seal(
+                        conn,
+                        &ledger::Head {
+                            seq: entry.seq,
+                            hash,
+                        },
+                    )?;
+                }
                 let mut keys_destroyed = false;
                 for holder in HOLDERS {
                     let Some((category, purpose)) = holder.serves() else {
@@ -327,10 +344,16 @@ impl Engine {
                         keys_destroyed |= holder.erase(conn, now)?.keys_destroyed;
                     }
                 }
-                Ok((entry, hash, keys_destroyed))
+                Ok((entry, hash, keys_destroyed, fresh_key))
             },
-            |state, (entry, hash, keys_destroyed)| {
+            |state, (entry, hash, keys_destroyed, fresh_key)| {
                 state.consent.apply(&entry, hash);
+                if let Some(key) = fresh_key {
+                    state.ledger.key = Some(key);
+                }
+                if state.ledger.key.is_some() {
+                    state.ledger.sealed = true;
+                }
                 if keys_destroyed {
                     self.keys.after_shred(&state.store);
                 }
@@ -340,6 +363,32 @@ impl Engine {
                 (entry, Some(change))
             },
         )
+    }
+
+    /// The key an append to a sealed ledger needs when none is in memory yet (the keystore was
+    /// locked when the provider was given, say): the ledger is verified under it and sealed
+    /// first. A sealed ledger takes no unsealed entry, so without a provider, or with the
+    /// keystore unavailable, the append fails (`VaultLocked`) and nothing is written.
+    fn ledger_key_for_append(
+        &self,
+        state: &State,
+        conn: &Connection,
+    ) -> Result<Option<crate::consent::seal::LedgerKey>> {
+        if state.ledger.key.is_some() || !state.ledger.sealed {
+            return Ok(None);
+        }
+        let provider = self.keys.provider()?;
+        match stored::verify_and_seal(conn, provider.as_ref())? {
+            Some((key, book)) if book.head() == state.consent.head() => Ok(Some(key)),
+            Some(_) => Err(Error::LedgerTampered {
+                seq: state.consent.head().seq.saturating_add(1),
+                reason: "the stored ledger is not the one PrivacyKit opened".into(),
+            }),
+            None => Err(Error::KeyProvider {
+                key: crate::error::KeyUse::LedgerSeal,
+                source: crate::keys::KeyProviderError::Unavailable,
+            }),
+        }
     }
 
     /// Runs an erasure: `work` deletes in one transaction; memory is then reloaded from the
@@ -365,6 +414,14 @@ impl Engine {
             let written = (|| {
                 let tx = state.store.begin()?;
                 let done = work(&tx, state, now)?;
+                // An emptied ledger stays sealed when the key is at hand, so that what is
+                // written next is held to the seal as before.
+                if let (Some(key), true) = (
+                    &state.ledger.key,
+                    done.0.iter().any(|e| e.data == PersonalData::ConsentLedger),
+                ) {
+                    key.seal(&tx, &ledger::Head::default())?;
+                }
                 if !drop_counts {
                     report::store(&tx, &counts)?;
                 }
@@ -385,6 +442,7 @@ impl Engine {
                 self.keys.after_shred(&state.store);
             }
             state.reload_choices()?;
+            state.ledger.sealed = crate::consent::db::sealed_head(state.store.conn())?.is_some();
             if erased.iter().any(|e| e.data == PersonalData::ConsentLedger) {
                 state.advertising_id = None;
             }
@@ -400,12 +458,100 @@ impl Engine {
                 receipt.erased.iter().map(|e| e.records).sum::<u64>(),
                 receipt.erased.len()
             );
+            self.listeners.enqueue(PrivacyChange::Erased {
+                receipt: receipt.clone(),
+            });
             receipt
         };
-        self.listeners.notify(&PrivacyChange::Erased {
-            receipt: receipt.clone(),
-        });
+        self.listeners.deliver();
         Ok(receipt)
+    }
+
+    /// Gives the key provider to every key PrivacyKit keeps and, if the ledger was not yet
+    /// verified under its seal, verifies it now and seals its head. A ledger that does not
+    /// verify is `LedgerTampered` (or `LedgerSealLost`), and from then on no decision uses
+    /// it and nothing is appended to it, until `set_aside_ledger`. A keystore that is
+    /// unavailable leaves the check for the next time a provider is given.
+    pub fn set_key_provider(&self, provider: Arc<dyn KeyProvider>) -> Result<()> {
+        self.keys.set_provider(provider.clone());
+        let mut slot = self.lock_state();
+        let state = slot.0.as_mut().ok_or(Error::Closed)?;
+        if state.ledger.key.is_some() {
+            return Ok(());
+        }
+        state.ledger.usable()?;
+        let tx = state.store.begin()?;
+        let verified = match stored::verify_and_seal(&tx, provider.as_ref()) {
+            // The file must still hold the ledger memory was built from.
+            Ok(Some((_, book))) if book.head() != state.consent.head() => {
+                Err(Error::LedgerTampered {
+                    seq: book
+                        .head()
+                        .seq
+                        .min(state.consent.head().seq)
+                        .saturating_add(1),
+                    reason: "the stored ledger is not the one PrivacyKit opened".into(),
+                })
+            }
+            other => other,
+        };
+        match verified {
+            Ok(Some((key, _))) => {
+                tx.commit()?;
+                state.ledger.key = Some(key);
+                state.ledger.sealed = true;
+                Ok(())
+            }
+            Ok(None) => Ok(()),
+            Err(err) => {
+                drop(tx);
+                if let Some(problem) = Problem::of(&err) {
+                    log::warn!("the consent ledger does not verify under its seal: {err}");
+                    state.ledger.problem = Some(problem);
+                    state.consent.mark_unverified();
+                    self.guard.rebuild(state);
+                }
+                Err(err)
+            }
+        }
+    }
+
+    /// Sets the ledger aside as unverified history if it does not verify now (or did not
+    /// under the key given earlier), and starts an empty one, sealed when the key is at hand.
+    /// Returns the records set aside; 0, changing nothing, when the ledger verifies.
+    pub fn set_aside_ledger(&self) -> Result<u64> {
+        let provider = self.keys.provider().ok();
+        let mut slot = self.lock_state();
+        let state = slot.0.as_mut().ok_or(Error::Closed)?;
+        let tx = state.store.begin()?;
+        let check = (|| {
+            let key = match &provider {
+                Some(provider) => stored::ledger_key(&tx, provider.as_ref(), false)?,
+                None => None,
+            };
+            stored::load_verified(&tx, key.as_ref()).map(|_| ())
+        })();
+        let problem = match (check, &state.ledger.problem) {
+            (Ok(()), None) => return Ok(0),
+            (Ok(()), Some(problem)) => problem.clone(),
+            (Err(err), _) => Problem::of(&err).ok_or(err)?,
+        };
+        let reason = problem.error().to_string();
+        let now = self.clock.now_ms();
+        let kept = stored::set_aside(&tx, now, &reason, problem == Problem::SealLost)?;
+        let key = match &provider {
+            Some(provider) => stored::verify_and_seal(&tx, provider.as_ref())?.map(|(key, _)| key),
+            None => None,
+        };
+        tx.commit()?;
+        state.consent = ConsentBook::default();
+        state.ledger = LedgerIntegrity {
+            sealed: key.is_some(),
+            key,
+            problem: None,
+        };
+        self.guard.rebuild(state);
+        Ok(kept)
     }
 
     /// Writes the access counts gathered in memory, the use-count source's included.

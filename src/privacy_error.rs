@@ -55,7 +55,11 @@ pub enum PrivacyError {
     #[error("storage error: {reason}")]
     Storage { reason: String },
 
-    /// `verify_ledger` found a row that was edited, deleted or moved.
+    /// The consent ledger does not verify: an entry was edited, deleted or moved, entries its
+    /// seal covers are missing, or its seal does not match. Raised by `open` (nothing was
+    /// changed), `set_key_provider` and `verify_ledger`; `seq` is the first entry that does
+    /// not verify. Tell the user their choices will be asked for again, then use
+    /// `open_setting_aside_tampered_ledger` or `set_aside_unverified_ledger`.
     #[error("the consent ledger was tampered with at entry {seq}: {reason}")]
     LedgerTampered { seq: u64, reason: String },
 
@@ -64,7 +68,9 @@ pub enum PrivacyError {
     NotPermitted { reason: DecisionReason },
 
     /// The platform keystore cannot be used right now (device locked before its first
-    /// unlock, keystore busy). Retry later; nothing was deleted.
+    /// unlock, keystore busy), or no key provider was given where a key is needed (the vault,
+    /// discovery, or recording a choice in a sealed consent ledger). Retry later, or give the
+    /// key provider; nothing was deleted or written.
     #[error("the vault is locked: the platform keystore is unavailable")]
     VaultLocked,
 
@@ -73,9 +79,9 @@ pub enum PrivacyError {
     #[error("the vault key is lost; stored tokens cannot be read")]
     VaultKeyLost,
 
-    /// The platform key that sealed the compacted consent records is gone or wrong (a backup
-    /// restored onto another device, a wiped keystore): the summary can no longer be checked.
-    /// The entries after it still can, and the consent state is unaffected.
+    /// The platform key that sealed the consent ledger is gone or wrong (a backup restored onto
+    /// another device, a wiped keystore): its seals can no longer be checked, so the ledger is
+    /// not used as if verified. Handled like `LedgerTampered`.
     #[error("the key that sealed the compacted consent records is gone")]
     LedgerSealLost,
 

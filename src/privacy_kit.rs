@@ -32,7 +32,7 @@ use crate::reconsent::{self, ReconsentItem};
 use crate::retention::{self, PurgeReport};
 use crate::rights;
 use crate::rights::erase::{self, ErasedData, ErasureReceipt};
-use crate::state::State;
+use crate::state::{OnTampered, State};
 use crate::time::{parse_day, Clock, SystemClock, MAX_UTC_OFFSET_MINUTES};
 use crate::vault::TokenVault;
 
@@ -48,6 +48,12 @@ pub struct PrivacyKitConfig {
     /// The device's current offset from UTC, in minutes; it sets where the access report's
     /// days begin. Update it with `set_utc_offset_minutes` when the time zone changes.
     pub utc_offset_minutes: i32,
+    /// The platform keystore (see `set_key_provider`). Pass it here: the consent ledger is
+    /// then verified under its keyed seal at open, before any decision is made from it.
+    /// Without it, open verifies the hash chain alone and the seal is checked when a provider
+    /// is given later.
+    #[uniffi(default = None)]
+    pub key_provider: Option<Arc<dyn KeyProvider>>,
 }
 
 /// The PrivacyKit SDK: the app's policy, the user's choices, and the guard over data use.
@@ -67,9 +73,15 @@ impl PrivacyKit {
     /// Opens the store (creating it on first use), loads the policy and restores the user's
     /// state. A policy that fails validation, or conflicts with the stored version, is
     /// refused and nothing stored changes.
+    ///
+    /// The consent ledger is verified first: its hash chain from the first entry (or the
+    /// compacted summary) to the recorded head, and, with `config.key_provider`, the keyed
+    /// seals over the head and the summary. A ledger that does not verify fails with
+    /// `LedgerTampered` (or `LedgerSealLost` when the seal's key is gone) and nothing is
+    /// changed; see `open_setting_aside_tampered_ledger`.
     #[uniffi::constructor]
     pub fn open(config: PrivacyKitConfig) -> ApiResult<Arc<Self>> {
-        Self::open_on(config, Arc::new(SystemClock), None)
+        Self::open_with(config, Arc::new(SystemClock), None, OnTampered::Refuse)
     }
 
     /// Opens like `open`, reading the time from `clock` instead of the system clock: for
@@ -81,7 +93,7 @@ impl PrivacyKit {
         config: PrivacyKitConfig,
         clock: Arc<dyn Clock>,
     ) -> ApiResult<Arc<Self>> {
-        Self::open_on(config, clock.clone(), Some(clock))
+        Self::open_with(config, clock.clone(), Some(clock), OnTampered::Refuse)
     }
 
     /// The clock given to `open_with_clock`, or none when PrivacyKit reads the system clock.
@@ -89,6 +101,17 @@ impl PrivacyKit {
     /// clock, so both agree on when a day ends and when a birthday falls.
     pub fn custom_clock(&self) -> Option<Arc<dyn Clock>> {
         self.custom_clock.clone()
+    }
+
+    /// Opens like `open`, but a ledger that does not verify (`LedgerTampered`,
+    /// `LedgerSealLost`) is set aside instead of refused: its records are kept as unverified
+    /// history (in `export_personal_data`, erased by `erase_all`), the ledger starts empty,
+    /// and every use that needs consent answers `NeedsConsent` until the user chooses again.
+    /// Call it only after telling the user that their privacy choices could not be verified
+    /// and will be asked for again. A ledger that verifies is opened as `open` would.
+    #[uniffi::constructor]
+    pub fn open_setting_aside_tampered_ledger(config: PrivacyKitConfig) -> ApiResult<Arc<Self>> {
+        Self::open_with(config, Arc::new(SystemClock), None, OnTampered::SetAside)
     }
 
     /// Writes what is still only in memory and closes the store. Later calls fail with
@@ -108,6 +131,7 @@ impl PrivacyKit {
     /// (category, purpose) prepared for repeated checks: `is_allowed()` on it is a single
     /// native call from Kotlin or Swift, with no string to pass.
     pub fn data_use(&self, category: String, purpose: String) -> Arc<DataUse> {
+        // Building it allocates and nothing else; it cannot fail, and its calls fail closed.
         Arc::new(DataUse::new(&self.engine, category, purpose))
     }
 
@@ -335,8 +359,9 @@ impl PrivacyKit {
 
     /// Recomputes the ledger's hash chain; `LedgerTampered` names the first bad entry.
     /// A compacted summary's seal is checked first, through the key provider (`VaultLocked`
-    /// without one, `LedgerSealLost` if its key is gone), and the chain continues from it.
-    /// Returns the length of the ledger verified.
+    /// without one, `LedgerSealLost` if its key is gone), and the chain continues from it;
+    /// with a key provider the head's seal is checked too. Returns the length of the ledger
+    /// verified.
     pub fn verify_ledger(&self) -> ApiResult<u64> {
         guarded(|| {
             let keys = self.engine.keys().provider().ok();
@@ -448,18 +473,38 @@ impl PrivacyKit {
     }
 
     /// The platform keystore (Android Keystore, iOS Keychain) for every key PrivacyKit keeps:
-    /// the vault's, the discovery cache's, and the seal on compacted consent records. Give it
-    /// once after `open`; `vault` and `discovery` take it too, and the last one given is used.
-    pub fn set_key_provider(&self, key_provider: Arc<dyn KeyProvider>) {
-        self.engine.keys().set_provider(key_provider);
+    /// the vault's, the discovery cache's, and the ledger's seal. Best given at open
+    /// (`PrivacyKitConfig.key_provider`); given later, here or through `vault` and
+    /// `discovery` (the last one given is used), it verifies the ledger under its seal now
+    /// and seals its head. A ledger that does not verify answers `LedgerTampered` (or
+    /// `LedgerSealLost`): from then on every decision is `LedgerUnverified` and no consent
+    /// can be recorded, until the app has told the user and calls
+    /// `set_aside_unverified_ledger`. A locked keystore (`VaultLocked`) leaves the check for
+    /// the next provider given.
+    pub fn set_key_provider(&self, key_provider: Arc<dyn KeyProvider>) -> ApiResult<()> {
+        guarded(|| self.engine.set_key_provider(key_provider))
+    }
+
+    /// After `LedgerTampered` or `LedgerSealLost`: sets the ledger aside as unverified history
+    /// (kept in `export_personal_data`, erased by `erase_all`) and starts an empty one, so
+    /// every use that needs consent answers `NeedsConsent` and the app asks the user again.
+    /// Returns the number of records set aside: 0, changing nothing, when the ledger verifies.
+    pub fn set_aside_unverified_ledger(&self) -> ApiResult<u64> {
+        guarded(|| self.engine.set_aside_ledger())
     }
 
     /// The vault of linked accounts' tokens, keyed by the platform keystore through
     /// `key_provider`. The key is unwrapped on first use and kept until this `PrivacyKit` is
     /// closed; a later call replaces the provider. The vault does not keep this `PrivacyKit`
     /// alive: once it is closed or freed, vault calls fail with `Closed`.
+    ///
+    /// Like `set_key_provider`, this verifies the ledger under its seal if that was not done
+    /// yet; a ledger that does not verify is reported by `check` (`LedgerUnverified`) and by
+    /// `set_key_provider`, not here.
     pub fn vault(&self, key_provider: Arc<dyn KeyProvider>) -> Arc<TokenVault> {
-        self.engine.keys().set_provider(key_provider);
+        if let Err(err) = guarded(|| self.engine.set_key_provider(key_provider)) {
+            log::warn!("key provider given with the vault: {err}");
+        }
         Arc::new(TokenVault::new(&self.engine))
     }
 
@@ -577,7 +622,9 @@ impl PrivacyKit {
     ) -> ApiResult<Arc<ContactDiscovery>> {
         guarded(|| {
             let discovery = ContactDiscovery::new(&self.engine, config, transport)?;
-            self.engine.keys().set_provider(key_provider);
+            if let Err(err) = self.engine.set_key_provider(key_provider) {
+                log::warn!("key provider given with contact discovery: {err}");
+            }
             Ok(Arc::new(discovery))
         })
     }
@@ -592,15 +639,24 @@ impl PrivacyKit {
 
     /// Removes a listener; false if the id was not registered.
     pub fn remove_listener(&self, id: u64) -> bool {
-        self.engine.listeners().remove(id)
+        guarded(|| Ok(self.engine.listeners().remove(id))).unwrap_or(false)
     }
 }
 
 impl PrivacyKit {
-    fn open_on(
+    /// `open_setting_aside_tampered_ledger` with a clock of the caller's choosing.
+    pub fn open_setting_aside_tampered_ledger_with_clock(
+        config: PrivacyKitConfig,
+        clock: Arc<dyn Clock>,
+    ) -> ApiResult<Arc<Self>> {
+        Self::open_with(config, clock.clone(), Some(clock), OnTampered::SetAside)
+    }
+
+    fn open_with(
         config: PrivacyKitConfig,
         clock: Arc<dyn Clock>,
         custom_clock: Option<Arc<dyn Clock>>,
+        on_tampered: OnTampered,
     ) -> ApiResult<Arc<Self>> {
         guarded(|| {
             let policy = parse_policy(&config.policy_json)?;
@@ -610,10 +666,23 @@ impl PrivacyKit {
                 Some(path) => Some(Path::new(path)),
                 None => None,
             };
-            let today = crate::time::local_day(clock.now_ms(), config.utc_offset_minutes);
-            let state = State::open(path, policy, config.platform, clock.now_ms(), today)?;
+            let now = clock.now_ms();
+            let today = crate::time::local_day(now, config.utc_offset_minutes);
+            let keys = config.key_provider.clone();
+            let state = State::open(
+                path,
+                policy,
+                config.platform,
+                (now, today),
+                keys.as_deref(),
+                on_tampered,
+            )?;
+            let engine = Engine::new(state, clock, config.utc_offset_minutes);
+            if let Some(provider) = keys {
+                engine.keys().set_provider(provider);
+            }
             let kit = Arc::new(PrivacyKit {
-                engine: Arc::new(Engine::new(state, clock, config.utc_offset_minutes)),
+                engine: Arc::new(engine),
                 custom_clock,
             });
             // Retention runs at every open; a failure here must not keep the app from its
@@ -695,7 +764,8 @@ impl PrivacyKit {
 }
 
 fn check_utc_offset(minutes: i32) -> Result<()> {
-    if minutes.abs() > MAX_UTC_OFFSET_MINUTES {
+    // A range check, not `abs()`: `i32::MIN` has no absolute value in an i32.
+    if !(-MAX_UTC_OFFSET_MINUTES..=MAX_UTC_OFFSET_MINUTES).contains(&minutes) {
         return Err(Error::invalid_argument(
             "utc_offset_minutes",
             "must be between -840 and 840",

@@ -24,6 +24,7 @@ fn open(clock: Arc<ManualClock>) -> Arc<PrivacyKit> {
             policy_json: protective_policy(),
             platform: Platform::Android,
             utc_offset_minutes: 0,
+            key_provider: None,
         },
         clock,
     )
@@ -145,6 +146,7 @@ fn the_jurisdiction_sets_the_age_of_digital_consent() {
             policy_json: lenient,
             platform: Platform::Android,
             utc_offset_minutes: 0,
+            key_provider: None,
         },
         ManualClock::at(MAY_1_NOON),
     )
@@ -249,6 +251,7 @@ fn declared_facts_survive_a_reopen() {
         policy_json: protective_policy(),
         platform: Platform::Ios,
         utc_offset_minutes: 0,
+        key_provider: None,
     };
     let kit = PrivacyKit::open(config.clone()).unwrap();
     kit.declare_user_facts(born("1985-07-01", Some("NL")), ConsentSource::User)

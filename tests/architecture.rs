@@ -46,6 +46,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "permissions::db",
             "consent::db",
             "consent::compaction",
+            "consent::seal",
             "consent::stored",
             "access_report",
             "vault::db",

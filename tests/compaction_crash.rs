@@ -1,10 +1,11 @@
 //! Compacting the consent ledger survives a crash at any instant.
 //!
 //! Like crash_durability.rs this binary is both sides. The checker builds a ledger whose
-//! older entries have expired and times one uninterrupted compaction of it in a child
-//! process. Then, each round on a fresh copy of the same file, it starts a child that compacts
-//! and kills it at a different point of that time (and once lets the key provider abort right
-//! after wrapping a new seal key). After every kill the file passes `integrity_check`, the
+//! older entries have expired and times, in a child process, giving it the key provider (which
+//! verifies the ledger, makes the seal key and seals the head) and one uninterrupted compaction.
+//! Then, each round on a fresh copy of the same file, it starts a child that does the same and
+//! kills it at a different point of that time (and once lets the key provider abort right
+//! after wrapping the new seal key). After every kill the file passes `integrity_check`, the
 //! ledger verifies, the consent state is the one before, and the ledger is either untouched or
 //! completely compacted; the next compaction then finishes the job.
 
@@ -38,7 +39,7 @@ fn open_late(db: &Path, keys: &Path, crash_at: Option<CrashPoint>) -> Arc<Privac
     let clock = ManualClock::at(MAY_1_NOON);
     clock.advance_days(400);
     let kit = open_at(db, &policy_keeping_consent_records(), clock);
-    kit.set_key_provider(keystore(keys, crash_at));
+    kit.set_key_provider(keystore(keys, crash_at)).unwrap();
     kit
 }
 
@@ -152,8 +153,18 @@ fn run_child(db: &Path, keys: &Path, crash_at: &str, kill_after: Option<Duration
 fn child(spec: &str) {
     let parts: Vec<&str> = spec.splitn(3, ' ').collect();
     let crash_at = (parts[0] == "AfterWrap").then_some(CrashPoint::AfterWrap);
-    let kit = open_late(Path::new(parts[1]), Path::new(parts[2]), crash_at);
+    let clock = ManualClock::at(MAY_1_NOON);
+    clock.advance_days(400);
+    let kit = open_at(
+        Path::new(parts[1]),
+        &policy_keeping_consent_records(),
+        clock,
+    );
     println!("compacting");
+    // Giving the provider makes the seal key (the ledger's head is sealed with it), then the
+    // purge compacts under it: AfterWrap aborts inside the first wrap.
+    kit.set_key_provider(keystore(Path::new(parts[2]), crash_at))
+        .unwrap();
     let report = kit.purge_expired().unwrap();
     assert!(report.deferred.is_empty(), "{:?}", report.deferred);
     kit.close_store().unwrap();

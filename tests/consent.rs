@@ -35,8 +35,9 @@ fn tamper(path: &Path, sql: &str) {
     conn.execute_batch(sql).unwrap();
 }
 
+/// Opens the store (which verifies the ledger before loading it) and verifies it again.
 fn verify(path: &Path) -> Result<u64, PrivacyError> {
-    let kit = PrivacyKit::open(config(Some(path), Platform::Android)).unwrap();
+    let kit = PrivacyKit::open(config(Some(path), Platform::Android))?;
     let result = kit.verify_ledger();
     kit.close_store().unwrap();
     result

@@ -557,15 +557,19 @@ fn the_sources_counts_go_with_every_write_as_the_cores_do() {
 
 /// A keystore whose `wrap` stalls until the test lets it go: PrivacyKit holds its store lock
 /// while it asks the keystore, so this holds the store lock for as long as the test wants.
+/// A keystore whose first wrap (made under the store lock) waits for the test's signal.
 struct StallingKeystore {
     entered: std::sync::mpsc::Sender<()>,
     release: Mutex<std::sync::mpsc::Receiver<()>>,
+    stalled: std::sync::atomic::AtomicBool,
 }
 
 impl privacykit::KeyProvider for StallingKeystore {
     fn wrap(&self, _alias: String, key: Vec<u8>) -> Result<Vec<u8>, privacykit::KeyProviderError> {
-        self.entered.send(()).unwrap();
-        self.release.lock().unwrap().recv().unwrap();
+        if !self.stalled.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            self.entered.send(()).unwrap();
+            self.release.lock().unwrap().recv().unwrap();
+        }
         Ok(key)
     }
     fn unwrap(
@@ -590,21 +594,26 @@ fn snapshots_and_recorded_uses_never_wait_for_the_store() {
         .unwrap();
     let (entered_tx, entered) = mpsc::channel();
     let (release, release_rx) = mpsc::channel();
-    let vault = kit.clone().vault(Arc::new(StallingKeystore {
+    let stalling = Arc::new(StallingKeystore {
         entered: entered_tx,
         release: Mutex::new(release_rx),
-    }));
-    let linking = std::thread::spawn(move || {
-        vault.link_account(privacykit::AccountLink {
-            provider: "vk".into(),
-            account_id: "u1".into(),
-            access_token: privacykit::Secret::new("access".into()),
-            refresh_token: None,
-            expires_at_ms: None,
-            scopes: vec![],
-        })
+        stalled: false.into(),
     });
-    // The vault's first key is being wrapped: the store lock is held until `release`.
+    let linking_kit = kit.clone();
+    // The first key wrapped (the ledger's seal key, when the vault is made, or the vault's
+    // own key) holds the store lock until `release`.
+    let linking = std::thread::spawn(move || {
+        linking_kit
+            .vault(stalling)
+            .link_account(privacykit::AccountLink {
+                provider: "vk".into(),
+                account_id: "u1".into(),
+                access_token: privacykit::Secret::new("access".into()),
+                refresh_token: None,
+                expires_at_ms: None,
+                scopes: vec![],
+            })
+    });
     entered.recv_timeout(Duration::from_secs(10)).unwrap();
     let (done_tx, done) = mpsc::channel();
     let kit2 = kit.clone();

@@ -34,6 +34,7 @@ fn open_undeclared(policy: &str, platform: Platform) -> Arc<PrivacyKit> {
         policy_json: policy.to_owned(),
         platform,
         utc_offset_minutes: 0,
+        key_provider: None,
     })
     .expect("the example policy opens")
 }

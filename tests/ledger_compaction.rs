@@ -10,7 +10,8 @@ use std::sync::Arc;
 use common::keys::MemoryKeystore;
 use common::*;
 use privacykit::{
-    DeferredPurge, PersonalData, PrivacyError, PrivacyKit, PurgeDeferral, PurgeReport, UserFacts,
+    DecisionReason, DeferredPurge, PersonalData, Platform, PrivacyError, PrivacyKit,
+    PrivacyKitConfig, PurgeDeferral, PurgeReport, UserFacts,
 };
 use serde_json::Value;
 
@@ -91,7 +92,7 @@ impl Store {
         let clock = ManualClock::at(MAY_1_NOON);
         let kit = open_at(&path, &policy_keeping_consent_records(), clock.clone());
         if with_keystore {
-            kit.set_key_provider(keys.clone());
+            kit.set_key_provider(keys.clone()).unwrap();
         }
         history(&kit, &clock);
         Store {
@@ -101,6 +102,15 @@ impl Store {
             clock,
             kit,
         }
+    }
+
+    /// The same file opened again, without a key provider, if its ledger verifies.
+    fn try_reopen(&self) -> Result<Arc<PrivacyKit>, PrivacyError> {
+        let config = PrivacyKitConfig {
+            policy_json: policy_keeping_consent_records(),
+            ..config(Some(&self.path), Platform::Android)
+        };
+        PrivacyKit::open_with_clock(config, self.clock.clone())
     }
 
     /// The same file opened again, without a key provider.
@@ -165,7 +175,7 @@ fn expired_records_compact_into_a_sealed_summary_that_verifies() {
     assert_eq!(kit.consent_state().unwrap(), state);
     assert_eq!(decisions(kit), before);
     assert_eq!(kit.verify_ledger(), Err(PrivacyError::VaultLocked));
-    kit.set_key_provider(keys.clone());
+    kit.set_key_provider(keys.clone()).unwrap();
     assert_eq!(kit.verify_ledger(), Ok(9));
 
     // The chain goes on from the summary's link.
@@ -234,7 +244,7 @@ fn without_a_key_provider_compaction_waits_and_deletes_nothing() {
 
     // A locked keystore is the same: retry later.
     keys.locked.store(true, std::sync::atomic::Ordering::SeqCst);
-    kit.set_key_provider(keys.clone());
+    kit.set_key_provider(keys.clone()).unwrap();
     assert_eq!(
         kit.purge_expired().unwrap().deferred[0].reason,
         PurgeDeferral::KeystoreUnavailable
@@ -261,9 +271,10 @@ fn a_tampered_summary_or_chain_is_found_and_never_resealed() {
             7,
         ),
         (
+            // Found at open, without the key: the next row no longer links to the summary.
             "the summary's link",
             "UPDATE ledger_summary SET through_hash = zeroblob(32)",
-            7,
+            8,
         ),
         (
             "the summary's time",
@@ -280,12 +291,30 @@ fn a_tampered_summary_or_chain_is_found_and_never_resealed() {
     for (what, sql, seq) in cases {
         std::fs::write(path, &pristine).unwrap();
         tamper(path, sql);
-        let kit = store.reopen();
-        kit.set_key_provider(store.keys.clone());
+        // Opened without the key, the chain is checked; an edit only the summary's seal can
+        // see is found when the key is given.
+        let kit = match store.try_reopen() {
+            Ok(kit) => {
+                let given = kit.set_key_provider(store.keys.clone());
+                assert!(
+                    matches!(given, Err(PrivacyError::LedgerTampered { seq: s, .. }) if s == seq),
+                    "{what}: {given:?}"
+                );
+                kit
+            }
+            // Refused at open, naming the entry: nothing was loaded, nothing can be sealed.
+            Err(PrivacyError::LedgerTampered { seq: s, .. }) if s == seq => continue,
+            Err(other) => panic!("{what}: {other:?}"),
+        };
         assert!(
             matches!(kit.verify_ledger(), Err(PrivacyError::LedgerTampered { seq: s, .. }) if s == seq),
             "{what}: {:?}",
             kit.verify_ledger()
+        );
+        assert_eq!(
+            kit.explain("contacts", "analytics").reason,
+            DecisionReason::LedgerUnverified,
+            "{what}"
         );
         // A later compaction refuses to seal over it and deletes nothing.
         let ledger_before = kit.ledger(0, 100).unwrap();

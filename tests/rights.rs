@@ -114,7 +114,7 @@ fn erase_all_leaves_nothing_and_the_next_open_starts_fresh() {
     let keys = Arc::new(MemoryKeystore::default());
     let kit = open_at(&path, POLICY, ManualClock::at(MAY_1_NOON));
     busy_user(&kit, &keys);
-    assert_eq!(keys.aliases().len(), 1);
+    assert_eq!(keys.vault_aliases().len(), 1);
     let install_id = kit.install_id().unwrap();
 
     let receipt = kit.erase_all().unwrap();
@@ -130,7 +130,10 @@ fn erase_all_leaves_nothing_and_the_next_open_starts_fresh() {
     assert_eq!(records(PersonalData::LinkedAccounts), Some(1));
     assert_eq!(records(PersonalData::AccessReport), Some(1));
     assert_eq!(records(PersonalData::InstallId), Some(1));
-    assert!(keys.aliases().is_empty(), "the platform key is deleted");
+    assert!(
+        keys.vault_aliases().is_empty(),
+        "the platform key is deleted"
+    );
 
     // In memory: a first-open state.
     assert_eq!(kit.consent_state().unwrap().ledger_length, 0);
@@ -208,7 +211,7 @@ fn one_kind_of_data_is_erased_alone() {
 
     let receipt = kit.erase_data(PersonalData::LinkedAccounts).unwrap();
     assert!(receipt.keys_destroyed);
-    assert!(keys.aliases().is_empty());
+    assert!(keys.vault_aliases().is_empty());
     assert!(
         kit.check("contacts", "analytics").allowed,
         "consent untouched"
@@ -364,6 +367,7 @@ fn the_ad_context_carries_only_allowed_fields() {
         policy_json: policy,
         platform: Platform::Ios,
         utc_offset_minutes: 0,
+        key_provider: None,
     })
     .unwrap();
     kit.accept_policy().unwrap();

@@ -147,14 +147,14 @@ fn check(db: &Path, keys: &Path, when: &str) {
         assert_eq!(tokens.access_token.expose(), format!("token-{i}"), "{when}");
     }
     assert_eq!(
-        provider.aliases().len(),
+        provider.vault_aliases().len(),
         1,
         "{when}: unused platform keys deleted at unlock: {:?}",
-        provider.aliases()
+        provider.vault_aliases()
     );
     kit.close_store().unwrap();
     eprintln!(
         "{when}: {ACCOUNTS} tokens readable, one key, platform keys {:?}",
-        provider.aliases()
+        provider.vault_aliases()
     );
 }

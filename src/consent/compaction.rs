@@ -22,11 +22,12 @@ use sha2::Sha256;
 
 use super::db::{self, StoredSummary};
 use super::ledger::{self, Head};
+use super::seal::{LedgerKey, SealPlace};
 use super::{slot, ConsentAction, ConsentBook, ConsentSource, LedgerEntry};
 use crate::data_holder::PurgeDeferral;
 use crate::error::{Error, KeyUse, Result};
 use crate::keys::sealing::SecretKey;
-use crate::keys::{KeyProvider, KeyProviderError};
+use crate::keys::{check_unwraps, KeyProvider, KeyProviderError};
 use crate::store::meta;
 
 /// The platform key that wraps the seal key. One per install; `wrap` creates it if needed,
@@ -230,7 +231,8 @@ pub(crate) fn seal_key(
     let key = SecretKey::random();
     let wrapped = provider
         .wrap(SEAL_ALIAS.to_owned(), key.as_bytes().to_vec())
-        .map_err(from_provider)?;
+        .map_err(&from_provider)?;
+    check_unwraps(provider, SEAL_ALIAS, &wrapped, &key).map_err(&from_provider)?;
     let mut stored = canary(&key).to_vec();
     stored.extend_from_slice(&wrapped);
     meta::set(conn, SEAL_KEY_META, &stored)?;
@@ -292,9 +294,30 @@ pub(crate) fn compact(
         rows.push(row);
         Ok(())
     })?;
-    if let Err(err) = ledger::verify(rows, start, db::recorded_head(conn)?) {
+    // The head's seal too, under the same key: a ledger whose seal does not sit on its chain
+    // (cut off after the seal, rewritten and recomputed) is never sealed into a summary.
+    let ledger_key = LedgerKey::new(key.clone());
+    let head = db::recorded_head(conn)?;
+    let checked = (|| {
+        let sealed = db::sealed_head(conn)?;
+        if let Some((at, mac)) = &sealed {
+            ledger_key.check(at, mac)?;
+        }
+        let mut place = SealPlace::new(sealed.map(|(at, _)| at), &start)?;
+        let mut verifier = ledger::Verifier::new(start);
+        for row in rows {
+            let row = row?;
+            let hash = verifier.next(&row)?;
+            place.visit(row.entry.seq, &hash)?;
+        }
+        verifier.finish(head)?;
+        place.finish(&head)
+    })();
+    if let Err(err) = checked {
         return does_not_verify(err);
     }
+    // The seal is on the head already, or (a ledger never sealed) is put there now.
+    ledger_key.seal(conn, &head)?;
 
     let earlier = previous.map(|s| s.standing).unwrap_or_default();
     let considered = earlier.len() + expiring.len();

@@ -3,8 +3,9 @@
 //! Each entry's hash covers its own fields and the previous entry's hash, and the store keeps
 //! the newest (seq, hash) as the head. Editing a row breaks its hash, deleting or reordering
 //! rows breaks the sequence or the chain, and cutting rows off the end no longer reaches the
-//! head. Someone able to rewrite the whole file can recompute everything; the chain is an
-//! integrity check against bugs, partial restores and casual edits, not a signature.
+//! head. The chain is unkeyed: someone able to rewrite the file can recompute it. What stops
+//! that writer is the keyed seal over the head (`consent::seal`), checked with the chain at
+//! every open.
 
 use sha2::{Digest, Sha256};
 
@@ -69,46 +70,77 @@ pub(crate) struct StoredEntry {
     pub hash: Vec<u8>,
 }
 
-/// Checks the chain of `rows`, in the order of their row ids, from `start` (the empty ledger,
-/// or the link a compacted summary ends with) to the recorded head. Returns the head's seq:
-/// the length of the ledger now vouched for.
-pub(crate) fn verify(
+/// Checks a chain row by row: from `start` (the empty ledger, or the link a compacted
+/// summary ends with), each row's seq, link and hash, then the recorded head. Used at every
+/// open, by `verify_ledger` and before a compaction, so one definition decides what verifies.
+pub(crate) struct Verifier {
+    previous: [u8; 32],
+    expected_seq: u64,
+}
+
+fn tampered(seq: u64, reason: &str) -> Error {
+    Error::LedgerTampered {
+        seq,
+        reason: reason.to_owned(),
+    }
+}
+
+impl Verifier {
+    pub fn new(start: Head) -> Verifier {
+        Verifier {
+            previous: start.hash,
+            expected_seq: start.seq.saturating_add(1),
+        }
+    }
+
+    /// Checks the next row; returns its hash.
+    pub fn next(&mut self, row: &StoredEntry) -> Result<[u8; 32]> {
+        let seq = row.entry.seq;
+        if seq != self.expected_seq {
+            return Err(tampered(
+                self.expected_seq,
+                "an entry is missing or out of order",
+            ));
+        }
+        if row.prev_hash != self.previous {
+            return Err(tampered(seq, "the link to the previous entry is broken"));
+        }
+        let hash = chain(&self.previous, &row.entry);
+        if row.hash != hash {
+            return Err(tampered(seq, "the entry's content does not match its hash"));
+        }
+        self.previous = hash;
+        self.expected_seq = seq.saturating_add(1);
+        Ok(hash)
+    }
+
+    /// Checks that the rows reached the recorded head; returns the head's seq: the length of
+    /// the ledger now vouched for.
+    pub fn finish(self, head: Head) -> Result<u64> {
+        let verified = self.expected_seq - 1;
+        if verified != head.seq || self.previous != head.hash {
+            return Err(tampered(
+                verified + 1,
+                "entries are missing from the end of the ledger",
+            ));
+        }
+        Ok(head.seq)
+    }
+}
+
+/// Checks the chain of `rows`, in the order of their row ids, from `start` to the recorded
+/// head (see `Verifier`).
+#[cfg(test)]
+fn verify(
     rows: impl IntoIterator<Item = Result<StoredEntry>>,
     start: Head,
     head: Head,
 ) -> Result<u64> {
-    let tampered = |seq: u64, reason: &str| Error::LedgerTampered {
-        seq,
-        reason: reason.to_owned(),
-    };
-    let mut previous = start.hash;
-    let mut expected_seq = start.seq + 1;
+    let mut verifier = Verifier::new(start);
     for row in rows {
-        let row = row?;
-        let seq = row.entry.seq;
-        if seq != expected_seq {
-            return Err(tampered(
-                expected_seq,
-                "an entry is missing or out of order",
-            ));
-        }
-        if row.prev_hash != previous {
-            return Err(tampered(seq, "the link to the previous entry is broken"));
-        }
-        if row.hash != chain(&previous, &row.entry) {
-            return Err(tampered(seq, "the entry's content does not match its hash"));
-        }
-        previous.copy_from_slice(&row.hash);
-        expected_seq += 1;
+        verifier.next(&row?)?;
     }
-    let verified = expected_seq - 1;
-    if verified != head.seq || previous != head.hash {
-        return Err(tampered(
-            verified + 1,
-            "entries are missing from the end of the ledger",
-        ));
-    }
-    Ok(head.seq)
+    verifier.finish(head)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ pub(crate) mod action;
 pub(crate) mod compaction;
 pub(crate) mod db;
 pub(crate) mod ledger;
+pub(crate) mod seal;
 pub(crate) mod stored;
 
 use std::collections::HashMap;
@@ -145,6 +146,9 @@ pub(crate) struct ConsentBook {
     accepted_policy_version: Option<u32>,
     declared: Option<Declared>,
     head: ledger::Head,
+    /// Set when the ledger behind this state failed verification after it was loaded: the
+    /// guard then uses none of it.
+    unverified: bool,
 }
 
 impl ConsentBook {
@@ -154,6 +158,16 @@ impl ConsentBook {
 
     pub fn restricted(&self) -> bool {
         self.restricted
+    }
+
+    /// Whether the ledger behind this state failed verification (see `mark_unverified`).
+    pub fn unverified(&self) -> bool {
+        self.unverified
+    }
+
+    /// Marks this state as coming from a ledger that no longer verifies.
+    pub fn mark_unverified(&mut self) {
+        self.unverified = true;
     }
 
     pub fn accepted_policy_version(&self) -> Option<u32> {

@@ -134,7 +134,10 @@ pub(crate) fn state(conn: &Connection) -> Result<Option<State>> {
                 Ok(State {
                     mode: r.get(0)?,
                     server_key_id: r.get(1)?,
-                    filter_version: r.get::<_, Option<i64>>(2)?.map(|v| v as u64),
+                    // A negative version in the file is no version: the next sync fetches it.
+                    filter_version: r
+                        .get::<_, Option<i64>>(2)?
+                        .and_then(|v| u64::try_from(v).ok()),
                     last_sync_ms: r.get(3)?,
                     last_run_ms: r.get(4)?,
                 })

@@ -44,6 +44,9 @@ pub(crate) fn decide(
     let Some(processing) = policy.processing_at(pair) else {
         return Decision::deny(NotDeclaredInPolicy);
     };
+    if consent.unverified() {
+        return Decision::deny(LedgerUnverified);
+    }
     let basis = processing.legal_basis;
     let (category, purpose) = (processing.category.as_str(), processing.purpose.as_str());
     // Agreement given under an older version holds only if these terms did not grow since.

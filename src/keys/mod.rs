@@ -4,6 +4,8 @@
 
 pub(crate) mod sealing;
 
+use zeroize::Zeroizing;
+
 /// What a key provider reports when it cannot do what was asked.
 #[derive(Debug, thiserror::Error, uniffi::Error)]
 pub enum KeyProviderError {
@@ -38,4 +40,30 @@ pub trait KeyProvider: Send + Sync {
     fn unwrap(&self, alias: String, wrapped: Vec<u8>) -> Result<Vec<u8>, KeyProviderError>;
     /// Deletes the platform key named `alias`; deleting a missing key is not an error.
     fn delete(&self, alias: String) -> Result<(), KeyProviderError>;
+}
+
+/// Unwraps a fresh wrap once and compares it with the key: a provider whose `wrap` returns
+/// what its `unwrap` cannot turn back (an empty array, a wrap under another key) would lose the
+/// key at the next open, and everything it protects with it. Nothing is stored before this
+/// passed.
+pub(crate) fn check_unwraps(
+    provider: &dyn KeyProvider,
+    alias: &str,
+    wrapped: &[u8],
+    key: &sealing::SecretKey,
+) -> Result<(), KeyProviderError> {
+    let garbage = || KeyProviderError::Failed {
+        reason: "the key provider's wrap() does not unwrap to the key it was given".into(),
+    };
+    let back = match provider.unwrap(alias.to_owned(), wrapped.to_vec()) {
+        Ok(back) => Zeroizing::new(back),
+        Err(KeyProviderError::Unavailable) => return Err(KeyProviderError::Unavailable),
+        // The key was wrapped a moment ago: failing to unwrap it is the wrap's fault, not a
+        // lost key.
+        Err(_) => return Err(garbage()),
+    };
+    if back.as_slice() != key.as_bytes() {
+        return Err(garbage());
+    }
+    Ok(())
 }

@@ -5,6 +5,8 @@
 //! behind another OS permission, another controller. Wording (descriptions, dates), removed
 //! recipients and removed processing are not: agreeing to more covers agreeing to less.
 
+use std::collections::HashSet;
+
 use super::{Policy, PolicyInfo, Processing};
 use crate::decision::LegalBasis;
 use crate::permissions::LocationAccuracy;
@@ -36,15 +38,25 @@ pub(crate) fn terms_changes(
     newer: &PolicyInfo,
     processing: &Processing,
 ) -> Vec<TermsChange> {
+    let before = older
+        .processing
+        .iter()
+        .find(|p| p.category == processing.category && p.purpose == processing.purpose);
+    changes_from(older, newer, before, processing)
+}
+
+/// `terms_changes` once the pair's entry in `older` (if any) is found.
+fn changes_from(
+    older: &PolicyInfo,
+    newer: &PolicyInfo,
+    before: Option<&Processing>,
+    processing: &Processing,
+) -> Vec<TermsChange> {
     let mut changes = Vec::new();
     if older.controller_name != newer.controller_name {
         changes.push(TermsChange::ControllerChanged);
     }
-    let Some(before) = older
-        .processing
-        .iter()
-        .find(|p| p.category == processing.category && p.purpose == processing.purpose)
-    else {
+    let Some(before) = before else {
         changes.push(TermsChange::NewProcessing);
         return changes;
     };
@@ -54,10 +66,11 @@ pub(crate) fn terms_changes(
             to: processing.legal_basis,
         });
     }
+    let earlier: HashSet<&str> = before.recipients.iter().map(String::as_str).collect();
     let added: Vec<String> = processing
         .recipients
         .iter()
-        .filter(|r| !before.recipients.contains(r))
+        .filter(|r| !earlier.contains(r.as_str()))
         .cloned()
         .collect();
     if !added.is_empty() {
@@ -82,15 +95,17 @@ pub(crate) fn terms_changes(
 
 impl Policy {
     /// Carries over, pair by pair, the version since which the terms are unchanged: where
-    /// `older` had the same terms, agreement given under `older` still holds.
+    /// `older` had the same terms, agreement given under `older` still holds. Each pair is
+    /// found through `older`'s indexes, so this is linear in the size of the policies.
     pub(crate) fn carry_terms_from(&mut self, older: &Policy) {
         for (i, processing) in self.info.processing.iter().enumerate() {
-            let older_index =
-                older.info.processing.iter().position(|p| {
-                    p.category == processing.category && p.purpose == processing.purpose
-                });
+            let older_index = older
+                .category_position(&processing.category)
+                .zip(older.purpose_position(&processing.purpose))
+                .and_then(|(c, p)| older.processing_by_pair[older.pair_index(c, p)]);
             if let Some(j) = older_index {
-                if terms_changes(&older.info, &self.info, processing).is_empty() {
+                let before = &older.info.processing[j];
+                if changes_from(&older.info, &self.info, Some(before), processing).is_empty() {
                     self.terms_since[i] = older.terms_since[j];
                 }
             }

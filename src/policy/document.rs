@@ -1,9 +1,13 @@
 //! Parsing the policy JSON (format 1) and checking every rule the JSON Schema cannot express.
 //! Every error names the field by its JSON path and says what is wrong with it.
 
-use std::collections::HashSet;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::fmt;
 
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde_json::{Map, Value};
 
 use super::{
     Category, Policy, PolicyInfo, Processing, Purpose, Recipient, RecipientKind, RetentionRule,
@@ -23,6 +27,14 @@ const MAX_AGE: u8 = 21;
 const MAX_RETENTION_DAYS: u32 = 36_500;
 const MAX_TEXT_CHARS: usize = 500;
 const MAX_NAME_CHARS: usize = 200;
+/// Policy versions count revisions of one app's policy: a million leaves room for a revision
+/// a day for thousands of years, and keeps every version far from `u32::MAX`, which the
+/// guard uses to mean "no version".
+const MAX_VERSION: u32 = 1_000_000;
+/// Effective and revision dates lie within the life of an app: a date before 2000 or after
+/// 2200 is a typo (a year 0000 or 9999 placeholder), and such a date shown to users as the
+/// date a policy took effect would mislead them.
+const YEARS: std::ops::RangeInclusive<i64> = 2000..=2200;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -147,8 +159,7 @@ pub(crate) fn parse_policy(json: &str) -> Result<Policy> {
             format!("the document is larger than {MAX_DOCUMENT_BYTES} bytes"),
         ));
     }
-    let value: serde_json::Value = serde_json::from_str(json)
-        .map_err(|e| invalid("$", format!("not valid JSON ({})", json_position(&e))))?;
+    let value = parse_strict(json)?;
     let document: Document = serde_path_to_error::deserialize(&value).map_err(|e| {
         let path = e.path().to_string();
         let field = if path == "." { "$".to_owned() } else { path };
@@ -163,6 +174,148 @@ pub(crate) fn parse_policy(json: &str) -> Result<Policy> {
 /// Line and column only: serde_json's message can quote the offending text.
 fn json_position(e: &serde_json::Error) -> String {
     format!("line {}, column {}", e.line(), e.column())
+}
+
+/// Parses JSON into a `Value`, refusing an object that holds the same key twice.
+/// serde_json keeps the last of two equal keys, so `"legal_basis": "consent", "legal_basis":
+/// "contract"` would read as contract: a document that says two things says nothing.
+fn parse_strict(json: &str) -> Result<Value> {
+    let duplicate = RefCell::new(None);
+    let mut deserializer = serde_json::Deserializer::from_str(json);
+    let parsed = Strict {
+        path: &Path::Root,
+        duplicate: &duplicate,
+    }
+    .deserialize(&mut deserializer)
+    .and_then(|value| deserializer.end().map(|()| value));
+    match (parsed, duplicate.into_inner()) {
+        (_, Some(path)) => Err(invalid(
+            path,
+            "appears twice in one object; each key may appear once",
+        )),
+        (Ok(value), None) => Ok(value),
+        (Err(e), None) => Err(invalid(
+            "$",
+            format!("not valid JSON ({})", json_position(&e)),
+        )),
+    }
+}
+
+/// Where a value sits in the document, written out only when a duplicate is found.
+enum Path<'a> {
+    Root,
+    Key(&'a Path<'a>, &'a str),
+    Index(&'a Path<'a>, usize),
+}
+
+impl fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Path::Root => f.write_str("$"),
+            Path::Key(Path::Root, key) => f.write_str(shown_key(key)),
+            Path::Key(parent, key) => write!(f, "{parent}.{}", shown_key(key)),
+            Path::Index(parent, i) => write!(f, "{parent}[{i}]"),
+        }
+    }
+}
+
+/// A key is echoed only if it looks like one of the format's field names: an error must not
+/// quote arbitrary text.
+fn shown_key(key: &str) -> &str {
+    let field_like = !key.is_empty()
+        && key.len() <= 64
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'$');
+    if field_like {
+        key
+    } else {
+        "<key>"
+    }
+}
+
+/// A `Value` deserializer that fails on a repeated key and notes its path.
+struct Strict<'p, 'd> {
+    path: &'p Path<'p>,
+    duplicate: &'d RefCell<Option<String>>,
+}
+
+impl<'de> DeserializeSeed<'de> for Strict<'_, '_> {
+    type Value = Value;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Strict<'_, '_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        serde_json::Number::from_f64(v)
+            .map(Value::Number)
+            .ok_or_else(|| E::custom("a number out of range"))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        loop {
+            let path = Path::Index(self.path, items.len());
+            let seed = Strict {
+                path: &path,
+                duplicate: self.duplicate,
+            };
+            match seq.next_element_seed(seed)? {
+                Some(item) => items.push(item),
+                None => return Ok(Value::Array(items)),
+            }
+        }
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let path = Path::Key(self.path, &key);
+            if object.contains_key(&key) {
+                *self.duplicate.borrow_mut() = Some(path.to_string());
+                return Err(de::Error::custom("a key appears twice"));
+            }
+            let value = map.next_value_seed(Strict {
+                path: &path,
+                duplicate: self.duplicate,
+            })?;
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object))
+    }
 }
 
 fn validate(doc: Document) -> Result<PolicyInfo> {
@@ -187,8 +340,11 @@ fn validate(doc: Document) -> Result<PolicyInfo> {
             "must be 1 to 128 characters of letters, digits, '.', '_' or '-'",
         ));
     }
-    if doc.version == 0 {
-        return Err(invalid("version", "must be 1 or more"));
+    if doc.version == 0 || doc.version > MAX_VERSION {
+        return Err(invalid(
+            "version",
+            format!("must be between 1 and {MAX_VERSION}"),
+        ));
     }
     check_date("effective_date", &doc.effective_date)?;
     if let Some(date) = &doc.last_revised {
@@ -324,28 +480,39 @@ fn validate_processing(
     recipients: &[Recipient],
 ) -> Result<Vec<Processing>> {
     check_count("processing", entries.len(), MAX_PROCESSING)?;
+    // Every reference is one hash lookup: a document under the size cap can hold tens of
+    // thousands of references, and scanning the lists for each was quadratic.
+    let category_at: HashMap<&str, usize> = categories
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id.as_str(), i))
+        .collect();
+    let purpose_at: HashMap<&str, usize> = purposes
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id.as_str(), i))
+        .collect();
+    let recipient_ids: HashSet<&str> = recipients.iter().map(|r| r.id.as_str()).collect();
     let mut pairs = HashSet::new();
     entries
         .into_iter()
         .enumerate()
         .map(|(i, entry)| {
             let field = format!("processing[{i}]");
-            let category = categories
-                .iter()
-                .find(|c| c.id == entry.category)
-                .ok_or_else(|| {
-                    invalid(
-                        format!("{field}.category"),
-                        "names a category that `categories` does not declare",
-                    )
-                })?;
-            if !purposes.iter().any(|p| p.id == entry.purpose) {
-                return Err(invalid(
+            let c = *category_at.get(entry.category.as_str()).ok_or_else(|| {
+                invalid(
+                    format!("{field}.category"),
+                    "names a category that `categories` does not declare",
+                )
+            })?;
+            let category = &categories[c];
+            let p = *purpose_at.get(entry.purpose.as_str()).ok_or_else(|| {
+                invalid(
                     format!("{field}.purpose"),
                     "names a purpose that `purposes` does not declare",
-                ));
-            }
-            if !pairs.insert((entry.category.clone(), entry.purpose.clone())) {
+                )
+            })?;
+            if !pairs.insert((c, p)) {
                 return Err(invalid(
                     field,
                     "this (category, purpose) pair is declared twice",
@@ -359,11 +526,18 @@ fn validate_processing(
                     "only a category behind the location permission can require an accuracy",
                 ));
             }
+            let mut listed = HashSet::with_capacity(entry.recipients.len());
             for (r, recipient) in entry.recipients.iter().enumerate() {
-                if !recipients.iter().any(|known| &known.id == recipient) {
+                if !recipient_ids.contains(recipient.as_str()) {
                     return Err(invalid(
                         format!("{field}.recipients[{r}]"),
                         "names a recipient that `recipients` does not declare",
+                    ));
+                }
+                if !listed.insert(recipient.as_str()) {
+                    return Err(invalid(
+                        format!("{field}.recipients[{r}]"),
+                        "names the same recipient twice",
                     ));
                 }
             }
@@ -443,6 +617,8 @@ fn check_description(field: &str, description: Option<&str>, optional: bool) -> 
     }
 }
 
+/// Text shown to users: 1 to `max_chars` characters, none of them invisible or able to
+/// reorder what is displayed (see `is_hidden`).
 fn check_text(field: &str, text: &str, max_chars: usize) -> Result<()> {
     let chars = text.chars().count();
     if text.trim().is_empty() || chars > max_chars {
@@ -451,13 +627,52 @@ fn check_text(field: &str, text: &str, max_chars: usize) -> Result<()> {
             format!("must be 1 to {max_chars} characters of text"),
         ));
     }
+    if let Some(position) = text.chars().position(is_hidden) {
+        return Err(invalid(
+            field,
+            format!(
+                "character {} is a control, bidirectional or zero-width character; \
+                 text shown to users must not hide or reorder what it says",
+                position + 1
+            ),
+        ));
+    }
     Ok(())
 }
 
+/// Characters that a reader does not see but that change what is shown: C0 and C1 controls
+/// (NUL, line breaks and tabs among them: the texts are single lines), the bidirectional
+/// embeddings, overrides and isolates (U+202A to U+202E, U+2066 to U+2069) that can make a
+/// text read backwards, and the zero-width characters (U+200B to U+200D, U+2060, U+FEFF)
+/// that can make two different texts look alike.
+pub(crate) fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{200B}'..='\u{200D}'
+                | '\u{2060}'
+                | '\u{FEFF}'
+        )
+}
+
 fn check_date(field: &str, text: &str) -> Result<()> {
-    parse_day(text)
-        .map(|_| ())
-        .ok_or_else(|| invalid(field, "must be a real date written YYYY-MM-DD"))
+    let in_range = parse_day(text).is_some()
+        && text[..4]
+            .parse::<i64>()
+            .is_ok_and(|year| YEARS.contains(&year));
+    if !in_range {
+        return Err(invalid(
+            field,
+            format!(
+                "must be a real date written YYYY-MM-DD, in the years {} to {}",
+                YEARS.start(),
+                YEARS.end()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -38,10 +38,21 @@ struct Export<'a> {
     permissions: Vec<PermissionOut>,
     consent_receipts: Vec<Receipt<'a>>,
     consent_compaction: Option<Compaction>,
+    unverified_consent_history: Vec<SetAsideOut>,
     linked_accounts: Vec<vault::db::ExportedAccount>,
     discovery: crate::discovery::DiscoverySummary,
     access_report: Vec<report::AccessReportRow>,
     advertising: Advertising,
+}
+
+/// A ledger record set aside because the ledger did not verify: the user's history as the
+/// file held it, which proves nothing.
+#[derive(Serialize)]
+struct SetAsideOut {
+    set_aside_at_ms: i64,
+    reason: String,
+    origin: String,
+    stored: serde_json::Value,
 }
 
 #[derive(Serialize)]
@@ -180,6 +191,7 @@ pub(crate) fn reason_code(reason: DecisionReason) -> &'static str {
         OsPermissionRestricted { .. } => "os_permission_restricted",
         ApproximateLocationOnly => "approximate_location_only",
         AdvertisingIdUnavailable => "advertising_id_unavailable",
+        LedgerUnverified => "ledger_unverified",
         Closed => "closed",
         InternalError => "internal_error",
     }
@@ -357,6 +369,15 @@ pub(crate) fn export(core: &State, now_ms: i64, today: i64) -> Result<String> {
             through_timestamp_ms: s.through_time_ms,
             compacted_at_ms: s.compacted_at_ms,
         }),
+        unverified_consent_history: consent::db::set_aside_records(conn)?
+            .into_iter()
+            .map(|r| SetAsideOut {
+                set_aside_at_ms: r.set_aside_ms,
+                reason: r.reason,
+                origin: r.origin,
+                stored: serde_json::from_str(&r.content).unwrap_or(serde_json::Value::Null),
+            })
+            .collect(),
         linked_accounts: vault::db::exported_accounts(conn)?,
         discovery: crate::discovery::cache::summary(conn)?,
         access_report: report::load(conn, i64::MIN, i64::MAX)?,

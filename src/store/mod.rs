@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/v002_vault.sql"),
     include_str!("migrations/v003_rights.sql"),
     include_str!("migrations/v004_discovery.sql"),
+    include_str!("migrations/v005_ledger_integrity.sql"),
 ];
 
 /// The schema version this library writes.

@@ -188,7 +188,16 @@ pub(crate) fn delete_account(conn: &Connection, lookup: &[u8]) -> Result<bool> {
 }
 
 pub(crate) fn delete_accounts(conn: &Connection) -> Result<u32> {
-    Ok(conn.execute("DELETE FROM vault_account", [])? as u32)
+    let deleted = conn.execute("DELETE FROM vault_account", [])?;
+    Ok(u32::try_from(deleted).unwrap_or(u32::MAX))
+}
+
+pub(crate) fn has_accounts(conn: &Connection) -> Result<bool> {
+    Ok(
+        conn.query_row("SELECT EXISTS (SELECT 1 FROM vault_account)", [], |r| {
+            r.get(0)
+        })?,
+    )
 }
 
 pub(crate) fn has_data(conn: &Connection) -> Result<bool> {

@@ -11,7 +11,7 @@ use rusqlite::Connection;
 use super::db::{self, KeyRow};
 use crate::error::{Error, KeyUse, Result};
 use crate::keys::sealing::{self as crypto, SecretKey};
-use crate::keys::{KeyProvider, KeyProviderError};
+use crate::keys::{check_unwraps, KeyProvider, KeyProviderError};
 use crate::store::Store;
 
 /// The platform key's name for one generation of one vault key.
@@ -73,6 +73,12 @@ impl VaultKeys {
                     generation: row.generation,
                     key,
                 }
+            }
+            // Accounts sealed under a key whose row is gone: the key is lost. A fresh key over
+            // them would leave them unreadable and answer `AccountNotLinked`.
+            None if db::has_accounts(conn)? => {
+                log::warn!("linked accounts remain but the vault key's row is gone");
+                return Err(Error::VaultKeyLost);
             }
             None => {
                 let id = db::next_key_id(conn)?;
@@ -168,9 +174,14 @@ pub(super) fn wrap_new(
     let tx = store.begin()?;
     db::note_unused(&tx, id, generation)?;
     tx.commit()?;
-    provider
-        .wrap(alias(id, generation), key.as_bytes().to_vec())
-        .map_err(Error::key_provider(KeyUse::Vault))
+    let alias = alias(id, generation);
+    let wrapped = provider
+        .wrap(alias.clone(), key.as_bytes().to_vec())
+        .map_err(Error::key_provider(KeyUse::Vault))?;
+    // Unwrapped once before it is stored: garbage from `wrap` would lose the vault at the
+    // next open.
+    check_unwraps(provider, &alias, &wrapped, key).map_err(Error::key_provider(KeyUse::Vault))?;
+    Ok(wrapped)
 }
 
 /// Copies the WAL into the database and truncates it, so deleted cells (overwritten by

@@ -27,10 +27,14 @@ fn unwrap_with(platform_key: &[u8], wrapped: &[u8]) -> Result<Vec<u8>, KeyProvid
         .map_err(|_| KeyProviderError::KeyLost)
 }
 
-/// An in-memory keystore that counts unwraps and can be locked.
+/// The platform keys of the vault (the ledger's seal key is `privacykit.ledger-seal`).
+const VAULT_PREFIX: &str = "privacykit.vault.";
+
+/// An in-memory keystore that counts the vault keys' unwraps and can be locked.
 #[derive(Default)]
 pub struct MemoryKeystore {
     keys: Mutex<HashMap<String, Vec<u8>>>,
+    /// Unwraps of vault keys (the ledger seal key's are not counted).
     pub unwraps: AtomicUsize,
     pub locked: AtomicBool,
 }
@@ -42,9 +46,22 @@ impl MemoryKeystore {
         aliases
     }
 
+    /// The vault's platform keys.
+    pub fn vault_aliases(&self) -> Vec<String> {
+        vault_only(self.aliases())
+    }
+
     /// What a keystore wiped by the OS looks like.
     pub fn wipe(&self) {
         self.keys.lock().unwrap().clear();
+    }
+
+    /// Only the vault's platform keys wiped: the ledger's seal key stays.
+    pub fn wipe_vault(&self) {
+        self.keys
+            .lock()
+            .unwrap()
+            .retain(|alias, _| !alias.starts_with(VAULT_PREFIX));
     }
 
     fn check_unlocked(&self) -> Result<(), KeyProviderError> {
@@ -68,7 +85,9 @@ impl KeyProvider for MemoryKeystore {
 
     fn unwrap(&self, alias: String, wrapped: Vec<u8>) -> Result<Vec<u8>, KeyProviderError> {
         self.check_unlocked()?;
-        self.unwraps.fetch_add(1, Ordering::SeqCst);
+        if alias.starts_with(VAULT_PREFIX) {
+            self.unwraps.fetch_add(1, Ordering::SeqCst);
+        }
         let keys = self.keys.lock().unwrap();
         let platform_key = keys.get(&alias).ok_or(KeyProviderError::KeyLost)?;
         unwrap_with(platform_key, &wrapped)
@@ -96,7 +115,18 @@ pub enum CrashPoint {
     BeforeDelete,
 }
 
+pub fn vault_only(aliases: Vec<String>) -> Vec<String> {
+    aliases
+        .into_iter()
+        .filter(|alias| alias.starts_with(VAULT_PREFIX))
+        .collect()
+}
+
 impl FileKeystore {
+    pub fn vault_aliases(&self) -> Vec<String> {
+        vault_only(self.aliases())
+    }
+
     pub fn aliases(&self) -> Vec<String> {
         let mut aliases: Vec<String> = std::fs::read_dir(&self.dir)
             .unwrap()

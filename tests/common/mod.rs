@@ -72,6 +72,7 @@ pub fn config(path: Option<&Path>, platform: Platform) -> PrivacyKitConfig {
         policy_json: POLICY.to_owned(),
         platform,
         utc_offset_minutes: 0,
+        key_provider: None,
     }
 }
 

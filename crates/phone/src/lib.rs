@@ -10,6 +10,9 @@ use std::fmt;
 
 use metadata::TerritoryId;
 
+#[doc(hidden)]
+pub mod fuzzing;
+
 /// A region whose numbering plan reads national numbers: the default region of a parse.
 /// Made by [`parse_region`].
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]

@@ -1890,11 +1890,25 @@ public protocol PrivacyKitProtocol: AnyObject, Sendable {
     func restrictProcessing() throws  -> LedgerEntry
     
     /**
-     * The platform keystore (Android Keystore, iOS Keychain) for every key PrivacyKit keeps:
-     * the vault's, the discovery cache's, and the seal on compacted consent records. Give it
-     * once after `open`; `vault` and `discovery` take it too, and the last one given is used.
+     * After `LedgerTampered` or `LedgerSealLost`: sets the ledger aside as unverified history
+     * (kept in `export_personal_data`, erased by `erase_all`) and starts an empty one, so
+     * every use that needs consent answers `NeedsConsent` and the app asks the user again.
+     * Returns the number of records set aside: 0, changing nothing, when the ledger verifies.
      */
-    func setKeyProvider(keyProvider: KeyProvider) 
+    func setAsideUnverifiedLedger() throws  -> UInt64
+    
+    /**
+     * The platform keystore (Android Keystore, iOS Keychain) for every key PrivacyKit keeps:
+     * the vault's, the discovery cache's, and the ledger's seal. Best given at open
+     * (`PrivacyKitConfig.key_provider`); given later, here or through `vault` and
+     * `discovery` (the last one given is used), it verifies the ledger under its seal now
+     * and seals its head. A ledger that does not verify answers `LedgerTampered` (or
+     * `LedgerSealLost`): from then on every decision is `LedgerUnverified` and no consent
+     * can be recorded, until the app has told the user and calls
+     * `set_aside_unverified_ledger`. A locked keystore (`VaultLocked`) leaves the check for
+     * the next provider given.
+     */
+    func setKeyProvider(keyProvider: KeyProvider) throws 
     
     /**
      * Registers the layer that counts uses on its own side (the Kotlin fast guard does this
@@ -1933,14 +1947,19 @@ public protocol PrivacyKitProtocol: AnyObject, Sendable {
      * `key_provider`. The key is unwrapped on first use and kept until this `PrivacyKit` is
      * closed; a later call replaces the provider. The vault does not keep this `PrivacyKit`
      * alive: once it is closed or freed, vault calls fail with `Closed`.
+     *
+     * Like `set_key_provider`, this verifies the ledger under its seal if that was not done
+     * yet; a ledger that does not verify is reported by `check` (`LedgerUnverified`) and by
+     * `set_key_provider`, not here.
      */
     func vault(keyProvider: KeyProvider)  -> TokenVault
     
     /**
      * Recomputes the ledger's hash chain; `LedgerTampered` names the first bad entry.
      * A compacted summary's seal is checked first, through the key provider (`VaultLocked`
-     * without one, `LedgerSealLost` if its key is gone), and the chain continues from it.
-     * Returns the length of the ledger verified.
+     * without one, `LedgerSealLost` if its key is gone), and the chain continues from it;
+     * with a key provider the head's seal is checked too. Returns the length of the ledger
+     * verified.
      */
     func verifyLedger() throws  -> UInt64
     
@@ -2015,11 +2034,34 @@ open class PrivacyKit: PrivacyKitProtocol, @unchecked Sendable {
      * Opens the store (creating it on first use), loads the policy and restores the user's
      * state. A policy that fails validation, or conflicts with the stored version, is
      * refused and nothing stored changes.
+     *
+     * The consent ledger is verified first: its hash chain from the first entry (or the
+     * compacted summary) to the recorded head, and, with `config.key_provider`, the keyed
+     * seals over the head and the summary. A ledger that does not verify fails with
+     * `LedgerTampered` (or `LedgerSealLost` when the seal's key is gone) and nothing is
+     * changed; see `open_setting_aside_tampered_ledger`.
      */
 public static func `open`(config: PrivacyKitConfig)throws  -> PrivacyKit  {
     return try  FfiConverterTypePrivacyKit_lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
         uniffiCallStatus in
     uniffi_privacykit_fn_constructor_privacykit_open(
+        FfiConverterTypePrivacyKitConfig_lower(config),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Opens like `open`, but a ledger that does not verify (`LedgerTampered`,
+     * `LedgerSealLost`) is set aside instead of refused: its records are kept as unverified
+     * history (in `export_personal_data`, erased by `erase_all`), the ledger starts empty,
+     * and every use that needs consent answers `NeedsConsent` until the user chooses again.
+     * Call it only after telling the user that their privacy choices could not be verified
+     * and will be asked for again. A ledger that verifies is opened as `open` would.
+     */
+public static func openSettingAsideTamperedLedger(config: PrivacyKitConfig)throws  -> PrivacyKit  {
+    return try  FfiConverterTypePrivacyKit_lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_constructor_privacykit_open_setting_aside_tampered_ledger(
         FfiConverterTypePrivacyKitConfig_lower(config),uniffiCallStatus
     )
 })
@@ -2624,11 +2666,32 @@ open func restrictProcessing()throws  -> LedgerEntry  {
 }
     
     /**
-     * The platform keystore (Android Keystore, iOS Keychain) for every key PrivacyKit keeps:
-     * the vault's, the discovery cache's, and the seal on compacted consent records. Give it
-     * once after `open`; `vault` and `discovery` take it too, and the last one given is used.
+     * After `LedgerTampered` or `LedgerSealLost`: sets the ledger aside as unverified history
+     * (kept in `export_personal_data`, erased by `erase_all`) and starts an empty one, so
+     * every use that needs consent answers `NeedsConsent` and the app asks the user again.
+     * Returns the number of records set aside: 0, changing nothing, when the ledger verifies.
      */
-open func setKeyProvider(keyProvider: KeyProvider)  {try! rustCall() {
+open func setAsideUnverifiedLedger()throws  -> UInt64  {
+    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_privacykit_set_aside_unverified_ledger(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The platform keystore (Android Keystore, iOS Keychain) for every key PrivacyKit keeps:
+     * the vault's, the discovery cache's, and the ledger's seal. Best given at open
+     * (`PrivacyKitConfig.key_provider`); given later, here or through `vault` and
+     * `discovery` (the last one given is used), it verifies the ledger under its seal now
+     * and seals its head. A ledger that does not verify answers `LedgerTampered` (or
+     * `LedgerSealLost`): from then on every decision is `LedgerUnverified` and no consent
+     * can be recorded, until the app has told the user and calls
+     * `set_aside_unverified_ledger`. A locked keystore (`VaultLocked`) leaves the check for
+     * the next provider given.
+     */
+open func setKeyProvider(keyProvider: KeyProvider)throws   {try rustCallWithError(FfiConverterTypePrivacyError_lift) {
         uniffiCallStatus in
     uniffi_privacykit_fn_method_privacykit_set_key_provider(
             self.uniffiCloneHandle(),
@@ -2711,6 +2774,10 @@ open func userFacts()throws  -> UserFacts?  {
      * `key_provider`. The key is unwrapped on first use and kept until this `PrivacyKit` is
      * closed; a later call replaces the provider. The vault does not keep this `PrivacyKit`
      * alive: once it is closed or freed, vault calls fail with `Closed`.
+     *
+     * Like `set_key_provider`, this verifies the ledger under its seal if that was not done
+     * yet; a ledger that does not verify is reported by `check` (`LedgerUnverified`) and by
+     * `set_key_provider`, not here.
      */
 open func vault(keyProvider: KeyProvider) -> TokenVault  {
     return try!  FfiConverterTypeTokenVault_lift(try! rustCall() {
@@ -2725,8 +2792,9 @@ open func vault(keyProvider: KeyProvider) -> TokenVault  {
     /**
      * Recomputes the ledger's hash chain; `LedgerTampered` names the first bad entry.
      * A compacted summary's seal is checked first, through the key provider (`VaultLocked`
-     * without one, `LedgerSealLost` if its key is gone), and the chain continues from it.
-     * Returns the length of the ledger verified.
+     * without one, `LedgerSealLost` if its key is gone), and the chain continues from it;
+     * with a key provider the head's seal is checked too. Returns the length of the ledger
+     * verified.
      */
 open func verifyLedger()throws  -> UInt64  {
     return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
@@ -3038,9 +3106,12 @@ public func FfiConverterTypePrivacyKitClock_lower(_ value: PrivacyKitClock) -> U
 /**
  * Implemented by the app (Kotlin, Swift or Rust) to hear about changes.
  *
- * Called on the thread that made the change, after it is durable and after PrivacyKit has
- * released its locks, so a listener may call back into PrivacyKit. Keep it short: post to
- * your UI thread rather than doing work here. A listener that throws is logged and skipped.
+ * Called after the change is durable and after PrivacyKit has released its locks, so a
+ * listener may call back into PrivacyKit. Changes arrive one at a time, in the order they
+ * were made (ledger order), whatever the number of threads writing: usually on the thread
+ * that made the change, but while one thread is delivering, changes other threads make are
+ * delivered by it, after the ones before them. Keep it short: post to your UI thread rather
+ * than doing work here. A listener that throws is logged and skipped.
  */
 public protocol PrivacyListener: AnyObject, Sendable {
     
@@ -3050,9 +3121,12 @@ public protocol PrivacyListener: AnyObject, Sendable {
 /**
  * Implemented by the app (Kotlin, Swift or Rust) to hear about changes.
  *
- * Called on the thread that made the change, after it is durable and after PrivacyKit has
- * released its locks, so a listener may call back into PrivacyKit. Keep it short: post to
- * your UI thread rather than doing work here. A listener that throws is logged and skipped.
+ * Called after the change is durable and after PrivacyKit has released its locks, so a
+ * listener may call back into PrivacyKit. Changes arrive one at a time, in the order they
+ * were made (ledger order), whatever the number of threads writing: usually on the thread
+ * that made the change, but while one thread is delivering, changes other threads make are
+ * delivered by it, after the ones before them. Keep it short: post to your UI thread rather
+ * than doing work here. A listener that throws is logged and skipped.
  */
 open class PrivacyListenerImpl: PrivacyListener, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -6024,7 +6098,7 @@ public func FfiConverterTypePolicyInfo_lower(_ value: PolicyInfo) -> RustBuffer 
 /**
  * How to open PrivacyKit.
  */
-public struct PrivacyKitConfig: Equatable, Hashable {
+public struct PrivacyKitConfig {
     /**
      * The SQLite file, created if missing. `None` keeps everything in memory (tests,
      * previews): nothing survives `close_store`.
@@ -6040,6 +6114,13 @@ public struct PrivacyKitConfig: Equatable, Hashable {
      * days begin. Update it with `set_utc_offset_minutes` when the time zone changes.
      */
     public var utcOffsetMinutes: Int32
+    /**
+     * The platform keystore (see `set_key_provider`). Pass it here: the consent ledger is
+     * then verified under its keyed seal at open, before any decision is made from it.
+     * Without it, open verifies the hash chain alone and the seal is checked when a provider
+     * is given later.
+     */
+    public var keyProvider: KeyProvider?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -6054,11 +6135,18 @@ public struct PrivacyKitConfig: Equatable, Hashable {
         /**
          * The device's current offset from UTC, in minutes; it sets where the access report's
          * days begin. Update it with `set_utc_offset_minutes` when the time zone changes.
-         */utcOffsetMinutes: Int32) {
+         */utcOffsetMinutes: Int32, 
+        /**
+         * The platform keystore (see `set_key_provider`). Pass it here: the consent ledger is
+         * then verified under its keyed seal at open, before any decision is made from it.
+         * Without it, open verifies the hash chain alone and the seal is checked when a provider
+         * is given later.
+         */keyProvider: KeyProvider? = nil) {
         self.databasePath = databasePath
         self.policyJson = policyJson
         self.platform = platform
         self.utcOffsetMinutes = utcOffsetMinutes
+        self.keyProvider = keyProvider
     }
 
     
@@ -6080,7 +6168,8 @@ public struct FfiConverterTypePrivacyKitConfig: FfiConverterRustBuffer {
                 databasePath: FfiConverterOptionString.read(from: &buf), 
                 policyJson: FfiConverterString.read(from: &buf), 
                 platform: FfiConverterTypePlatform.read(from: &buf), 
-                utcOffsetMinutes: FfiConverterInt32.read(from: &buf)
+                utcOffsetMinutes: FfiConverterInt32.read(from: &buf), 
+                keyProvider: FfiConverterOptionTypeKeyProvider.read(from: &buf)
         )
     }
 
@@ -6089,6 +6178,7 @@ public struct FfiConverterTypePrivacyKitConfig: FfiConverterRustBuffer {
         FfiConverterString.write(value.policyJson, into: &buf)
         FfiConverterTypePlatform.write(value.platform, into: &buf)
         FfiConverterInt32.write(value.utcOffsetMinutes, into: &buf)
+        FfiConverterOptionTypeKeyProvider.write(value.keyProvider, into: &buf)
     }
 }
 
@@ -7503,6 +7593,12 @@ public enum DecisionReason: Equatable, Hashable {
      */
     case advertisingIdUnavailable
     /**
+     * The consent ledger failed verification under the key provider's seal (edited, cut
+     * short or sealed by another key): no use is allowed on choices that cannot be trusted.
+     * The app tells the user and calls `set_aside_unverified_ledger` to start afresh.
+     */
+    case ledgerUnverified
+    /**
      * The `PrivacyKit` was closed.
      */
     case closed
@@ -7575,9 +7671,11 @@ public struct FfiConverterTypeDecisionReason: FfiConverterRustBuffer {
         
         case 19: return .advertisingIdUnavailable
         
-        case 20: return .closed
+        case 20: return .ledgerUnverified
         
-        case 21: return .internalError
+        case 21: return .closed
+        
+        case 22: return .internalError
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -7669,12 +7767,16 @@ public struct FfiConverterTypeDecisionReason: FfiConverterRustBuffer {
             writeInt(&buf, Int32(19))
         
         
-        case .closed:
+        case .ledgerUnverified:
             writeInt(&buf, Int32(20))
         
         
-        case .internalError:
+        case .closed:
             writeInt(&buf, Int32(21))
+        
+        
+        case .internalError:
+            writeInt(&buf, Int32(22))
         
         }
     }
@@ -8756,7 +8858,11 @@ enum PrivacyError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case Storage(reason: String
     )
     /**
-     * `verify_ledger` found a row that was edited, deleted or moved.
+     * The consent ledger does not verify: an entry was edited, deleted or moved, entries its
+     * seal covers are missing, or its seal does not match. Raised by `open` (nothing was
+     * changed), `set_key_provider` and `verify_ledger`; `seq` is the first entry that does
+     * not verify. Tell the user their choices will be asked for again, then use
+     * `open_setting_aside_tampered_ledger` or `set_aside_unverified_ledger`.
      */
     case LedgerTampered(seq: UInt64, reason: String
     )
@@ -8767,7 +8873,9 @@ enum PrivacyError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     )
     /**
      * The platform keystore cannot be used right now (device locked before its first
-     * unlock, keystore busy). Retry later; nothing was deleted.
+     * unlock, keystore busy), or no key provider was given where a key is needed (the vault,
+     * discovery, or recording a choice in a sealed consent ledger). Retry later, or give the
+     * key provider; nothing was deleted or written.
      */
     case VaultLocked
     /**
@@ -8776,9 +8884,9 @@ enum PrivacyError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      */
     case VaultKeyLost
     /**
-     * The platform key that sealed the compacted consent records is gone or wrong (a backup
-     * restored onto another device, a wiped keystore): the summary can no longer be checked.
-     * The entries after it still can, and the consent state is unaffected.
+     * The platform key that sealed the consent ledger is gone or wrong (a backup restored onto
+     * another device, a wiped keystore): its seals can no longer be checked, so the ledger is
+     * not used as if verified. Handled like `LedgerTampered`.
      */
     case LedgerSealLost
     /**
@@ -9744,6 +9852,30 @@ fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeKeyProvider: FfiConverterRustBuffer {
+    typealias SwiftType = KeyProvider?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeKeyProvider.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeKeyProvider.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypePrivacyKitClock: FfiConverterRustBuffer {
     typealias SwiftType = PrivacyKitClock?
 
@@ -10682,7 +10814,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_privacykit_checksum_method_privacykit_restrict_processing() != 31283) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_set_key_provider() != 55517) {
+    if (uniffi_privacykit_checksum_method_privacykit_set_aside_unverified_ledger() != 59644) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_privacykit_checksum_method_privacykit_set_key_provider() != 26121) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_privacykit_set_use_count_source() != 12053) {
@@ -10700,10 +10835,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_privacykit_checksum_method_privacykit_user_facts() != 64848) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_vault() != 31868) {
+    if (uniffi_privacykit_checksum_method_privacykit_vault() != 51084) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_verify_ledger() != 1838) {
+    if (uniffi_privacykit_checksum_method_privacykit_verify_ledger() != 38605) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_privacykit_withdraw_consent() != 9009) {
@@ -10739,7 +10874,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_privacykit_checksum_method_tokenvault_unlink_account() != 11020) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_constructor_privacykit_open() != 57141) {
+    if (uniffi_privacykit_checksum_constructor_privacykit_open() != 39538) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_privacykit_checksum_constructor_privacykit_open_setting_aside_tampered_ledger() != 63906) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_constructor_privacykit_open_with_clock() != 63731) {

@@ -921,6 +921,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_restrict_processing(
     ): Int
+    external fun uniffi_privacykit_checksum_method_privacykit_set_aside_unverified_ledger(
+    ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_set_key_provider(
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_set_use_count_source(
@@ -960,6 +962,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_privacykit_checksum_method_tokenvault_unlink_account(
     ): Int
     external fun uniffi_privacykit_checksum_constructor_privacykit_open(
+    ): Int
+    external fun uniffi_privacykit_checksum_constructor_privacykit_open_setting_aside_tampered_ledger(
     ): Int
     external fun uniffi_privacykit_checksum_constructor_privacykit_open_with_clock(
     ): Int
@@ -1058,6 +1062,8 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_privacykit_fn_constructor_privacykit_open(`config`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_privacykit_fn_constructor_privacykit_open_setting_aside_tampered_ledger(`config`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_privacykit_fn_constructor_privacykit_open_with_clock(`config`: RustBuffer.ByValue,`clock`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_privacykit_fn_method_privacykit_accept_policy(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1142,6 +1148,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_restrict_processing(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_privacykit_fn_method_privacykit_set_aside_unverified_ledger(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_privacykit_fn_method_privacykit_set_key_provider(`ptr`: Long,`keyProvider`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_privacykit_fn_method_privacykit_set_use_count_source(`ptr`: Long,`source`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1498,7 +1506,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_privacykit_checksum_method_privacykit_restrict_processing() and 0xFFFF) != 31283) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_set_key_provider() and 0xFFFF) != 55517) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_set_aside_unverified_ledger() and 0xFFFF) != 59644) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_set_key_provider() and 0xFFFF) != 26121) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_set_use_count_source() and 0xFFFF) != 12053) {
@@ -1516,10 +1527,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_privacykit_checksum_method_privacykit_user_facts() and 0xFFFF) != 64848) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_vault() and 0xFFFF) != 31868) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_vault() and 0xFFFF) != 51084) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_verify_ledger() and 0xFFFF) != 1838) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_verify_ledger() and 0xFFFF) != 38605) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_withdraw_consent() and 0xFFFF) != 9009) {
@@ -1555,7 +1566,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_privacykit_checksum_method_tokenvault_unlink_account() and 0xFFFF) != 11020) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_constructor_privacykit_open() and 0xFFFF) != 57141) {
+    if ((lib.uniffi_privacykit_checksum_constructor_privacykit_open() and 0xFFFF) != 39538) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_constructor_privacykit_open_setting_aside_tampered_ledger() and 0xFFFF) != 63906) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_constructor_privacykit_open_with_clock() and 0xFFFF) != 63731) {
@@ -3860,9 +3874,23 @@ public interface PrivacyKitInterface {
     fun `restrictProcessing`(): LedgerEntry
     
     /**
+     * After `LedgerTampered` or `LedgerSealLost`: sets the ledger aside as unverified history
+     * (kept in `export_personal_data`, erased by `erase_all`) and starts an empty one, so
+     * every use that needs consent answers `NeedsConsent` and the app asks the user again.
+     * Returns the number of records set aside: 0, changing nothing, when the ledger verifies.
+     */
+    fun `setAsideUnverifiedLedger`(): kotlin.ULong
+    
+    /**
      * The platform keystore (Android Keystore, iOS Keychain) for every key PrivacyKit keeps:
-     * the vault's, the discovery cache's, and the seal on compacted consent records. Give it
-     * once after `open`; `vault` and `discovery` take it too, and the last one given is used.
+     * the vault's, the discovery cache's, and the ledger's seal. Best given at open
+     * (`PrivacyKitConfig.key_provider`); given later, here or through `vault` and
+     * `discovery` (the last one given is used), it verifies the ledger under its seal now
+     * and seals its head. A ledger that does not verify answers `LedgerTampered` (or
+     * `LedgerSealLost`): from then on every decision is `LedgerUnverified` and no consent
+     * can be recorded, until the app has told the user and calls
+     * `set_aside_unverified_ledger`. A locked keystore (`VaultLocked`) leaves the check for
+     * the next provider given.
      */
     fun `setKeyProvider`(`keyProvider`: KeyProvider)
     
@@ -3903,14 +3931,19 @@ public interface PrivacyKitInterface {
      * `key_provider`. The key is unwrapped on first use and kept until this `PrivacyKit` is
      * closed; a later call replaces the provider. The vault does not keep this `PrivacyKit`
      * alive: once it is closed or freed, vault calls fail with `Closed`.
+     *
+     * Like `set_key_provider`, this verifies the ledger under its seal if that was not done
+     * yet; a ledger that does not verify is reported by `check` (`LedgerUnverified`) and by
+     * `set_key_provider`, not here.
      */
     fun `vault`(`keyProvider`: KeyProvider): TokenVault
     
     /**
      * Recomputes the ledger's hash chain; `LedgerTampered` names the first bad entry.
      * A compacted summary's seal is checked first, through the key provider (`VaultLocked`
-     * without one, `LedgerSealLost` if its key is gone), and the chain continues from it.
-     * Returns the length of the ledger verified.
+     * without one, `LedgerSealLost` if its key is gone), and the chain continues from it;
+     * with a key provider the head's seal is checked too. Returns the length of the ledger
+     * verified.
      */
     fun `verifyLedger`(): kotlin.ULong
     
@@ -4814,13 +4847,40 @@ open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
 
     
     /**
+     * After `LedgerTampered` or `LedgerSealLost`: sets the ledger aside as unverified history
+     * (kept in `export_personal_data`, erased by `erase_all`) and starts an empty one, so
+     * every use that needs consent answers `NeedsConsent` and the app asks the user again.
+     * Returns the number of records set aside: 0, changing nothing, when the ledger verifies.
+     */
+    @Throws(PrivacyException::class)override fun `setAsideUnverifiedLedger`(): kotlin.ULong {
+            return FfiConverterULong.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PrivacyException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_privacykit_set_aside_unverified_ledger(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * The platform keystore (Android Keystore, iOS Keychain) for every key PrivacyKit keeps:
-     * the vault's, the discovery cache's, and the seal on compacted consent records. Give it
-     * once after `open`; `vault` and `discovery` take it too, and the last one given is used.
-     */override fun `setKeyProvider`(`keyProvider`: KeyProvider)
+     * the vault's, the discovery cache's, and the ledger's seal. Best given at open
+     * (`PrivacyKitConfig.key_provider`); given later, here or through `vault` and
+     * `discovery` (the last one given is used), it verifies the ledger under its seal now
+     * and seals its head. A ledger that does not verify answers `LedgerTampered` (or
+     * `LedgerSealLost`): from then on every decision is `LedgerUnverified` and no consent
+     * can be recorded, until the app has told the user and calls
+     * `set_aside_unverified_ledger`. A locked keystore (`VaultLocked`) leaves the check for
+     * the next provider given.
+     */
+    @Throws(PrivacyException::class)override fun `setKeyProvider`(`keyProvider`: KeyProvider)
         = 
     callWithHandle {
-    uniffiRustCall() { _status ->
+    uniffiRustCallWithError(PrivacyException) { _status ->
     UniffiLib.uniffi_privacykit_fn_method_privacykit_set_key_provider(
         it,
         
@@ -4929,6 +4989,10 @@ open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
      * `key_provider`. The key is unwrapped on first use and kept until this `PrivacyKit` is
      * closed; a later call replaces the provider. The vault does not keep this `PrivacyKit`
      * alive: once it is closed or freed, vault calls fail with `Closed`.
+     *
+     * Like `set_key_provider`, this verifies the ledger under its seal if that was not done
+     * yet; a ledger that does not verify is reported by `check` (`LedgerUnverified`) and by
+     * `set_key_provider`, not here.
      */override fun `vault`(`keyProvider`: KeyProvider): TokenVault {
             return FfiConverterTypeTokenVault.lift(
     callWithHandle {
@@ -4947,8 +5011,9 @@ open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
     /**
      * Recomputes the ledger's hash chain; `LedgerTampered` names the first bad entry.
      * A compacted summary's seal is checked first, through the key provider (`VaultLocked`
-     * without one, `LedgerSealLost` if its key is gone), and the chain continues from it.
-     * Returns the length of the ledger verified.
+     * without one, `LedgerSealLost` if its key is gone), and the chain continues from it;
+     * with a key provider the head's seal is checked too. Returns the length of the ledger
+     * verified.
      */
     @Throws(PrivacyException::class)override fun `verifyLedger`(): kotlin.ULong {
             return FfiConverterULong.lift(
@@ -5013,11 +5078,38 @@ open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
      * Opens the store (creating it on first use), loads the policy and restores the user's
      * state. A policy that fails validation, or conflicts with the stored version, is
      * refused and nothing stored changes.
+     *
+     * The consent ledger is verified first: its hash chain from the first entry (or the
+     * compacted summary) to the recorded head, and, with `config.key_provider`, the keyed
+     * seals over the head and the summary. A ledger that does not verify fails with
+     * `LedgerTampered` (or `LedgerSealLost` when the seal's key is gone) and nothing is
+     * changed; see `open_setting_aside_tampered_ledger`.
      */
     @Throws(PrivacyException::class) fun `open`(`config`: PrivacyKitConfig): PrivacyKit {
             return FfiConverterTypePrivacyKit.lift(
     uniffiRustCallWithError(PrivacyException) { _status ->
     UniffiLib.uniffi_privacykit_fn_constructor_privacykit_open(
+    
+        
+        FfiConverterTypePrivacyKitConfig.lower(`config`),_status)
+}
+    )
+    }
+    
+
+        
+    /**
+     * Opens like `open`, but a ledger that does not verify (`LedgerTampered`,
+     * `LedgerSealLost`) is set aside instead of refused: its records are kept as unverified
+     * history (in `export_personal_data`, erased by `erase_all`), the ledger starts empty,
+     * and every use that needs consent answers `NeedsConsent` until the user chooses again.
+     * Call it only after telling the user that their privacy choices could not be verified
+     * and will be asked for again. A ledger that verifies is opened as `open` would.
+     */
+    @Throws(PrivacyException::class) fun `openSettingAsideTamperedLedger`(`config`: PrivacyKitConfig): PrivacyKit {
+            return FfiConverterTypePrivacyKit.lift(
+    uniffiRustCallWithError(PrivacyException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_constructor_privacykit_open_setting_aside_tampered_ledger(
     
         
         FfiConverterTypePrivacyKitConfig.lower(`config`),_status)
@@ -5508,9 +5600,12 @@ public object FfiConverterTypePrivacyKitClock: FfiConverter<PrivacyKitClock, Lon
 /**
  * Implemented by the app (Kotlin, Swift or Rust) to hear about changes.
  *
- * Called on the thread that made the change, after it is durable and after PrivacyKit has
- * released its locks, so a listener may call back into PrivacyKit. Keep it short: post to
- * your UI thread rather than doing work here. A listener that throws is logged and skipped.
+ * Called after the change is durable and after PrivacyKit has released its locks, so a
+ * listener may call back into PrivacyKit. Changes arrive one at a time, in the order they
+ * were made (ledger order), whatever the number of threads writing: usually on the thread
+ * that made the change, but while one thread is delivering, changes other threads make are
+ * delivered by it, after the ones before them. Keep it short: post to your UI thread rather
+ * than doing work here. A listener that throws is logged and skipped.
  */
 public interface PrivacyListener {
     
@@ -5522,9 +5617,12 @@ public interface PrivacyListener {
 /**
  * Implemented by the app (Kotlin, Swift or Rust) to hear about changes.
  *
- * Called on the thread that made the change, after it is durable and after PrivacyKit has
- * released its locks, so a listener may call back into PrivacyKit. Keep it short: post to
- * your UI thread rather than doing work here. A listener that throws is logged and skipped.
+ * Called after the change is durable and after PrivacyKit has released its locks, so a
+ * listener may call back into PrivacyKit. Changes arrive one at a time, in the order they
+ * were made (ledger order), whatever the number of threads writing: usually on the thread
+ * that made the change, but while one thread is delivering, changes other threads make are
+ * delivered by it, after the ones before them. Keep it short: post to your UI thread rather
+ * than doing work here. A listener that throws is logged and skipped.
  */
 open class PrivacyListenerImpl: Disposable, AutoCloseable, PrivacyListener
 {
@@ -8478,12 +8576,32 @@ data class PrivacyKitConfig (
      * days begin. Update it with `set_utc_offset_minutes` when the time zone changes.
      */
     var `utcOffsetMinutes`: kotlin.Int
+    , 
+    /**
+     * The platform keystore (see `set_key_provider`). Pass it here: the consent ledger is
+     * then verified under its keyed seal at open, before any decision is made from it.
+     * Without it, open verifies the hash chain alone and the seal is checked when a provider
+     * is given later.
+     */
+    var `keyProvider`: KeyProvider? = null 
     
-){
+): Disposable{
     
 
     
 
+    
+    @Suppress("UNNECESSARY_SAFE_CALL") // codegen is much simpler if we unconditionally emit safe calls here
+    override fun destroy() {
+        
+    Disposable.destroy(
+        this.`databasePath`,
+        this.`policyJson`,
+        this.`platform`,
+        this.`utcOffsetMinutes`,
+        this.`keyProvider`
+    )
+    }
     
     companion object
 }
@@ -8498,6 +8616,7 @@ public object FfiConverterTypePrivacyKitConfig: FfiConverterRustBuffer<PrivacyKi
             FfiConverterString.read(buf),
             FfiConverterTypePlatform.read(buf),
             FfiConverterInt.read(buf),
+            FfiConverterOptionalTypeKeyProvider.read(buf),
         )
     }
 
@@ -8505,7 +8624,8 @@ public object FfiConverterTypePrivacyKitConfig: FfiConverterRustBuffer<PrivacyKi
             FfiConverterOptionalString.allocationSize(value.`databasePath`) +
             FfiConverterString.allocationSize(value.`policyJson`) +
             FfiConverterTypePlatform.allocationSize(value.`platform`) +
-            FfiConverterInt.allocationSize(value.`utcOffsetMinutes`)
+            FfiConverterInt.allocationSize(value.`utcOffsetMinutes`) +
+            FfiConverterOptionalTypeKeyProvider.allocationSize(value.`keyProvider`)
     )
 
     override fun write(value: PrivacyKitConfig, buf: ByteBuffer) {
@@ -8513,6 +8633,7 @@ public object FfiConverterTypePrivacyKitConfig: FfiConverterRustBuffer<PrivacyKi
             FfiConverterString.write(value.`policyJson`, buf)
             FfiConverterTypePlatform.write(value.`platform`, buf)
             FfiConverterInt.write(value.`utcOffsetMinutes`, buf)
+            FfiConverterOptionalTypeKeyProvider.write(value.`keyProvider`, buf)
     }
 }
 
@@ -9558,6 +9679,14 @@ sealed class DecisionReason {
     
     
     /**
+     * The consent ledger failed verification under the key provider's seal (edited, cut
+     * short or sealed by another key): no use is allowed on choices that cannot be trusted.
+     * The app tells the user and calls `set_aside_unverified_ledger` to start afresh.
+     */
+    object LedgerUnverified : DecisionReason()
+    
+    
+    /**
      * The `PrivacyKit` was closed.
      */
     object Closed : DecisionReason()
@@ -9616,8 +9745,9 @@ public object FfiConverterTypeDecisionReason : FfiConverterRustBuffer<DecisionRe
                 )
             18 -> DecisionReason.ApproximateLocationOnly
             19 -> DecisionReason.AdvertisingIdUnavailable
-            20 -> DecisionReason.Closed
-            21 -> DecisionReason.InternalError
+            20 -> DecisionReason.LedgerUnverified
+            21 -> DecisionReason.Closed
+            22 -> DecisionReason.InternalError
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
         }
     }
@@ -9743,6 +9873,12 @@ public object FfiConverterTypeDecisionReason : FfiConverterRustBuffer<DecisionRe
                 4UL
             )
         }
+        is DecisionReason.LedgerUnverified -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
         is DecisionReason.Closed -> {
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
@@ -9841,12 +9977,16 @@ public object FfiConverterTypeDecisionReason : FfiConverterRustBuffer<DecisionRe
                 buf.putInt(19)
                 Unit
             }
-            is DecisionReason.Closed -> {
+            is DecisionReason.LedgerUnverified -> {
                 buf.putInt(20)
                 Unit
             }
-            is DecisionReason.InternalError -> {
+            is DecisionReason.Closed -> {
                 buf.putInt(21)
+                Unit
+            }
+            is DecisionReason.InternalError -> {
+                buf.putInt(22)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
@@ -10707,7 +10847,11 @@ sealed class PrivacyException: kotlin.Exception() {
     }
     
     /**
-     * `verify_ledger` found a row that was edited, deleted or moved.
+     * The consent ledger does not verify: an entry was edited, deleted or moved, entries its
+     * seal covers are missing, or its seal does not match. Raised by `open` (nothing was
+     * changed), `set_key_provider` and `verify_ledger`; `seq` is the first entry that does
+     * not verify. Tell the user their choices will be asked for again, then use
+     * `open_setting_aside_tampered_ledger` or `set_aside_unverified_ledger`.
      */
     class LedgerTampered(
         
@@ -10732,7 +10876,9 @@ sealed class PrivacyException: kotlin.Exception() {
     
     /**
      * The platform keystore cannot be used right now (device locked before its first
-     * unlock, keystore busy). Retry later; nothing was deleted.
+     * unlock, keystore busy), or no key provider was given where a key is needed (the vault,
+     * discovery, or recording a choice in a sealed consent ledger). Retry later, or give the
+     * key provider; nothing was deleted or written.
      */
     class VaultLocked(
         ) : PrivacyException() {
@@ -10751,9 +10897,9 @@ sealed class PrivacyException: kotlin.Exception() {
     }
     
     /**
-     * The platform key that sealed the compacted consent records is gone or wrong (a backup
-     * restored onto another device, a wiped keystore): the summary can no longer be checked.
-     * The entries after it still can, and the consent state is unaffected.
+     * The platform key that sealed the consent ledger is gone or wrong (a backup restored onto
+     * another device, a wiped keystore): its seals can no longer be checked, so the ledger is
+     * not used as if verified. Handled like `LedgerTampered`.
      */
     class LedgerSealLost(
         ) : PrivacyException() {
@@ -11805,6 +11951,38 @@ public object FfiConverterOptionalString: FfiConverterRustBuffer<kotlin.String?>
         } else {
             buf.put(1)
             FfiConverterString.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeKeyProvider: FfiConverterRustBuffer<KeyProvider?> {
+    override fun read(buf: ByteBuffer): KeyProvider? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeKeyProvider.read(buf)
+    }
+
+    override fun allocationSize(value: KeyProvider?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeKeyProvider.allocationSize(value)
+        }
+    }
+
+    override fun write(value: KeyProvider?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeKeyProvider.write(value, buf)
         }
     }
 }

@@ -107,6 +107,30 @@ class OpenAndPersistenceTest {
     }
 
     @Test
+    fun `a key provider given at open seals the ledger, and a ledger that verifies is never set aside`(@TempDir dir: Path) {
+        val db = dir.resolve("app.db")
+        val keys = Pkcs12KeyProvider(dir.resolve("keys.p12").toFile(), "test-only-password".toCharArray())
+        val withKeys = config(databasePath = db.toString()).copy(keyProvider = keys)
+        PrivacyKit.open(withKeys).use { kit ->
+            kit.acceptPolicy()
+            kit.grantConsent("analytics")
+            kit.closeStore()
+        }
+        assertEquals(listOf("privacykit.ledger-seal"), keys.aliases())
+        PrivacyKit.open(withKeys).use { kit ->
+            assertEquals(2uL, kit.verifyLedger())
+            assertEquals(permitted(LegalBasis.CONSENT), kit.check("diagnostics", "analytics"))
+            assertEquals(0uL, kit.setAsideUnverifiedLedger())
+            kit.closeStore()
+        }
+        PrivacyKit.openSettingAsideTamperedLedger(withKeys).use { kit ->
+            assertEquals(2uL, kit.consentState().ledgerLength)
+            kit.setKeyProvider(keys)
+            kit.closeStore()
+        }
+    }
+
+    @Test
     fun `closing the Kotlin object alone releases the file and writes the counts`(@TempDir dir: Path) {
         val db = dir.resolve("app.db")
         val kit = openFile(db)

@@ -12,9 +12,11 @@ import javax.crypto.spec.GCMParameterSpec
 /**
  * A [KeyProvider] for the JVM: AES-256-GCM keys in a PKCS12 keystore file, standing in for the
  * Android Keystore in tests. Same wrapped format as AndroidKeystoreKeyProvider:
- * `[1][12-byte IV][ciphertext + tag]`. Counts unwraps and can pretend to be locked.
+ * `[1][12-byte IV][ciphertext + tag]`. Counts the vault keys' unwraps (not the ledger seal
+ * key's) and can pretend to be locked.
  */
 class Pkcs12KeyProvider(private val file: File, private val password: CharArray) : KeyProvider {
+    /** Unwraps of vault keys. */
     val unwrapCalls = AtomicInteger()
 
     @Volatile
@@ -35,7 +37,7 @@ class Pkcs12KeyProvider(private val file: File, private val password: CharArray)
 
     override fun unwrap(alias: String, wrapped: ByteArray): ByteArray {
         checkUnlocked()
-        unwrapCalls.incrementAndGet()
+        if (alias.startsWith(VAULT_PREFIX)) unwrapCalls.incrementAndGet()
         val secretKey = load().getKey(alias, password) as SecretKey? ?: throw KeyProviderException.KeyLost()
         if (wrapped.size < 1 + IV_BYTES + 16 || wrapped[0] != FORMAT) throw KeyProviderException.KeyLost()
         return try {
@@ -58,6 +60,16 @@ class Pkcs12KeyProvider(private val file: File, private val password: CharArray)
 
     fun aliases(): List<String> = load().aliases().toList().sorted()
 
+    /** The vault's platform keys (the ledger's seal key is `privacykit.ledger-seal`). */
+    fun vaultAliases(): List<String> = aliases().filter { it.startsWith(VAULT_PREFIX) }
+
+    /** What an OS wiping the vault's platform keys looks like; the ledger's seal key stays. */
+    fun wipeVaultKeys() {
+        val keyStore = load()
+        vaultAliases().forEach { keyStore.deleteEntry(it) }
+        save(keyStore)
+    }
+
     private fun checkUnlocked() {
         if (locked) throw KeyProviderException.Unavailable()
     }
@@ -77,6 +89,7 @@ class Pkcs12KeyProvider(private val file: File, private val password: CharArray)
 
     private companion object {
         const val TRANSFORMATION = "AES/GCM/NoPadding"
+        const val VAULT_PREFIX = "privacykit.vault."
         const val FORMAT: Byte = 1
         const val IV_BYTES = 12
     }

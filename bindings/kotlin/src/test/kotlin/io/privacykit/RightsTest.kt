@@ -188,7 +188,7 @@ class RightsTest {
     fun `eraseAll leaves nothing, destroys the keys, tells listeners and starts fresh`() {
         val installId = open().use { kit ->
             busyUser(kit)
-            assertEquals(1, keys.aliases().size)
+            assertEquals(1, keys.vaultAliases().size)
             val installId = kit.installId()
             val listener = RecordingListener()
             kit.addListener(listener)
@@ -202,7 +202,7 @@ class RightsTest {
             assertEquals(1uL, records(PersonalData.INSTALL_ID))
             assertNotNull(records(PersonalData.PERMISSION_HISTORY))
             assertTrue(receipt.erasedAtMs > 0)
-            assertEquals(emptyList(), keys.aliases(), "the platform key is deleted")
+            assertEquals(emptyList(), keys.vaultAliases(), "the platform key is deleted")
             assertEquals(listOf<PrivacyChange>(PrivacyChange.Erased(receipt)), listener.changes.toList())
 
             // In memory: a first-open state.
@@ -256,7 +256,7 @@ class RightsTest {
             assertEquals(1u, kit.consentState().acceptedPolicyVersion)
             assertEquals(1, kit.permissionHistory(OsPermission.CONTACTS).size)
             assertEquals(listOf("vk"), kit.vault(keys).linkedAccounts().map { it.provider })
-            assertEquals(1, keys.aliases().size)
+            assertEquals(1, keys.vaultAliases().size)
             assertEquals(permitted(LegalBasis.CONSENT), kit.check("diagnostics", "analytics"))
             assertEquals(AgeGroup.ADULT, kit.ageStatus().group)
             kit.closeStore()
