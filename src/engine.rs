@@ -307,7 +307,13 @@ impl Engine {
             |state, conn, now| {
                 state.ledger.usable()?;
                 check(&change, state)?;
-                let fresh_key = self.ledger_key_for_append(state, conn)?;
+                let fresh_key = match self.ledger_key_for_append(state, conn) {
+                    // A withdrawal (or any change that only takes permission away) never
+                    // waits for the keystore; it is sealed with the next change that has the
+                    // key (see `consent::seal`).
+                    Err(err) if change.action.only_narrows() && key_not_at_hand(&err) => None,
+                    other => other?,
+                };
                 let key = state.ledger.key.as_ref().or(fresh_key.as_ref());
                 let head = *state.consent.head();
                 let mut entry = LedgerEntry {
@@ -325,7 +331,8 @@ impl Engine {
                 entry.hash = ledger::to_hex(&hash);
                 crate::consent::db::append(conn, &entry, &head.hash, &hash)?;
                 // Sealed in the same transaction whenever the key is at hand (always, once the
-                // ledger was sealed: see `ledger_key_for_append`).
+                // ledger was sealed, unless the change only takes permission away: see
+                // `ledger_key_for_append`).
                 if let Some(key) = key {
                     key.seal(
                         conn,
@@ -367,8 +374,9 @@ impl Engine {
 
     /// The key an append to a sealed ledger needs when none is in memory yet (the keystore was
     /// locked when the provider was given, say): the ledger is verified under it and sealed
-    /// first. A sealed ledger takes no unsealed entry, so without a provider, or with the
-    /// keystore unavailable, the append fails (`VaultLocked`) and nothing is written.
+    /// first. A sealed ledger takes no unsealed entry that gives permission, so without a
+    /// provider, or with the keystore unavailable, such an append fails (`VaultLocked`) and
+    /// nothing is written.
     fn ledger_key_for_append(
         &self,
         state: &State,
@@ -604,4 +612,17 @@ impl Drop for Engine {
             }
         }
     }
+}
+
+/// The ledger's key cannot be had now: no key provider, or the keystore is unavailable (a
+/// device locked since boot). Unlike a lost key or a ledger that does not verify, this passes.
+fn key_not_at_hand(err: &Error) -> bool {
+    matches!(
+        err,
+        Error::NoKeyProvider
+            | Error::KeyProvider {
+                source: crate::keys::KeyProviderError::Unavailable,
+                ..
+            }
+    )
 }

@@ -371,7 +371,7 @@ fn a_seal_copied_or_forged_over_another_head_is_refused() {
 }
 
 #[test]
-fn a_sealed_ledger_takes_no_entry_without_its_key() {
+fn a_sealed_ledger_takes_a_withdrawal_without_its_key_and_no_grant() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("p.db");
     let keys = Arc::new(MemoryKeystore::default());
@@ -380,14 +380,88 @@ fn a_sealed_ledger_takes_no_entry_without_its_key() {
     assert_eq!(
         kit.grant_consent("analytics".into(), None).err(),
         Some(PrivacyError::VaultLocked),
-        "an unsealed entry after the seal would be indistinguishable from a forged one"
+        "an unsealed grant after the seal would be indistinguishable from a forged one"
     );
     assert_eq!(kit.consent_state().unwrap().ledger_length, 3);
-    kit.set_key_provider(keys.clone()).unwrap();
-    assert_eq!(kit.grant_consent("analytics".into(), None).unwrap().seq, 4);
-    assert_eq!(kit.verify_ledger(), Ok(4));
+    // Taking permission away never waits for the keystore.
+    assert_eq!(
+        kit.object_to("analytics".into(), Some("diagnostics".into()))
+            .unwrap()
+            .seq,
+        4
+    );
+    assert_eq!(kit.restrict_processing().unwrap().seq, 5);
+    kit.close_store().unwrap();
+    // Reopened without the key and with it: the unsealed withdrawals verify, and with the
+    // key the head is sealed again.
+    let kit = open(&path, None).unwrap();
+    assert_eq!(kit.consent_state().unwrap().ledger_length, 5);
+    kit.close_store().unwrap();
+    let kit = open(&path, Some(&keys)).unwrap();
+    assert_eq!(kit.verify_ledger(), Ok(5));
+    assert_eq!(kit.lift_restriction().unwrap().seq, 6);
     kit.close_store().unwrap();
     assert!(open(&path, Some(&keys)).is_ok());
+}
+
+#[test]
+fn a_withdrawal_made_while_the_keystore_is_locked_is_recorded_and_sealed_later() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.db");
+    let keys = Arc::new(MemoryKeystore::default());
+    let kit = open(&path, Some(&keys)).unwrap();
+    kit.accept_policy().unwrap();
+    kit.grant_consent("analytics".into(), None).unwrap();
+    kit.close_store().unwrap();
+    keys.locked.store(true, Ordering::SeqCst);
+    let kit = open(&path, Some(&keys)).unwrap();
+    assert_eq!(
+        kit.withdraw_consent("analytics".into(), None).unwrap().seq,
+        3
+    );
+    assert_eq!(reason(&kit), DecisionReason::ConsentWithdrawn);
+    assert_eq!(
+        kit.grant_consent("analytics".into(), None).err(),
+        Some(PrivacyError::VaultLocked)
+    );
+    keys.locked.store(false, Ordering::SeqCst);
+    assert_eq!(kit.grant_consent("analytics".into(), None).unwrap().seq, 4);
+    kit.close_store().unwrap();
+    let kit = open(&path, Some(&keys)).unwrap();
+    assert_eq!(kit.verify_ledger(), Ok(4));
+    // Consent is in force again: what the decision waits for now is the OS permission.
+    assert!(matches!(
+        reason(&kit),
+        DecisionReason::OsPermissionNotRequested { .. }
+    ));
+}
+
+#[test]
+fn a_withdrawal_appended_by_a_writer_of_the_file_only_refuses_more() {
+    // The one entry a writer of the file can add without the key: it takes permission away,
+    // as deleting the file would. It is accepted, and sealed with the next keyed write.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.db");
+    let keys = Arc::new(MemoryKeystore::default());
+    let kit = open(&path, Some(&keys)).unwrap();
+    kit.accept_policy().unwrap();
+    kit.grant_consent("analytics".into(), None).unwrap();
+    kit.close_store().unwrap();
+    rewrite_ledger(&path, |rows| {
+        rows.push(Row {
+            seq: 3,
+            time_ms: rows[1].time_ms + 1,
+            policy_version: 1,
+            action: "withdraw".into(),
+            purpose: Some("analytics".into()),
+            category: None,
+            source: "user".into(),
+            detail: None,
+        })
+    });
+    let kit = open(&path, Some(&keys)).unwrap();
+    assert_eq!(reason(&kit), DecisionReason::ConsentWithdrawn);
+    assert_eq!(kit.verify_ledger(), Ok(3));
 }
 
 #[test]
@@ -518,7 +592,7 @@ fn a_locked_keystore_at_open_defers_the_seal_check() {
     keys.locked.store(true, Ordering::SeqCst);
     let kit = open(&path, Some(&keys)).unwrap();
     assert_eq!(reason(&kit), DecisionReason::ConsentWithdrawn);
-    // Nothing is recorded unsealed; once the keystore opens, the next write checks the seal
+    // No grant is recorded unsealed; once the keystore opens, the next write checks the seal
     // and goes on.
     assert_eq!(
         kit.grant_consent("analytics".into(), None).err(),

@@ -35,6 +35,21 @@ impl ConsentAction {
     }
 }
 
+impl ConsentAction {
+    /// Actions that only take permission away. They never wait for the keystore: a sealed
+    /// ledger takes them unsealed while the key is not at hand (see `consent::seal`), since
+    /// one forged by a writer of the file could only refuse more.
+    pub(crate) fn only_narrows(self) -> bool {
+        matches!(
+            self,
+            ConsentAction::Deny
+                | ConsentAction::Withdraw
+                | ConsentAction::Object
+                | ConsentAction::Restrict
+        )
+    }
+}
+
 stored_as_text!(ConsentAction {
     Grant => "grant",
     Deny => "deny",

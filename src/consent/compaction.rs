@@ -308,7 +308,7 @@ pub(crate) fn compact(
         for row in rows {
             let row = row?;
             let hash = verifier.next(&row)?;
-            place.visit(row.entry.seq, &hash)?;
+            place.visit(row.entry.seq, &hash, row.entry.action)?;
         }
         verifier.finish(head)?;
         place.finish(&head)
@@ -316,7 +316,8 @@ pub(crate) fn compact(
     if let Err(err) = checked {
         return does_not_verify(err);
     }
-    // The seal is on the head already, or (a ledger never sealed) is put there now.
+    // The seal is on the head already, or is put there now (a ledger never sealed, or one
+    // whose newest entries, only taking permission away, were appended without the key).
     ledger_key.seal(conn, &head)?;
 
     let earlier = previous.map(|s| s.standing).unwrap_or_default();

@@ -12,12 +12,17 @@
 //! names its hash (or the summary's link, for a ledger compacted to its end). With the key, its
 //! MAC is checked too.
 //!
-//! Once sealed, always sealed: no entry is appended to a sealed ledger without sealing it, so
-//! an entry after the seal is never one PrivacyKit wrote. (Letting appends made without the key
-//! follow the sealed head, checked by the chain alone, would let a writer of the file append a
-//! forged grant after a withdrawal and have it sealed at the next open.) Only a ledger that
-//! was never sealed is written without a seal, and it is sealed as it stands ("adopted") the
-//! first time the key is at hand.
+//! Once sealed, sealed for everything that gives permission: a grant (or a lifted objection or
+//! restriction, an accepted policy, declared facts) is appended to a sealed ledger only with
+//! the key, in the transaction that seals it. (Letting such appends made without the key follow
+//! the sealed head, checked by the chain alone, would let a writer of the file append a forged
+//! grant after a withdrawal and have it sealed at the next open.) Entries that only take
+//! permission away (`ConsentAction::only_narrows`: deny, withdraw, object, restrict) may follow
+//! the seal unsealed, so that a withdrawal never waits for a locked keystore; a forged one
+//! could only refuse more, which a writer of the file can do anyway by deleting it. The head
+//! is sealed again the next time the key is at hand. Only a ledger that was never sealed is
+//! written without a seal otherwise, and it is sealed as it stands ("adopted") the first time
+//! the key is at hand.
 
 use hmac::{Hmac, Mac};
 use rusqlite::Connection;
@@ -25,6 +30,7 @@ use sha2::Sha256;
 
 use super::db;
 use super::ledger::Head;
+use crate::consent::ConsentAction;
 use crate::error::{Error, Result};
 use crate::keys::sealing::SecretKey;
 
@@ -82,10 +88,13 @@ pub(crate) fn tampered(seq: u64, reason: &str) -> Error {
 }
 
 /// Where the seal sits, checked while the chain is walked: `start` is where the chain begins
-/// (the empty ledger or a summary's link); `visit` is called with every row's (seq, hash).
+/// (the empty ledger or a summary's link); `visit` is called with every row's (seq, hash,
+/// action).
 pub(crate) struct SealPlace {
     sealed: Option<Head>,
     found: bool,
+    /// The first entry after the seal that gives permission: never one PrivacyKit wrote.
+    unsealed_widening: Option<u64>,
 }
 
 impl SealPlace {
@@ -109,33 +118,42 @@ impl SealPlace {
             }
             Some(_) => false,
         };
-        Ok(SealPlace { sealed, found })
+        Ok(SealPlace {
+            sealed,
+            found,
+            unsealed_widening: None,
+        })
     }
 
-    pub fn visit(&mut self, seq: u64, hash: &[u8; 32]) -> Result<()> {
+    pub fn visit(&mut self, seq: u64, hash: &[u8; 32], action: ConsentAction) -> Result<()> {
         if let Some(at) = &self.sealed {
             if at.seq == seq {
                 if &at.hash != hash {
                     return Err(tampered(seq, "the entry does not match the ledger's seal"));
                 }
                 self.found = true;
+            } else if seq > at.seq && !action.only_narrows() && self.unsealed_widening.is_none() {
+                self.unsealed_widening = Some(seq);
             }
         }
         Ok(())
     }
 
-    /// After the last row: entries the seal covers must all be there, and none after them.
-    pub fn finish(self, head: &Head) -> Result<()> {
-        match self.sealed {
-            Some(at) if !self.found => Err(tampered(
+    /// After the last row: entries the seal covers must all be there, and only entries that
+    /// take permission away after them. Answers whether such entries follow the seal, so
+    /// that the head is to be sealed again.
+    pub fn finish(self, head: &Head) -> Result<bool> {
+        match (self.sealed, self.unsealed_widening) {
+            (Some(at), _) if !self.found => Err(tampered(
                 at.seq,
                 "entries the ledger's seal covers are missing",
             )),
-            Some(at) if at.seq < head.seq => Err(tampered(
-                at.seq + 1,
-                "entries after the ledger's seal were not sealed",
+            (Some(_), Some(seq)) => Err(tampered(
+                seq,
+                "an entry after the ledger's seal gives permission without being sealed",
             )),
-            _ => Ok(()),
+            (Some(at), None) => Ok(at.seq < head.seq),
+            (None, _) => Ok(false),
         }
     }
 }
@@ -145,8 +163,9 @@ impl SealPlace {
 pub(crate) enum Sealing {
     /// Checked under the key, and the seal covers the head.
     Sealed,
-    /// The key is at hand and the ledger was never sealed: it is to be sealed now. With
-    /// `adopt` it holds entries, sealed as they stand.
+    /// The key is at hand and the head is not sealed: the ledger was never sealed (with
+    /// `adopt` when it holds entries, sealed as they stand), or entries that only take
+    /// permission away were appended while the key was not at hand. It is to be sealed now.
     Behind { adopt: bool },
     /// No key: the chain and the seal's place in it were checked, not the seal itself.
     Unchecked,
@@ -209,6 +228,7 @@ impl LedgerIntegrity {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ConsentAction::{Grant, Object, Withdraw};
 
     #[test]
     fn a_seal_covers_exactly_its_head_under_its_key() {
@@ -241,28 +261,37 @@ mod tests {
             hash: [seq as u8; 32],
         };
         let mut place = SealPlace::new(Some(at), &Head::default()).unwrap();
-        place.visit(1, &[1; 32]).unwrap();
-        place.visit(2, &[2; 32]).unwrap();
+        place.visit(1, &[1; 32], Grant).unwrap();
+        place.visit(2, &[2; 32], Grant).unwrap();
         assert!(matches!(
             place.finish(&head(2)),
             Err(Error::LedgerTampered { seq: 3, .. })
         ));
 
         let mut place = SealPlace::new(Some(at), &Head::default()).unwrap();
-        assert!(place.visit(3, &[8; 32]).is_err());
+        assert!(place.visit(3, &[8; 32], Grant).is_err());
 
         let mut place = SealPlace::new(Some(at), &Head::default()).unwrap();
-        place.visit(3, &[9; 32]).unwrap();
-        place.finish(&at).unwrap();
+        place.visit(3, &[9; 32], Grant).unwrap();
+        assert!(!place.finish(&at).unwrap(), "sealed at the head");
 
-        // An entry after the seal was never sealed: not one PrivacyKit wrote.
+        // A grant after the seal was never sealed: not one PrivacyKit wrote.
         let mut place = SealPlace::new(Some(at), &Head::default()).unwrap();
-        place.visit(3, &[9; 32]).unwrap();
-        place.visit(4, &[4; 32]).unwrap();
+        place.visit(3, &[9; 32], Grant).unwrap();
+        place.visit(4, &[4; 32], Withdraw).unwrap();
+        place.visit(5, &[5; 32], Grant).unwrap();
         assert!(matches!(
-            place.finish(&head(4)),
-            Err(Error::LedgerTampered { seq: 4, .. })
+            place.finish(&head(5)),
+            Err(Error::LedgerTampered { seq: 5, .. })
         ));
+
+        // Withdrawals after the seal, made while the key was not at hand: the head is to be
+        // sealed again.
+        let mut place = SealPlace::new(Some(at), &Head::default()).unwrap();
+        place.visit(3, &[9; 32], Grant).unwrap();
+        place.visit(4, &[4; 32], Withdraw).unwrap();
+        place.visit(5, &[5; 32], Object).unwrap();
+        assert!(place.finish(&head(5)).unwrap(), "behind the head");
 
         let summary = Head {
             seq: 5,

@@ -49,14 +49,15 @@ pub(crate) fn load_verified(
     db::for_each(conn, 0, u32::MAX, |row| {
         let row = row?;
         let hash = verifier.next(&row)?;
-        place.visit(row.entry.seq, &hash)?;
+        place.visit(row.entry.seq, &hash, row.entry.action)?;
         book.apply(&row.entry, hash);
         Ok(())
     })?;
     verifier.finish(head)?;
-    place.finish(&head)?;
+    let seal_behind = place.finish(&head)?;
     let sealing = match (key, sealed) {
         (None, _) => Sealing::Unchecked,
+        (Some(_), Some(_)) if seal_behind => Sealing::Behind { adopt: false },
         (Some(_), Some(_)) => Sealing::Sealed,
         (Some(_), None) => Sealing::Behind {
             adopt: head.seq > 0 || summary.is_some(),

@@ -10877,8 +10877,8 @@ sealed class PrivacyException: kotlin.Exception() {
     /**
      * The platform keystore cannot be used right now (device locked before its first
      * unlock, keystore busy), or no key provider was given where a key is needed (the vault,
-     * discovery, or recording a choice in a sealed consent ledger). Retry later, or give the
-     * key provider; nothing was deleted or written.
+     * discovery, or recording a grant in a sealed consent ledger; withdrawals never need it).
+     * Retry later, or give the key provider; nothing was deleted or written.
      */
     class VaultLocked(
         ) : PrivacyException() {
