@@ -10,6 +10,7 @@ import io.privacykit.DiscoveryMode
 import io.privacykit.KeyProvider
 import io.privacykit.Platform
 import io.privacykit.PrivacyKit
+import io.privacykit.PrivacyException
 import io.privacykit.PrivacyKitConfig
 import io.privacykit.TokenVault
 import io.privacykit.android.AdvertisingIdReporter
@@ -38,6 +39,12 @@ class PrivacyServices private constructor(
     val advertising: AdvertisingIdReporter,
     val contacts: ContactsReader,
     private val io: Executor,
+    /**
+     * The stored privacy choices did not verify at this launch (the file was edited, or the
+     * keystore lost the key that sealed them) and were set aside: the settings screen says so
+     * and the user chooses again.
+     */
+    val choicesSetAside: Boolean,
 ) : Closeable {
     private val main = Handler(Looper.getMainLooper())
 
@@ -96,15 +103,26 @@ class PrivacyServices private constructor(
             advertisingIdSource: AdvertisingIdSource,
             io: Executor,
         ): PrivacyServices {
-            val kit = PrivacyKit.open(
-                PrivacyKitConfig(
-                    databasePath = File(context.noBackupFilesDir, DATABASE).path,
-                    policyJson = policyJson,
-                    platform = Platform.ANDROID,
-                    utcOffsetMinutes = TimeZone.getDefault().getOffset(System.currentTimeMillis()) / 60_000,
-                ),
+            val config = PrivacyKitConfig(
+                databasePath = File(context.noBackupFilesDir, DATABASE).path,
+                policyJson = policyJson,
+                platform = Platform.ANDROID,
+                utcOffsetMinutes = TimeZone.getDefault().getOffset(System.currentTimeMillis()) / 60_000,
+                // Given at open, so the consent ledger is verified under its seal before any
+                // decision uses it.
+                keyProvider = keyProvider,
             )
-            kit.setKeyProvider(keyProvider)
+            var choicesSetAside = false
+            val kit = try {
+                PrivacyKit.open(config)
+            } catch (e: PrivacyException) {
+                if (e !is PrivacyException.LedgerTampered && e !is PrivacyException.LedgerSealLost) throw e
+                // Choices that cannot be verified are never applied. The sample keeps them as
+                // unverified history (in the user's export) and asks again; an app might first
+                // show a screen that explains it.
+                choicesSetAside = true
+                PrivacyKit.openSettingAsideTamperedLedger(config)
+            }
             return PrivacyServices(
                 context.applicationContext,
                 kit,
@@ -113,6 +131,7 @@ class PrivacyServices private constructor(
                 AdvertisingIdReporter(kit, advertisingIdSource),
                 ContactsReader(context.applicationContext),
                 io,
+                choicesSetAside,
             )
         }
     }

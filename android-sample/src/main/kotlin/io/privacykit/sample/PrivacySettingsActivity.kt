@@ -49,6 +49,12 @@ class PrivacySettingsActivity : Activity() {
         column.clear()
         column.title("Privacy settings", "settings")
         error?.let { column.text(it, "settings-error") }
+        if (services.choicesSetAside) {
+            column.text(
+                "Your earlier privacy choices could not be verified on this phone, so they are no longer used. Please choose again.",
+                "choices-set-aside",
+            )
+        }
         for (section in settings.sections) {
             column.heading(section.purpose.id.replace('_', ' ').replaceFirstChar { it.uppercase() })
             section.purpose.description?.let { column.note(it) }

@@ -55,8 +55,10 @@ class DataRightsTest {
     fun `erase all deletes everything, shows the receipt, and the app starts afresh`() {
         val main = onboardedWithAccount()
         val keys = JvmKeyProvider(File(driver.app.noBackupFilesDir, "keystore.p12"))
-        val platformKeys = keys.aliases()
+        // The vault's keys; the ledger's seal key stays, sealing the emptied ledger.
+        val platformKeys = keys.aliases() - LEDGER_SEAL_ALIAS
         assertTrue(platformKeys.isNotEmpty())
+        assertTrue(LEDGER_SEAL_ALIAS in keys.aliases())
 
         driver.tap(main, "erase")
         assertTrue(driver.dialogMessage().startsWith("Your choices, permission history, linked accounts"))
@@ -68,7 +70,7 @@ class DataRightsTest {
         assertTrue(receipt.endsWith("Encryption keys destroyed."), receipt)
         assertNotNull(driver.find(main, "consent-sheet"), "back to the first launch")
         assertEquals(0uL, driver.kit.consentState().ledgerLength)
-        assertTrue(platformKeys.none { it in keys.aliases() }, "the platform keys are deleted too")
+        assertTrue(platformKeys.none { it in keys.aliases() }, "the vault's platform keys are deleted too")
         assertTrue(driver.app.privacy.vault().linkedAccounts().isEmpty())
 
         driver.killProcess()
@@ -76,5 +78,9 @@ class DataRightsTest {
         assertNotNull(driver.find(again, "consent-sheet"))
         assertFalse(driver.kit.exportPersonalData().contains("\"provider\":\"vk\""))
         assertEquals(0uL, driver.kit.eraseData(PersonalData.LINKED_ACCOUNTS).erased.sumOf { it.records })
+    }
+
+    private companion object {
+        const val LEDGER_SEAL_ALIAS = "privacykit.ledger-seal"
     }
 }

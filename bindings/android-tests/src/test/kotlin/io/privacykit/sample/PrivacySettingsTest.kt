@@ -6,6 +6,8 @@ import io.privacykit.ConsentAction
 import io.privacykit.OsPermission
 import io.privacykit.PermissionStatus
 import io.privacykit.testing.PrivacyKitTestRunner
+import org.json.JSONObject
+import java.io.File
 import org.junit.After
 import org.junit.Test
 import org.junit.runner.RunWith
@@ -31,6 +33,31 @@ class PrivacySettingsTest {
         val intent = shadowOf(main).nextStartedActivity
         assertEquals(PrivacySettingsActivity::class.java.name, intent.component!!.className)
         return driver.launch(PrivacySettingsActivity::class.java, intent)
+    }
+
+    @Test
+    fun `choices whose seal key the keystore lost are set aside and asked for again`() {
+        val settings = openSettings()
+        driver.tap(settings, "consent:service/read_receipts")
+        assertTrue(driver.kit.check("read_receipts", "service").allowed)
+        driver.assertAbsent(settings, "choices-set-aside")
+        driver.killProcess()
+        // The keystore lost every key (as when the app's data is restored onto another phone):
+        // the seal over the stored choices can no longer be checked.
+        assertTrue(File(driver.app.noBackupFilesDir, "keystore.p12").delete())
+
+        val reopened = openSettings()
+        assertEquals(
+            "Your earlier privacy choices could not be verified on this phone, so they are no longer used. Please choose again.",
+            driver.text(reopened, "choices-set-aside"),
+        )
+        assertTrue(
+            driver.kit.ledger(0uL, 100u).none { it.action == ConsentAction.GRANT && it.category == "read_receipts" },
+            "the old grant is not applied",
+        )
+        assertFalse(driver.switchOn(reopened, "consent:service/read_receipts"))
+        val history = JSONObject(driver.kit.exportPersonalData()).getJSONArray("unverified_consent_history")
+        assertTrue(history.length() > 0, "the set-aside records stay in the user's export")
     }
 
     @Test
