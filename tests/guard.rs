@@ -385,3 +385,90 @@ fn a_prepared_data_use_answers_like_check_and_follows_policy_updates() {
     kit.close_store().unwrap();
     assert_eq!(diagnostics.check(), denied(Closed));
 }
+
+/// A policy whose custom categories are gated by the permissions beyond contacts and location.
+const DEVICE_PERMISSIONS_POLICY: &str = r#"{
+  "format": 1,
+  "policy_id": "com.example.photos",
+  "version": 1,
+  "effective_date": "2025-01-01",
+  "controller": { "name": "Example Photos Ltd", "contact": "privacy@example.com" },
+  "minimum_age": 13,
+  "digital_consent_age": 16,
+  "unknown_age": "adult",
+  "categories": [
+    { "id": "photos", "description": "Photos the user picks to share", "os_permission": "photos" },
+    { "id": "camera_capture", "description": "Pictures taken in the app", "os_permission": "camera" },
+    { "id": "reminders", "description": "Reminders shown as notifications", "os_permission": "notifications" },
+    { "id": "events", "description": "Calendar events the user adds a call to", "os_permission": "calendar" },
+    { "id": "headset", "description": "The Bluetooth headset used for calls", "os_permission": "nearby_devices" },
+    { "id": "sim_state", "description": "Whether a call is in progress on the SIM", "os_permission": "phone_state" }
+  ],
+  "purposes": [ { "id": "service" } ],
+  "processing": [
+    { "category": "photos", "purpose": "service", "legal_basis": "contract" },
+    { "category": "camera_capture", "purpose": "service", "legal_basis": "contract" },
+    { "category": "reminders", "purpose": "service", "legal_basis": "contract" },
+    { "category": "events", "purpose": "service", "legal_basis": "contract" },
+    { "category": "headset", "purpose": "service", "legal_basis": "contract" },
+    { "category": "sim_state", "purpose": "service", "legal_basis": "contract" }
+  ]
+}"#;
+
+#[test]
+fn camera_photos_notifications_calendar_nearby_devices_and_phone_state_gate_their_categories() {
+    let kit = PrivacyKit::open(privacykit::PrivacyKitConfig {
+        policy_json: DEVICE_PERMISSIONS_POLICY.into(),
+        ..config(None, Platform::Ios)
+    })
+    .unwrap();
+    kit.accept_policy().unwrap();
+    let gated = [
+        ("photos", OsPermission::Photos),
+        ("camera_capture", OsPermission::Camera),
+        ("reminders", OsPermission::Notifications),
+        ("events", OsPermission::Calendar),
+        ("headset", OsPermission::NearbyDevices),
+        ("sim_state", OsPermission::PhoneState),
+    ];
+    for (category, permission) in gated {
+        assert_eq!(
+            kit.check(category, "service"),
+            denied(OsPermissionNotRequested { permission }),
+            "{category}"
+        );
+        kit.record_permission_request(permission, PermissionStatus::Granted, None, None)
+            .unwrap();
+        assert!(kit.check(category, "service").allowed, "{category}");
+    }
+    let limited = Decision {
+        allowed: true,
+        reason: PermittedWithLimitedAccess {
+            basis: LegalBasis::Contract,
+        },
+    };
+    // The photos the user picked; quiet notifications.
+    kit.report_permission(OsPermission::Photos, PermissionStatus::Limited, None, None)
+        .unwrap();
+    assert_eq!(kit.check("photos", "service"), limited);
+    kit.report_permission(
+        OsPermission::Notifications,
+        PermissionStatus::Provisional,
+        None,
+        None,
+    )
+    .unwrap();
+    assert_eq!(kit.check("reminders", "service"), limited);
+    assert!(kit.can_request(OsPermission::Notifications).unwrap());
+    // A denial on iOS is final at once, as for every permission.
+    kit.report_permission(OsPermission::Camera, PermissionStatus::Denied, None, None)
+        .unwrap();
+    assert_eq!(
+        kit.check("camera_capture", "service"),
+        denied(BlockedInSettings {
+            permission: OsPermission::Camera
+        })
+    );
+    let history = kit.permission_history(OsPermission::Camera).unwrap();
+    assert_eq!(history.len(), 2, "the request and the observation");
+}

@@ -116,7 +116,7 @@ pub(crate) fn decide(
         let state = &permissions[permission.position()];
         match state.status {
             PermissionStatus::Granted => {}
-            PermissionStatus::Limited => limited = true,
+            PermissionStatus::Limited | PermissionStatus::Provisional => limited = true,
             PermissionStatus::Restricted => {
                 return Decision::deny(OsPermissionRestricted { permission })
             }

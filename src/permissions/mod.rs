@@ -118,6 +118,8 @@ impl PermissionTracker {
             (_, PermissionStatus::Restricted) => (false, false, false),
             (Platform::Ios, PermissionStatus::Limited) => (false, false, false),
             (Platform::Android, PermissionStatus::Limited) => (false, true, false),
+            // Full authorization may still be asked for: iOS shows its prompt then.
+            (_, PermissionStatus::Provisional) => (false, true, false),
             (_, PermissionStatus::NotDetermined) if self.denials == 0 => (false, true, false),
             (Platform::Ios, _) => (true, false, false),
             (Platform::Android, _) => {
@@ -263,6 +265,23 @@ mod tests {
     }
 
     #[test]
+    fn provisional_gives_access_and_full_authorization_may_still_be_asked_for() {
+        for platform in [Platform::Android, Platform::Ios] {
+            let state = after(platform, &[event(Requested, Provisional)]);
+            assert_eq!(state.status, Provisional);
+            assert!(state.can_request && !state.blocked_in_settings);
+            assert!(!state.should_show_rationale);
+        }
+        // A denial before it does not linger once the OS gives quiet delivery.
+        let state = after(
+            Platform::Ios,
+            &[event(Requested, Denied), event(Observed, Provisional)],
+        );
+        assert_eq!(state.denials, 0);
+        assert!(state.can_request);
+    }
+
+    #[test]
     fn restricted_is_neither_requestable_nor_fixable_in_settings() {
         for platform in [Platform::Android, Platform::Ios] {
             let state = after(platform, &[event(Observed, Restricted)]);
@@ -278,7 +297,14 @@ mod tests {
                 Some(permission)
             );
         }
-        for status in [NotDetermined, Granted, Denied, Limited, Restricted] {
+        for status in [
+            NotDetermined,
+            Granted,
+            Denied,
+            Limited,
+            Restricted,
+            Provisional,
+        ] {
             assert_eq!(PermissionStatus::from_str(status.as_str()), Some(status));
         }
         assert_eq!(PermissionStatus::from_str("Granted"), None);

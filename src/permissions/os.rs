@@ -20,15 +20,33 @@ pub enum OsPermission {
     Microphone,
     /// iOS App Tracking Transparency; on Android, "limit ad tracking" off and a non-zero ID.
     Tracking,
+    Camera,
+    /// The photo library: iOS Photos (`Limited` for the photos the user picked), Android photos
+    /// and videos (`Limited` for Android 14's selected-items access).
+    Photos,
+    /// Posting notifications: iOS (`Provisional` for quiet delivery), Android 13 and later.
+    Notifications,
+    Calendar,
+    /// Bluetooth and nearby Wi-Fi devices: iOS Bluetooth, Android 12's nearby devices.
+    NearbyDevices,
+    /// Android READ_PHONE_STATE: the phone's state and its numbers.
+    PhoneState,
 }
 
 impl OsPermission {
-    pub const ALL: [OsPermission; 5] = [
+    // New permissions go at the end: `position` indexes the trackers by declaration order.
+    pub const ALL: [OsPermission; 11] = [
         OsPermission::Contacts,
         OsPermission::Location,
         OsPermission::CallLog,
         OsPermission::Microphone,
         OsPermission::Tracking,
+        OsPermission::Camera,
+        OsPermission::Photos,
+        OsPermission::Notifications,
+        OsPermission::Calendar,
+        OsPermission::NearbyDevices,
+        OsPermission::PhoneState,
     ];
 
     pub(crate) fn position(self) -> usize {
@@ -47,11 +65,17 @@ pub enum PermissionStatus {
     Limited,
     /// Parental controls or device management forbid it; the user cannot change it.
     Restricted,
+    /// iOS provisional notifications: delivered quietly until the user chooses; the app may
+    /// still ask for full authorization.
+    Provisional,
 }
 
 impl PermissionStatus {
     pub(crate) fn gives_access(self) -> bool {
-        matches!(self, PermissionStatus::Granted | PermissionStatus::Limited)
+        matches!(
+            self,
+            PermissionStatus::Granted | PermissionStatus::Limited | PermissionStatus::Provisional
+        )
     }
 }
 
@@ -69,6 +93,12 @@ stored_as_text!(OsPermission {
     CallLog => "call_log",
     Microphone => "microphone",
     Tracking => "tracking",
+    Camera => "camera",
+    Photos => "photos",
+    Notifications => "notifications",
+    Calendar => "calendar",
+    NearbyDevices => "nearby_devices",
+    PhoneState => "phone_state",
 });
 
 stored_as_text!(PermissionStatus {
@@ -77,6 +107,7 @@ stored_as_text!(PermissionStatus {
     Denied => "denied",
     Limited => "limited",
     Restricted => "restricted",
+    Provisional => "provisional",
 });
 
 stored_as_text!(LocationAccuracy {

@@ -90,6 +90,12 @@ enum DeclaredPermission {
     CallLog,
     Microphone,
     Tracking,
+    Camera,
+    Photos,
+    Notifications,
+    Calendar,
+    NearbyDevices,
+    PhoneState,
     None,
 }
 
@@ -101,6 +107,12 @@ impl DeclaredPermission {
             DeclaredPermission::CallLog => Some(OsPermission::CallLog),
             DeclaredPermission::Microphone => Some(OsPermission::Microphone),
             DeclaredPermission::Tracking => Some(OsPermission::Tracking),
+            DeclaredPermission::Camera => Some(OsPermission::Camera),
+            DeclaredPermission::Photos => Some(OsPermission::Photos),
+            DeclaredPermission::Notifications => Some(OsPermission::Notifications),
+            DeclaredPermission::Calendar => Some(OsPermission::Calendar),
+            DeclaredPermission::NearbyDevices => Some(OsPermission::NearbyDevices),
+            DeclaredPermission::PhoneState => Some(OsPermission::PhoneState),
             DeclaredPermission::None => None,
         }
     }

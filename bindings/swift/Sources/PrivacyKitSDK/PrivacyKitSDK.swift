@@ -8260,6 +8260,25 @@ public enum OsPermission: Equatable, Hashable {
      * iOS App Tracking Transparency; on Android, "limit ad tracking" off and a non-zero ID.
      */
     case tracking
+    case camera
+    /**
+     * The photo library: iOS Photos (`Limited` for the photos the user picked), Android photos
+     * and videos (`Limited` for Android 14's selected-items access).
+     */
+    case photos
+    /**
+     * Posting notifications: iOS (`Provisional` for quiet delivery), Android 13 and later.
+     */
+    case notifications
+    case calendar
+    /**
+     * Bluetooth and nearby Wi-Fi devices: iOS Bluetooth, Android 12's nearby devices.
+     */
+    case nearbyDevices
+    /**
+     * Android READ_PHONE_STATE: the phone's state and its numbers.
+     */
+    case phoneState
 
 
 
@@ -8291,6 +8310,18 @@ public struct FfiConverterTypeOsPermission: FfiConverterRustBuffer {
         
         case 5: return .tracking
         
+        case 6: return .camera
+        
+        case 7: return .photos
+        
+        case 8: return .notifications
+        
+        case 9: return .calendar
+        
+        case 10: return .nearbyDevices
+        
+        case 11: return .phoneState
+        
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
@@ -8317,6 +8348,30 @@ public struct FfiConverterTypeOsPermission: FfiConverterRustBuffer {
         
         case .tracking:
             writeInt(&buf, Int32(5))
+        
+        
+        case .camera:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .photos:
+            writeInt(&buf, Int32(7))
+        
+        
+        case .notifications:
+            writeInt(&buf, Int32(8))
+        
+        
+        case .calendar:
+            writeInt(&buf, Int32(9))
+        
+        
+        case .nearbyDevices:
+            writeInt(&buf, Int32(10))
+        
+        
+        case .phoneState:
+            writeInt(&buf, Int32(11))
         
         }
     }
@@ -8435,6 +8490,11 @@ public enum PermissionStatus: Equatable, Hashable {
      * Parental controls or device management forbid it; the user cannot change it.
      */
     case restricted
+    /**
+     * iOS provisional notifications: delivered quietly until the user chooses; the app may
+     * still ask for full authorization.
+     */
+    case provisional
 
 
 
@@ -8466,6 +8526,8 @@ public struct FfiConverterTypePermissionStatus: FfiConverterRustBuffer {
         
         case 5: return .restricted
         
+        case 6: return .provisional
+        
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
@@ -8492,6 +8554,10 @@ public struct FfiConverterTypePermissionStatus: FfiConverterRustBuffer {
         
         case .restricted:
             writeInt(&buf, Int32(5))
+        
+        
+        case .provisional:
+            writeInt(&buf, Int32(6))
         
         }
     }

@@ -52,6 +52,12 @@ fun OsPermission.label(): String = when (this) {
     OsPermission.CALL_LOG -> "call log"
     OsPermission.MICROPHONE -> "microphone"
     OsPermission.TRACKING -> "ad tracking"
+    OsPermission.CAMERA -> "camera"
+    OsPermission.PHOTOS -> "photos and videos"
+    OsPermission.NOTIFICATIONS -> "notifications"
+    OsPermission.CALENDAR -> "calendar"
+    OsPermission.NEARBY_DEVICES -> "nearby devices"
+    OsPermission.PHONE_STATE -> "phone"
 }
 
 /** One line for a permission's state, as the settings screen shows it. */
@@ -59,7 +65,9 @@ fun PermissionState.describe(): String = when {
     status == PermissionStatus.GRANTED && accuracy == LocationAccuracy.APPROXIMATE -> "Allowed: approximate location only"
     status == PermissionStatus.GRANTED && permission == OsPermission.TRACKING -> "Allowed: ad tracking is not limited"
     status == PermissionStatus.GRANTED -> "Allowed"
+    status == PermissionStatus.LIMITED && permission == OsPermission.PHOTOS -> "Allowed: only the photos you picked"
     status == PermissionStatus.LIMITED -> "Allowed in part"
+    status == PermissionStatus.PROVISIONAL -> "Allowed quietly, until you choose"
     status == PermissionStatus.RESTRICTED -> "Restricted on this device"
     permission == OsPermission.TRACKING && status == PermissionStatus.DENIED -> "Off: you limited ad tracking in the system settings"
     blockedInSettings -> "Blocked: only the system Settings can allow it"

@@ -31,7 +31,8 @@ object PermissionFlow {
     }
 
     fun next(state: PermissionState): Step = when {
-        state.status == PermissionStatus.GRANTED || state.status == PermissionStatus.LIMITED -> Step.Proceed
+        state.status == PermissionStatus.GRANTED || state.status == PermissionStatus.LIMITED ||
+            state.status == PermissionStatus.PROVISIONAL -> Step.Proceed
         state.status == PermissionStatus.RESTRICTED -> Step.Unavailable
         state.blockedInSettings || !state.canRequest -> Step.OpenSettings
         else -> Step.ExplainThenAsk(afterDenial = state.shouldShowRationale)
@@ -47,6 +48,9 @@ object PermissionFlow {
             OsPermission.CALL_LOG -> "CallsApp shows your calls in one list."
             OsPermission.MICROPHONE -> "CallsApp needs the microphone for calls."
             OsPermission.TRACKING -> "Ads can be personalised with your advertising ID."
+            // CallsApp's policy declares none of these; an app names why it needs each it uses.
+            OsPermission.CAMERA, OsPermission.PHOTOS, OsPermission.NOTIFICATIONS, OsPermission.CALENDAR,
+            OsPermission.NEARBY_DEVICES, OsPermission.PHONE_STATE -> "CallsApp needs the ${permission.label()} permission for this feature."
         }
         return if (afterDenial) {
             "$why If you say no again, Android will not ask again and only the system Settings can change it."

@@ -10373,7 +10373,26 @@ enum class OsPermission {
     /**
      * iOS App Tracking Transparency; on Android, "limit ad tracking" off and a non-zero ID.
      */
-    TRACKING;
+    TRACKING,
+    CAMERA,
+    /**
+     * The photo library: iOS Photos (`Limited` for the photos the user picked), Android photos
+     * and videos (`Limited` for Android 14's selected-items access).
+     */
+    PHOTOS,
+    /**
+     * Posting notifications: iOS (`Provisional` for quiet delivery), Android 13 and later.
+     */
+    NOTIFICATIONS,
+    CALENDAR,
+    /**
+     * Bluetooth and nearby Wi-Fi devices: iOS Bluetooth, Android 12's nearby devices.
+     */
+    NEARBY_DEVICES,
+    /**
+     * Android READ_PHONE_STATE: the phone's state and its numbers.
+     */
+    PHONE_STATE;
 
     
 
@@ -10466,7 +10485,12 @@ enum class PermissionStatus {
     /**
      * Parental controls or device management forbid it; the user cannot change it.
      */
-    RESTRICTED;
+    RESTRICTED,
+    /**
+     * iOS provisional notifications: delivered quietly until the user chooses; the app may
+     * still ask for full authorization.
+     */
+    PROVISIONAL;
 
     
 

@@ -21,7 +21,6 @@ import org.robolectric.Shadows.shadowOf
 import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
 import kotlin.test.assertFalse
-import kotlin.test.assertNull
 import kotlin.test.assertTrue
 
 @RunWith(PrivacyKitTestRunner::class)
@@ -128,12 +127,43 @@ class PermissionReporterTest {
     }
 
     @Test
-    fun `Android 14 partial photo access is read for the app, not reported`() {
-        assertEquals(VisualMediaAccess.NONE, reporter.visualMediaAccess(activity))
+    fun `Android 14 partial photo access is reported as limited`() {
+        assertEquals(PermissionStatus.NOT_DETERMINED, reporter.report(activity, OsPermission.PHOTOS).status)
         shadowOf(activity.application).grantPermissions(Manifest.permission.READ_MEDIA_VISUAL_USER_SELECTED)
-        assertEquals(VisualMediaAccess.USER_SELECTED, reporter.visualMediaAccess(activity))
+        assertEquals(PermissionStatus.LIMITED, reporter.report(activity, OsPermission.PHOTOS).status)
         shadowOf(activity.application).grantPermissions(Manifest.permission.READ_MEDIA_IMAGES)
-        assertEquals(VisualMediaAccess.FULL, reporter.visualMediaAccess(activity))
-        assertNull(OsPermission.entries.firstOrNull { it.name.contains("PHOTO") || it.name.contains("MEDIA") })
+        assertEquals(PermissionStatus.GRANTED, reporter.report(activity, OsPermission.PHOTOS).status)
+    }
+
+    @Test
+    fun `a prompt answered with selected photos is recorded as limited`() {
+        val asked = PermissionReporter.permissionsFor(OsPermission.PHOTOS)
+        assertEquals(
+            listOf(Manifest.permission.READ_MEDIA_IMAGES, Manifest.permission.READ_MEDIA_VIDEO, Manifest.permission.READ_MEDIA_VISUAL_USER_SELECTED),
+            asked.toList(),
+        )
+        val state = reporter.recordRequestResult(activity, OsPermission.PHOTOS, asked, intArrayOf(denied, denied, granted))
+        assertEquals(PermissionStatus.LIMITED, state.status)
+        assertEquals(PermissionEventKind.REQUESTED, kit.permissionHistory(OsPermission.PHOTOS).single().kind)
+    }
+
+    @Test
+    fun `camera, notifications, calendar, nearby devices and phone state map onto Android 15's permissions`() {
+        assertEquals(listOf(Manifest.permission.CAMERA), PermissionReporter.permissionsFor(OsPermission.CAMERA).toList())
+        assertEquals(listOf(Manifest.permission.POST_NOTIFICATIONS), PermissionReporter.permissionsFor(OsPermission.NOTIFICATIONS).toList())
+        assertEquals(listOf(Manifest.permission.READ_CALENDAR), PermissionReporter.permissionsFor(OsPermission.CALENDAR).toList())
+        assertEquals(
+            listOf(Manifest.permission.BLUETOOTH_CONNECT, Manifest.permission.BLUETOOTH_SCAN, Manifest.permission.NEARBY_WIFI_DEVICES),
+            PermissionReporter.permissionsFor(OsPermission.NEARBY_DEVICES).toList(),
+        )
+        assertEquals(listOf(Manifest.permission.READ_PHONE_STATE), PermissionReporter.permissionsFor(OsPermission.PHONE_STATE).toList())
+        assertEquals(OsPermission.entries - OsPermission.TRACKING, PermissionReporter.RUNTIME)
+
+        shadowOf(activity.application).grantPermissions(Manifest.permission.CAMERA)
+        rationale(Manifest.permission.READ_PHONE_STATE, true)
+        val states = reporter.reportAll(activity).associateBy { it.permission }
+        assertEquals(PermissionStatus.GRANTED, states.getValue(OsPermission.CAMERA).status)
+        assertTrue(states.getValue(OsPermission.PHONE_STATE).shouldShowRationale)
+        assertEquals(PermissionStatus.NOT_DETERMINED, states.getValue(OsPermission.NOTIFICATIONS).status)
     }
 }

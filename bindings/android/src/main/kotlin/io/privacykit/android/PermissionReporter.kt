@@ -28,7 +28,7 @@ import io.privacykit.PrivacyKit
  *   [OsPermission]; [settingsIntent] opens the app's page in Settings once the state is
  *   `blockedInSettings`.
  *
- * Mapped onto the permissions PrivacyKit's core knows today:
+ * The Android permissions behind each [OsPermission], on the device's Android version:
  *
  * | [OsPermission] | Android permissions |
  * | --- | --- |
@@ -36,27 +36,31 @@ import io.privacykit.PrivacyKit
  * | `LOCATION` | `ACCESS_FINE_LOCATION` and `ACCESS_COARSE_LOCATION`: fine is reported as precise, coarse alone as approximate |
  * | `CALL_LOG` | `READ_CALL_LOG` |
  * | `MICROPHONE` | `RECORD_AUDIO` |
+ * | `CAMERA` | `CAMERA` |
+ * | `PHOTOS` | `READ_MEDIA_IMAGES` and `READ_MEDIA_VIDEO` (Android 13+), with `READ_MEDIA_VISUAL_USER_SELECTED` (Android 14+): the photos the user picked, reported as `LIMITED`; `READ_EXTERNAL_STORAGE` before Android 13 |
+ * | `NOTIFICATIONS` | `POST_NOTIFICATIONS` (Android 13+); none before, where it is not reported |
+ * | `CALENDAR` | `READ_CALENDAR` |
+ * | `NEARBY_DEVICES` | `BLUETOOTH_CONNECT` and `BLUETOOTH_SCAN` (Android 12+), with `NEARBY_WIFI_DEVICES` (Android 13+); none before, where it is not reported |
+ * | `PHONE_STATE` | `READ_PHONE_STATE` |
  * | `TRACKING` | no runtime permission: reported by [AdvertisingIdReporter] from "limit ad tracking" |
  *
- * Not mapped yet, because the core has no [OsPermission] for them: photos and videos
- * (`READ_MEDIA_IMAGES`, `READ_MEDIA_VIDEO`, and Android 14's partial access
- * `READ_MEDIA_VISUAL_USER_SELECTED`, which [visualMediaAccess] reads for the app but does not
- * report), camera, calendar, SMS, phone state, nearby devices, body sensors, notifications,
- * background location (`ACCESS_BACKGROUND_LOCATION`) and write access (`WRITE_CONTACTS`,
- * `WRITE_CALL_LOG`). `RESTRICTED` is never reported: Android tells an app only whether it holds
- * a permission, not that device management forbids it.
+ * Not mapped: SMS, body sensors, background location (`ACCESS_BACKGROUND_LOCATION`) and write
+ * access (`WRITE_CONTACTS`, `WRITE_CALL_LOG`, `WRITE_CALENDAR`). `RESTRICTED` is never
+ * reported: Android tells an app only whether it holds a permission, not that device
+ * management forbids it. `PROVISIONAL` is iOS only.
  *
  * Every report is a write: call these off the main thread where the app can.
  */
 class PermissionReporter(private val kit: PrivacyKit) {
-    /** Reports every mapped permission (not `TRACKING`); returns the states PrivacyKit derived. */
+    /** Reports every permission with a runtime permission on this device (not `TRACKING`); returns the states PrivacyKit derived. */
     fun reportAll(activity: Activity): List<PermissionState> = RUNTIME.map { report(activity, it) }
 
     /**
      * Reports what Android says now about [permission]. Android answers "not granted" both
      * before the first prompt and after "don't ask again"; PrivacyKit's own record of the
      * requests tells them apart, so this reports:
-     * - `GRANTED` (with the location accuracy) when granted;
+     * - `GRANTED` (with the location accuracy) when granted, `LIMITED` when only partial
+     *   access is (the photos the user picked);
      * - `DENIED` when Android would show a rationale (the user declined before), or when
      *   PrivacyKit last knew it granted (the user revoked it in Settings);
      * - `NOT_DETERMINED` otherwise: not known to Android to have been asked.
@@ -66,12 +70,12 @@ class PermissionReporter(private val kit: PrivacyKit) {
         val granted = android.filter { activity.checkSelfPermission(it) == PackageManager.PERMISSION_GRANTED }
         val rationale = android.any { activity.shouldShowRequestPermissionRationale(it) }
         val status = when {
-            granted.isNotEmpty() -> PermissionStatus.GRANTED
+            granted.isNotEmpty() -> grantedStatus(granted)
             rationale -> PermissionStatus.DENIED
             kit.permissionState(permission).status == PermissionStatus.GRANTED -> PermissionStatus.DENIED
             else -> PermissionStatus.NOT_DETERMINED
         }
-        val accuracy = if (status == PermissionStatus.GRANTED) accuracy(permission, granted) else null
+        val accuracy = if (granted.isNotEmpty()) accuracy(permission, granted) else null
         return kit.reportPermission(permission, status, accuracy, rationale)
     }
 
@@ -100,31 +104,18 @@ class PermissionReporter(private val kit: PrivacyKit) {
         return when {
             answers.isEmpty() -> kit.recordPermissionRequest(permission, PermissionStatus.NOT_DETERMINED, null, rationale)
             granted.isEmpty() -> kit.recordPermissionRequest(permission, PermissionStatus.DENIED, null, rationale)
-            else -> kit.recordPermissionRequest(permission, PermissionStatus.GRANTED, accuracy(permission, granted), rationale)
-        }
-    }
-
-    /** What the user allowed of the photos and videos: read for the app, not reported (see the class). */
-    fun visualMediaAccess(context: Context): VisualMediaAccess {
-        fun granted(name: String) = context.checkSelfPermission(name) == PackageManager.PERMISSION_GRANTED
-        return when {
-            Build.VERSION.SDK_INT >= 33 ->
-                when {
-                    granted(Manifest.permission.READ_MEDIA_IMAGES) || granted(Manifest.permission.READ_MEDIA_VIDEO) ->
-                        VisualMediaAccess.FULL
-                    Build.VERSION.SDK_INT >= 34 && granted(Manifest.permission.READ_MEDIA_VISUAL_USER_SELECTED) ->
-                        VisualMediaAccess.USER_SELECTED
-                    else -> VisualMediaAccess.NONE
-                }
-            granted(Manifest.permission.READ_EXTERNAL_STORAGE) -> VisualMediaAccess.FULL
-            else -> VisualMediaAccess.NONE
+            else -> kit.recordPermissionRequest(permission, grantedStatus(granted), accuracy(permission, granted), rationale)
         }
     }
 
     private fun runtimePermissionsFor(permission: OsPermission): Array<String> =
         permissionsFor(permission).also {
-            require(it.isNotEmpty()) { "$permission has no Android runtime permission; see AdvertisingIdReporter" }
+            require(it.isNotEmpty()) { "$permission has no Android runtime permission on this device" }
         }
+
+    /** Only partial access granted (Android 14's selected photos) is `LIMITED`. */
+    private fun grantedStatus(granted: List<String>): PermissionStatus =
+        if (granted.all { it in PARTIAL }) PermissionStatus.LIMITED else PermissionStatus.GRANTED
 
     private fun accuracy(permission: OsPermission, granted: List<String>): LocationAccuracy? = when {
         permission != OsPermission.LOCATION -> null
@@ -133,11 +124,18 @@ class PermissionReporter(private val kit: PrivacyKit) {
     }
 
     companion object {
-        /** The permissions [reportAll] reports: those with an Android runtime permission. */
-        val RUNTIME: List<OsPermission> =
-            listOf(OsPermission.CONTACTS, OsPermission.LOCATION, OsPermission.CALL_LOG, OsPermission.MICROPHONE)
+        /** Android permissions that give part of the data only. */
+        private val PARTIAL = setOf(Manifest.permission.READ_MEDIA_VISUAL_USER_SELECTED)
 
-        /** The Android permissions behind [permission]; empty for `TRACKING`. */
+        /** The permissions [reportAll] reports: those with an Android runtime permission on this device. */
+        val RUNTIME: List<OsPermission>
+            get() = OsPermission.entries.filter { permissionsFor(it).isNotEmpty() }
+
+        /**
+         * The Android permissions behind [permission] on this device's Android version; empty
+         * for `TRACKING`, and where Android has no runtime permission for it (notifications
+         * before 13, nearby devices before 12).
+         */
         fun permissionsFor(permission: OsPermission): Array<String> = when (permission) {
             OsPermission.CONTACTS -> arrayOf(Manifest.permission.READ_CONTACTS)
             OsPermission.LOCATION ->
@@ -145,6 +143,31 @@ class PermissionReporter(private val kit: PrivacyKit) {
             OsPermission.CALL_LOG -> arrayOf(Manifest.permission.READ_CALL_LOG)
             OsPermission.MICROPHONE -> arrayOf(Manifest.permission.RECORD_AUDIO)
             OsPermission.TRACKING -> emptyArray()
+            OsPermission.CAMERA -> arrayOf(Manifest.permission.CAMERA)
+            OsPermission.PHOTOS -> when {
+                Build.VERSION.SDK_INT >= 34 -> arrayOf(
+                    Manifest.permission.READ_MEDIA_IMAGES,
+                    Manifest.permission.READ_MEDIA_VIDEO,
+                    Manifest.permission.READ_MEDIA_VISUAL_USER_SELECTED,
+                )
+                Build.VERSION.SDK_INT >= 33 ->
+                    arrayOf(Manifest.permission.READ_MEDIA_IMAGES, Manifest.permission.READ_MEDIA_VIDEO)
+                else -> arrayOf(Manifest.permission.READ_EXTERNAL_STORAGE)
+            }
+            OsPermission.NOTIFICATIONS ->
+                if (Build.VERSION.SDK_INT >= 33) arrayOf(Manifest.permission.POST_NOTIFICATIONS) else emptyArray()
+            OsPermission.CALENDAR -> arrayOf(Manifest.permission.READ_CALENDAR)
+            OsPermission.NEARBY_DEVICES -> when {
+                Build.VERSION.SDK_INT >= 33 -> arrayOf(
+                    Manifest.permission.BLUETOOTH_CONNECT,
+                    Manifest.permission.BLUETOOTH_SCAN,
+                    Manifest.permission.NEARBY_WIFI_DEVICES,
+                )
+                Build.VERSION.SDK_INT >= 31 ->
+                    arrayOf(Manifest.permission.BLUETOOTH_CONNECT, Manifest.permission.BLUETOOTH_SCAN)
+                else -> emptyArray()
+            }
+            OsPermission.PHONE_STATE -> arrayOf(Manifest.permission.READ_PHONE_STATE)
         }
 
         /** Opens this app's page in the system Settings, where a blocked permission can be given. */
@@ -152,16 +175,4 @@ class PermissionReporter(private val kit: PrivacyKit) {
             Intent(Settings.ACTION_APPLICATION_DETAILS_SETTINGS, Uri.fromParts("package", context.packageName, null))
                 .addFlags(Intent.FLAG_ACTIVITY_NEW_TASK)
     }
-}
-
-/** Photo and video access as Android 14 and later grant it. */
-enum class VisualMediaAccess {
-    /** Every photo and video (`READ_MEDIA_IMAGES`/`READ_MEDIA_VIDEO`, or storage before Android 13). */
-    FULL,
-
-    /** Only the items the user picked (`READ_MEDIA_VISUAL_USER_SELECTED`, Android 14 and later). */
-    USER_SELECTED,
-
-    /** None. */
-    NONE,
 }
