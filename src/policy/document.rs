@@ -10,8 +10,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::{
-    Category, Policy, PolicyInfo, Processing, Purpose, Recipient, RecipientKind, RetentionRule,
-    UnknownAgeRule, BUILT_IN_CATEGORIES, BUILT_IN_PURPOSES,
+    countries, Category, Policy, PolicyInfo, Processing, Purpose, Recipient, RecipientKind,
+    RetentionRule, UnknownAgeRule, BUILT_IN_CATEGORIES, BUILT_IN_PURPOSES,
 };
 use crate::decision::LegalBasis;
 use crate::error::{Error, Result};
@@ -160,15 +160,94 @@ pub(crate) fn parse_policy(json: &str) -> Result<Policy> {
         ));
     }
     let value = parse_strict(json)?;
-    let document: Document = serde_path_to_error::deserialize(&value).map_err(|e| {
-        let path = e.path().to_string();
-        let field = if path == "." { "$".to_owned() } else { path };
-        invalid(field, e.into_inner().to_string())
-    })?;
-    let info = validate(document)?;
+    let document: Document = serde_path_to_error::deserialize(&value)
+        .map_err(|e| {
+            let path = e.path().to_string();
+            let field = if path == "." { "$".to_owned() } else { path };
+            invalid(field, plain_serde_message(&e.into_inner().to_string()))
+        })
+        .map_err(|e| quoting_value(e, &value))?;
+    let info = validate(document).map_err(|e| quoting_value(e, &value))?;
     // serde_json's Value keeps object keys sorted, so this is a canonical form.
     let canonical_json = value.to_string();
     Ok(Policy::new(info, canonical_json))
+}
+
+/// How much of an offending value an error quotes: enough to recognise it in the document.
+const QUOTED_VALUE_CHARS: usize = 60;
+
+/// Adds the value found at the error's path to its reason, so that `processing[21].purpose`
+/// also says which purpose. The document is the app's policy, not the user's data, so quoting
+/// it is safe; a malformed document (`$`) is never quoted, as its text may be anything.
+fn quoting_value(error: Error, document: &Value) -> Error {
+    let Error::InvalidPolicy { field, reason } = error else {
+        return error;
+    };
+    let found = json_pointer(&field).and_then(|pointer| document.pointer(&pointer));
+    let reason = match found {
+        Some(found) => format!("{reason} (found: {})", truncated(&found.to_string())),
+        None => reason,
+    };
+    Error::InvalidPolicy { field, reason }
+}
+
+/// `processing[21].purpose` as the JSON pointer `/processing/21/purpose`; `None` for `$`.
+fn json_pointer(field: &str) -> Option<String> {
+    if field == "$" || field.is_empty() {
+        return None;
+    }
+    let mut pointer = String::with_capacity(field.len() + 1);
+    for segment in field.split('.') {
+        let (key, indexes) = segment.split_once('[').unwrap_or((segment, ""));
+        pointer.push('/');
+        pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+        for index in indexes.split('[') {
+            let index = index.trim_end_matches(']');
+            if !index.is_empty() {
+                pointer.push('/');
+                pointer.push_str(index);
+            }
+        }
+    }
+    Some(pointer)
+}
+
+fn truncated(text: &str) -> String {
+    if text.chars().count() <= QUOTED_VALUE_CHARS {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(QUOTED_VALUE_CHARS).collect();
+    cut.push('…');
+    cut
+}
+
+/// serde's messages in the document's terms: the Rust types behind the format (`u32`,
+/// `struct Document with 16 elements`) mean nothing to a policy's author.
+fn plain_serde_message(message: &str) -> String {
+    let mut text = message
+        .replace("expected u8", "expected an integer from 0 to 255")
+        .replace("expected u16", "expected an integer from 0 to 65535")
+        .replace("expected u32", "expected an integer from 0 to 4294967295")
+        .replace(
+            "expected u64",
+            "expected an integer from 0 to 18446744073709551615",
+        )
+        .replace("expected a sequence", "expected a list")
+        .replace("invalid type: sequence", "invalid type: list")
+        .replace("invalid type: map", "invalid type: object");
+    for (rust, plain) in [
+        ("expected struct ", "expected an object"),
+        (
+            "expected enum ",
+            "expected one of the values the format lists",
+        ),
+    ] {
+        if let Some(at) = text.find(rust) {
+            text.truncate(at);
+            text.push_str(plain);
+        }
+    }
+    text
 }
 
 /// Line and column only: serde_json's message can quote the offending text.
@@ -349,6 +428,13 @@ fn validate(doc: Document) -> Result<PolicyInfo> {
     check_date("effective_date", &doc.effective_date)?;
     if let Some(date) = &doc.last_revised {
         check_date("last_revised", date)?;
+        // Both are checked YYYY-MM-DD dates, so text order is date order.
+        if *date < doc.effective_date {
+            return Err(invalid(
+                "last_revised",
+                format!("must not be before effective_date ({})", doc.effective_date),
+            ));
+        }
     }
     check_text("controller.name", &doc.controller.name, MAX_NAME_CHARS)?;
     if let Some(contact) = &doc.controller.contact {
@@ -454,10 +540,10 @@ fn validate_recipients(entries: Vec<RecipientEntry>) -> Result<Vec<Recipient>> {
             }
             check_text(&format!("{field}.name"), &entry.name, MAX_NAME_CHARS)?;
             if let Some(country) = &entry.country {
-                if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
+                if !countries::is_assigned(country) {
                     return Err(invalid(
                         format!("{field}.country"),
-                        "must be an ISO 3166-1 alpha-2 code such as \"DE\"",
+                        "must be an assigned ISO 3166-1 alpha-2 code in capitals, such as \"DE\"",
                     ));
                 }
             }
@@ -806,6 +892,109 @@ mod tests {
             assert_eq!(field, expected_field, "{pointer}: reason was: {reason}");
             assert!(!reason.is_empty());
         }
+    }
+
+    #[test]
+    fn errors_quote_the_offending_value() {
+        let mut doc = minimal();
+        set(&mut doc, "/processing/1/purpose", json!("marketing"));
+        let (field, reason) = error_for(doc);
+        assert_eq!(field, "processing[1].purpose");
+        assert!(reason.contains("(found: \"marketing\")"), "{reason}");
+
+        let mut doc = minimal();
+        set(&mut doc, "/minimum_age", json!(30));
+        assert!(error_for(doc).1.ends_with("(found: 30)"));
+
+        let mut doc = minimal();
+        set(
+            &mut doc,
+            "/categories/1/description",
+            json!("x".repeat(600)),
+        );
+        let (_, reason) = error_for(doc);
+        assert!(
+            reason.contains(&format!("(found: \"{}…)", "x".repeat(59))),
+            "{reason}"
+        );
+        assert!(!reason.contains(&"x".repeat(61)), "{reason}");
+    }
+
+    #[test]
+    fn errors_use_the_documents_words_not_rust_types() {
+        let cases = [
+            (
+                "/version",
+                json!(-1),
+                "expected an integer from 0 to 4294967295",
+            ),
+            (
+                "/minimum_age",
+                json!(300),
+                "expected an integer from 0 to 255",
+            ),
+            ("/controller", json!("Example Ltd"), "expected an object"),
+            (
+                "/categories",
+                json!({ "id": "location" }),
+                "expected a list",
+            ),
+            (
+                "/colour",
+                json!("blue"),
+                "unknown field `colour`, expected one of",
+            ),
+        ];
+        for (pointer, value, wanted) in cases {
+            let mut doc = minimal();
+            set(&mut doc, pointer, value);
+            let (_, reason) = error_for(doc);
+            assert!(reason.contains(wanted), "{pointer}: {reason}");
+            for rust in ["u8", "u32", "struct", "Document", "Controller", "sequence"] {
+                assert!(!reason.contains(rust), "{pointer}: {reason}");
+            }
+        }
+        let (field, reason) = error_for(json!("a policy"));
+        assert_eq!(field, "$");
+        assert!(reason.contains("expected an object"), "{reason}");
+        assert!(!reason.contains("Document"), "{reason}");
+    }
+
+    #[test]
+    fn only_assigned_country_codes_are_accepted() {
+        for country in ["XX", "EU", "UK", "ZZ"] {
+            let mut doc = minimal();
+            set(
+                &mut doc,
+                "/recipients",
+                json!([{ "id": "ads", "name": "Ads", "kind": "processor", "country": country }]),
+            );
+            let (field, reason) = error_for(doc);
+            assert_eq!(field, "recipients[0].country");
+            assert!(reason.contains(&format!("\"{country}\"")), "{reason}");
+        }
+        let mut doc = minimal();
+        set(
+            &mut doc,
+            "/recipients",
+            json!([{ "id": "ads", "name": "Ads", "kind": "processor", "country": "GB" }]),
+        );
+        assert!(parse_policy(&doc.to_string()).is_ok());
+    }
+
+    #[test]
+    fn a_revision_cannot_predate_the_effective_date() {
+        let mut doc = minimal();
+        set(&mut doc, "/last_revised", json!("2024-04-30"));
+        let (field, reason) = error_for(doc);
+        assert_eq!(field, "last_revised");
+        assert!(
+            reason.contains("2024-05-01") && reason.contains("2024-04-30"),
+            "{reason}"
+        );
+        let mut doc = minimal();
+        set(&mut doc, "/last_revised", json!("2024-05-01"));
+        assert!(parse_policy(&doc.to_string()).is_ok());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! guard reads. Parsing and validation of the JSON document live in `document.rs`.
 
 mod changes;
+pub(crate) mod countries;
 pub(crate) mod db;
 mod document;
 
