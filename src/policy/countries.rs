@@ -27,7 +27,7 @@ const ASSIGNED: [&str; 249] = [
 pub const EEA: &str = "EEA";
 
 /// The EEA's members: the 27 EU member states, Iceland, Liechtenstein and Norway.
-const EEA_MEMBERS: [&str; 30] = [
+pub const EEA_MEMBERS: [&str; 30] = [
     "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT",
     "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "IS", "LI", "NO",
 ];
