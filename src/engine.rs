@@ -297,16 +297,20 @@ impl Engine {
     /// Appends one chained ledger entry after `check` passed, in one transaction with the
     /// data of every use the entry ends (a withdrawn consent for linked accounts shreds their
     /// tokens): there is no moment at which consent is gone and that data remains.
+    ///
+    /// `detail` gives the entry's detail from the state the entry is written under, so that
+    /// it describes the policy in force at that moment.
     pub fn append_to_ledger(
         &self,
         change: ConsentChange,
-        detail: Option<String>,
+        detail: impl FnOnce(&ConsentChange, &State) -> Option<String>,
         check: impl FnOnce(&ConsentChange, &State) -> Result<()>,
     ) -> Result<LedgerEntry> {
         self.commit(
             |state, conn, now| {
                 state.ledger.usable()?;
                 check(&change, state)?;
+                let detail = detail(&change, state);
                 let fresh_key = match self.ledger_key_for_append(state, conn) {
                     // A withdrawal (or any change that only takes permission away) never
                     // waits for the keystore; it is sealed with the next change that has the

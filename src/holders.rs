@@ -42,6 +42,15 @@ mod tests {
     }
 
     #[test]
+    fn the_policy_accepts_exactly_the_holders_retention_ids() {
+        let mut held: Vec<_> = HOLDERS.iter().filter_map(|h| h.retention_id()).collect();
+        let mut accepted = crate::policy::ENFORCED_RETENTION_IDS.to_vec();
+        held.sort_unstable();
+        accepted.sort_unstable();
+        assert_eq!(held, accepted);
+    }
+
+    #[test]
     fn retention_ids_are_unique() {
         let ids: Vec<_> = HOLDERS.iter().filter_map(|h| h.retention_id()).collect();
         let mut unique = ids.clone();

@@ -60,8 +60,10 @@ pub use permissions::{
     PermissionStatus, Platform,
 };
 pub use policy::{
-    Category, PolicyInfo, Processing, Purpose, Recipient, RecipientKind, RetentionRule,
-    TermsChange, UnknownAgeRule, BUILT_IN_CATEGORIES, BUILT_IN_PURPOSES,
+    Acceptance, AgeRule, AppRetentionRule, Category, Commitment, CommitmentKind, PolicyInfo,
+    Processing, Purpose, Recipient, RecipientKind, RetentionRule, TermsChange, Transfer,
+    TransferSafeguard, UnknownAgeRule, BUILT_IN_CATEGORIES, BUILT_IN_PURPOSES,
+    ENFORCED_RETENTION_IDS,
 };
 pub use privacy_error::PrivacyError;
 pub use privacy_kit::{PrivacyKit, PrivacyKitConfig};

@@ -281,9 +281,10 @@ impl PrivacyKit {
     /// Records any consent change, with its source (a guardian, a default, a migration).
     pub fn record_consent(&self, change: ConsentChange) -> ApiResult<LedgerEntry> {
         guarded(|| {
-            self.engine.append_to_ledger(change, None, |change, state| {
-                consent::validate_change(change, &state.policy)
-            })
+            self.engine
+                .append_to_ledger(change, acceptance_notice, |change, state| {
+                    consent::validate_change(change, &state.policy)
+                })
         })
     }
 
@@ -306,10 +307,11 @@ impl PrivacyKit {
                 category: None,
                 source,
             };
-            self.engine
-                .append_to_ledger(change, Some(detail), |_, state| {
-                    age::check_may_declare(state.consent.declared(), source)
-                })
+            self.engine.append_to_ledger(
+                change,
+                |_, _| Some(detail),
+                |_, state| age::check_may_declare(state.consent.declared(), source),
+            )
         })
     }
 
@@ -772,4 +774,20 @@ fn check_utc_offset(minutes: i32) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// The detail of a policy acceptance under a policy accepted by continued use after notice:
+/// the entry then records that the notice of this policy was given, which is what the user's
+/// continued use accepted. An explicit acceptance needs no detail.
+fn acceptance_notice(change: &ConsentChange, state: &crate::state::State) -> Option<String> {
+    let info = &state.policy.info;
+    let by_notice = change.action == ConsentAction::AcceptPolicy
+        && info.acceptance == policy::Acceptance::ContinuedUseAfterNotice;
+    by_notice.then(|| {
+        serde_json::json!({
+            "acceptance": "continued_use_after_notice",
+            "notice_of": { "policy_id": info.policy_id, "version": info.version },
+        })
+        .to_string()
+    })
 }

@@ -2,10 +2,10 @@
 //! demand. Idempotent: a second purge at the same time deletes nothing. It logs counts,
 //! never content.
 //!
-//! The data ids PrivacyKit enforces itself are its data holders' retention ids (`holders.rs`:
-//! `access_log`, `permission_history`, `linked_accounts`, `discovery_cache`,
-//! `consent_records`); any other id in the policy names the app's own data, for which the
-//! purge reports the cutoff so the app can delete it too.
+//! `retention` names data PrivacyKit enforces itself: its data holders' retention ids
+//! (`holders.rs`: `access_log`, `permission_history`, `linked_accounts`, `discovery_cache`,
+//! `consent_records`; the policy refuses any other). `app_retention` names the app's own
+//! data, for which the purge reports the cutoff so the app can delete it too.
 
 use rusqlite::Connection;
 
@@ -73,12 +73,11 @@ pub(crate) fn purge(
             .into_iter()
             .find(|h| h.retention_id() == Some(rule.data.as_str()));
         let Some(holder) = holder else {
-            app_managed.push(RetentionCutoff {
-                data: rule.data.clone(),
-                days: rule.days,
-                cutoff_ms: cutoff.ms,
+            // The policy accepts only the holders' ids in `retention` (a test in holders.rs
+            // keeps the two lists equal); an id without a holder is a bug, not app data.
+            return Err(crate::error::Error::Internal {
+                reason: "a retention id without a data holder",
             });
-            continue;
         };
         match holder.purge(conn, cutoff, keys)? {
             Purged::Records(records) => {
@@ -101,6 +100,13 @@ pub(crate) fn purge(
                 });
             }
         }
+    }
+    for rule in &policy.info.app_retention {
+        app_managed.push(RetentionCutoff {
+            data: rule.data.clone(),
+            days: rule.days,
+            cutoff_ms: now_ms.saturating_sub(i64::from(rule.days) * MS_PER_DAY),
+        });
     }
     Ok((
         PurgeReport {

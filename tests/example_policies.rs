@@ -575,6 +575,12 @@ fn schema_name(permission: Option<OsPermission>) -> &'static str {
         Some(OsPermission::CallLog) => "call_log",
         Some(OsPermission::Microphone) => "microphone",
         Some(OsPermission::Tracking) => "tracking",
+        Some(OsPermission::Camera) => "camera",
+        Some(OsPermission::Photos) => "photos",
+        Some(OsPermission::Notifications) => "notifications",
+        Some(OsPermission::Calendar) => "calendar",
+        Some(OsPermission::NearbyDevices) => "nearby_devices",
+        Some(OsPermission::PhoneState) => "phone_state",
         None => "none",
     }
 }

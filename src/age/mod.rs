@@ -1,11 +1,12 @@
 //! Age rules: the facts the user declared about themselves (birth date or age, jurisdiction)
 //! and the age group the guard applies.
 //!
-//! Below the policy's minimum age only service-necessary processing runs. Below the age of
-//! digital consent (the higher of the policy's and the jurisdiction's) every purpose other
-//! than the service needs a guardian's consent, and advertising and profiling are refused.
-//! A user whose age was never declared gets those protective defaults too, unless the
-//! policy says `"unknown_age": "adult"`.
+//! The policy's age rule for the user's jurisdiction (or its default rule) sets two ages.
+//! Below the minimum age only the purposes the rule keeps open run (none: the service stops
+//! too). Below the age of digital consent every purpose other than the service needs a
+//! guardian's consent, and advertising and profiling are refused. A user whose age was never
+//! declared gets those protective defaults too, unless the policy says
+//! `"unknown_age": "adult"`.
 
 use serde::{Deserialize, Serialize};
 
@@ -64,58 +65,13 @@ pub struct AgeStatus {
     /// Whether the protective defaults for minors apply (minors, and unknown ages unless the
     /// policy treats them as adults).
     pub protective_defaults: bool,
+    /// The minimum age of the age rule in force.
     pub minimum_age: u8,
-    /// The age of digital consent in force: the higher of the policy's and the
-    /// jurisdiction's (16 when no jurisdiction is declared).
+    /// The age of digital consent of the age rule in force: the rule for the declared
+    /// jurisdiction, or the policy's default rule.
     pub digital_consent_age: u8,
     /// Who made the latest declaration; a guardian's can be changed only by a guardian.
     pub declared_by: Option<ConsentSource>,
-}
-
-/// The age of digital consent by jurisdiction: GDPR art. 8 as each EU/EEA state set it, the
-/// UK, and COPPA's 13 in the US. Anywhere else GDPR's default of 16 applies.
-const DIGITAL_CONSENT_AGES: &[(&str, u8)] = &[
-    ("AT", 14),
-    ("BE", 13),
-    ("BG", 14),
-    ("CY", 14),
-    ("CZ", 15),
-    ("DE", 16),
-    ("DK", 13),
-    ("EE", 13),
-    ("ES", 14),
-    ("FI", 13),
-    ("FR", 15),
-    ("GB", 13),
-    ("GR", 15),
-    ("HR", 16),
-    ("HU", 16),
-    ("IE", 16),
-    ("IS", 13),
-    ("IT", 14),
-    ("LI", 16),
-    ("LT", 14),
-    ("LU", 16),
-    ("LV", 13),
-    ("MT", 13),
-    ("NL", 16),
-    ("NO", 13),
-    ("PL", 16),
-    ("PT", 13),
-    ("RO", 16),
-    ("SE", 13),
-    ("SI", 15),
-    ("SK", 16),
-    ("US", 13),
-];
-
-const DEFAULT_DIGITAL_CONSENT_AGE: u8 = 16;
-
-pub(crate) fn jurisdiction_consent_age(jurisdiction: Option<&str>) -> u8 {
-    let country = jurisdiction.map(|j| j.split('-').next().unwrap_or(j));
-    country
-        .and_then(|c| DIGITAL_CONSENT_AGES.iter().find(|(code, _)| *code == c))
-        .map_or(DEFAULT_DIGITAL_CONSENT_AGE, |(_, age)| *age)
 }
 
 /// Checks and normalizes a declaration: a real birth date not in the future, or a plausible
@@ -175,7 +131,10 @@ pub(crate) struct Declared {
 pub(crate) struct Assessment {
     pub group: AgeGroup,
     pub protective: bool,
+    pub minimum_age: u8,
     pub digital_consent_age: u8,
+    /// The age rule in force: its index in `age_rules`, `None` for the default rule.
+    pub rule: Option<usize>,
     pub next_change_day: Option<i64>,
 }
 
@@ -185,7 +144,7 @@ pub(crate) fn status(declared: Option<&Declared>, policy: &PolicyInfo, today: i6
     AgeStatus {
         group: age.group,
         protective_defaults: age.protective,
-        minimum_age: policy.minimum_age,
+        minimum_age: age.minimum_age,
         digital_consent_age: age.digital_consent_age,
         declared_by: declared.map(|d| d.source),
     }
@@ -202,9 +161,8 @@ pub(crate) fn check_may_declare(declared: Option<&Declared>, source: ConsentSour
 
 pub(crate) fn assess(declared: Option<&Declared>, policy: &PolicyInfo, today: i64) -> Assessment {
     let facts = declared.map(|d| &d.facts);
-    let consent_age = policy.digital_consent_age.max(jurisdiction_consent_age(
-        facts.and_then(|f| f.jurisdiction.as_deref()),
-    ));
+    let rule = policy.age_rule_for(facts.and_then(|f| f.jurisdiction.as_deref()));
+    let (minimum_age, consent_age) = (rule.minimum_age, rule.digital_consent_age);
     let birth_day = facts
         .and_then(|f| f.birth_date.as_deref())
         .and_then(parse_day);
@@ -214,9 +172,7 @@ pub(crate) fn assess(declared: Option<&Declared>, policy: &PolicyInfo, today: i6
     };
     let (group, threshold) = match age {
         None => (AgeGroup::Unknown, None),
-        Some(age) if age < u32::from(policy.minimum_age) => {
-            (AgeGroup::BelowMinimumAge, Some(policy.minimum_age))
-        }
+        Some(age) if age < u32::from(minimum_age) => (AgeGroup::BelowMinimumAge, Some(minimum_age)),
         Some(age) if age < u32::from(consent_age) => (AgeGroup::Minor, Some(consent_age)),
         Some(_) => (AgeGroup::Adult, None),
     };
@@ -228,7 +184,12 @@ pub(crate) fn assess(declared: Option<&Declared>, policy: &PolicyInfo, today: i6
     Assessment {
         group,
         protective,
+        minimum_age,
         digital_consent_age: consent_age,
+        rule: policy
+            .age_rules
+            .iter()
+            .position(|candidate| std::ptr::eq(candidate, rule)),
         next_change_day: birth_day
             .zip(threshold)
             .map(|(day, years)| anniversary(day, u32::from(years))),
@@ -362,7 +323,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ok.jurisdiction.as_deref(), Some("US-CA"));
-        assert_eq!(jurisdiction_consent_age(Some("US-CA")), 13);
+        let p = policy(0, 13, UnknownAgeRule::Protect);
+        assert_eq!(p.age_rule_for(Some("US-CA")).digital_consent_age, 13);
     }
 
     #[test]

@@ -25,7 +25,8 @@ use crate::policy::Policy;
 use crate::state::State;
 use crate::time::{local_day, Clock, MAX_UTC_OFFSET_MINUTES, MS_PER_DAY};
 
-/// The purpose of providing the service itself: the one purpose the age rules never stop.
+/// The purpose of providing the service itself: exempt from the rules for minors (it needs no
+/// guardian), though not from the minimum age unless the age rule keeps it open.
 pub(crate) const SERVICE_PURPOSE: &str = "service";
 /// Purposes never allowed for minors, whatever the consent.
 const NOT_FOR_MINORS: [&str; 2] = ["advertising", "profiling"];
@@ -69,8 +70,14 @@ pub(crate) fn decide(
     if !accepted && !required_by_law {
         return Decision::deny(PolicyNotAccepted);
     }
-    if age.group == AgeGroup::BelowMinimumAge && beyond_service {
-        return Decision::deny(BelowMinimumAge);
+    if age.group == AgeGroup::BelowMinimumAge && !required_by_law {
+        let rule = age
+            .rule
+            .and_then(|i| policy.info.age_rules.get(i))
+            .unwrap_or(&policy.info.default_age_rule);
+        if !rule.open_below_minimum_age.iter().any(|p| p == purpose) {
+            return Decision::deny(BelowMinimumAge);
+        }
     }
     if consent.restricted() && !basis.is_essential() {
         return Decision::deny(RestrictedByUser);
@@ -567,7 +574,9 @@ mod tests {
     const ADULT: Assessment = Assessment {
         group: AgeGroup::Adult,
         protective: false,
+        minimum_age: 13,
         digital_consent_age: 16,
+        rule: None,
         next_change_day: None,
     };
 

@@ -1,5 +1,12 @@
-//! Parsing the policy JSON (format 1) and checking every rule the JSON Schema cannot express.
-//! Every error names the field by its JSON path and says what is wrong with it.
+//! Parsing the policy JSON (formats 1 and 2) and checking every rule the JSON Schema cannot
+//! express. Every error names the field by its JSON path, says what is wrong with it and
+//! quotes the value found there.
+//!
+//! A format-1 document is read into the format-2 shape with the same meaning: its
+//! `minimum_age` and `digital_consent_age` become age rules that reproduce what format 1
+//! did implicitly (the jurisdiction's age of digital consent raising the policy's, the service
+//! open below the minimum age), and its retention ids that PrivacyKit does not enforce become
+//! `app_retention`, which is how format 1 treated them.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -10,15 +17,62 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::{
-    Category, Policy, PolicyInfo, Processing, Purpose, Recipient, RecipientKind, RetentionRule,
-    UnknownAgeRule, BUILT_IN_CATEGORIES, BUILT_IN_PURPOSES,
+    countries, Acceptance, AgeRule, AppRetentionRule, Category, Commitment, CommitmentKind, Policy,
+    PolicyInfo, Processing, Purpose, Recipient, RecipientKind, RetentionRule, Transfer,
+    TransferSafeguard, UnknownAgeRule, BUILT_IN_CATEGORIES, BUILT_IN_PURPOSES,
+    ENFORCED_RETENTION_IDS,
 };
 use crate::decision::LegalBasis;
 use crate::error::{Error, Result};
 use crate::permissions::{LocationAccuracy, OsPermission};
 use crate::time::parse_day;
 
-const SUPPORTED_FORMAT: u32 = 1;
+/// The formats this library reads: 1 is migrated to 2 in memory.
+const SUPPORTED_FORMATS: std::ops::RangeInclusive<u32> = 1..=2;
+const MAX_AGE_RULES: usize = 64;
+const MAX_DECLARATIONS: usize = 256;
+/// The category every policy's advertising identifier goes under: always a device identifier.
+const ADVERTISING_ID: &str = "advertising_id";
+/// The purpose format 1 kept open below the minimum age.
+const SERVICE_PURPOSE: &str = "service";
+/// What format 1 did without saying: the age of digital consent of each jurisdiction (GDPR
+/// art. 8 as each EU/EEA state set it, the UK, COPPA's 13 in the US) raised the policy's,
+/// and 16 applied anywhere else. Format 2 states its rules; this table only migrates format 1.
+const FORMAT_1_DIGITAL_CONSENT_AGES: &[(&str, u8)] = &[
+    ("AT", 14),
+    ("BE", 13),
+    ("BG", 14),
+    ("CY", 14),
+    ("CZ", 15),
+    ("DE", 16),
+    ("DK", 13),
+    ("EE", 13),
+    ("ES", 14),
+    ("FI", 13),
+    ("FR", 15),
+    ("GB", 13),
+    ("GR", 15),
+    ("HR", 16),
+    ("HU", 16),
+    ("IE", 16),
+    ("IS", 13),
+    ("IT", 14),
+    ("LI", 16),
+    ("LT", 14),
+    ("LU", 16),
+    ("LV", 13),
+    ("MT", 13),
+    ("NL", 16),
+    ("NO", 13),
+    ("PL", 16),
+    ("PT", 13),
+    ("RO", 16),
+    ("SE", 13),
+    ("SI", 15),
+    ("SK", 16),
+    ("US", 13),
+];
+const FORMAT_1_DEFAULT_DIGITAL_CONSENT_AGE: u8 = 16;
 const MAX_DOCUMENT_BYTES: usize = 1 << 20;
 const MAX_CATEGORIES: usize = 256;
 const MAX_PURPOSES: usize = 256;
@@ -49,8 +103,10 @@ struct Document {
     controller: Controller,
     #[serde(default = "yes")]
     requires_acceptance: bool,
-    minimum_age: u8,
-    digital_consent_age: u8,
+    /// Format 1 only.
+    minimum_age: Option<u8>,
+    /// Format 1 only.
+    digital_consent_age: Option<u8>,
     #[serde(default)]
     unknown_age: UnknownAgeRule,
     categories: Vec<CategoryEntry>,
@@ -60,6 +116,50 @@ struct Document {
     retention: Vec<RetentionEntry>,
     #[serde(default)]
     recipients: Vec<RecipientEntry>,
+    // Format 2 from here on.
+    age_rules: Option<Vec<AgeRuleEntry>>,
+    default_age_rule: Option<DefaultAgeRuleEntry>,
+    acceptance: Option<Acceptance>,
+    commitments: Option<Vec<CommitmentEntry>>,
+    app_retention: Option<Vec<RetentionEntry>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AgeRuleEntry {
+    jurisdictions: Vec<String>,
+    minimum_age: u8,
+    digital_consent_age: u8,
+    #[serde(default)]
+    open_below_minimum_age: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DefaultAgeRuleEntry {
+    minimum_age: u8,
+    digital_consent_age: u8,
+    #[serde(default)]
+    open_below_minimum_age: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TransferEntry {
+    countries: Vec<String>,
+    safeguard: TransferSafeguard,
+    description: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CommitmentEntry {
+    kind: CommitmentKind,
+    #[serde(default)]
+    categories: Vec<String>,
+    days: Option<u32>,
+    what: Option<String>,
+    text: String,
 }
 
 fn yes() -> bool {
@@ -79,6 +179,8 @@ struct CategoryEntry {
     id: String,
     description: Option<String>,
     os_permission: Option<DeclaredPermission>,
+    /// Format 2 only.
+    device_identifier: Option<bool>,
 }
 
 /// `os_permission` in the document: a permission, or `none` to say there is none.
@@ -153,6 +255,8 @@ struct RecipientEntry {
     kind: RecipientKind,
     country: Option<String>,
     description: Option<String>,
+    /// Format 2 only.
+    transfers: Option<Vec<TransferEntry>>,
 }
 
 fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Error {
@@ -172,15 +276,94 @@ pub(crate) fn parse_policy(json: &str) -> Result<Policy> {
         ));
     }
     let value = parse_strict(json)?;
-    let document: Document = serde_path_to_error::deserialize(&value).map_err(|e| {
-        let path = e.path().to_string();
-        let field = if path == "." { "$".to_owned() } else { path };
-        invalid(field, e.into_inner().to_string())
-    })?;
-    let info = validate(document)?;
+    let document: Document = serde_path_to_error::deserialize(&value)
+        .map_err(|e| {
+            let path = e.path().to_string();
+            let field = if path == "." { "$".to_owned() } else { path };
+            invalid(field, plain_serde_message(&e.into_inner().to_string()))
+        })
+        .map_err(|e| quoting_value(e, &value))?;
+    let info = validate(document).map_err(|e| quoting_value(e, &value))?;
     // serde_json's Value keeps object keys sorted, so this is a canonical form.
     let canonical_json = value.to_string();
     Ok(Policy::new(info, canonical_json))
+}
+
+/// How much of an offending value an error quotes: enough to recognise it in the document.
+const QUOTED_VALUE_CHARS: usize = 60;
+
+/// Adds the value found at the error's path to its reason, so that `processing[21].purpose`
+/// also says which purpose. The document is the app's policy, not the user's data, so quoting
+/// it is safe; a malformed document (`$`) is never quoted, as its text may be anything.
+fn quoting_value(error: Error, document: &Value) -> Error {
+    let Error::InvalidPolicy { field, reason } = error else {
+        return error;
+    };
+    let found = json_pointer(&field).and_then(|pointer| document.pointer(&pointer));
+    let reason = match found {
+        Some(found) => format!("{reason} (found: {})", truncated(&found.to_string())),
+        None => reason,
+    };
+    Error::InvalidPolicy { field, reason }
+}
+
+/// `processing[21].purpose` as the JSON pointer `/processing/21/purpose`; `None` for `$`.
+fn json_pointer(field: &str) -> Option<String> {
+    if field == "$" || field.is_empty() {
+        return None;
+    }
+    let mut pointer = String::with_capacity(field.len() + 1);
+    for segment in field.split('.') {
+        let (key, indexes) = segment.split_once('[').unwrap_or((segment, ""));
+        pointer.push('/');
+        pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+        for index in indexes.split('[') {
+            let index = index.trim_end_matches(']');
+            if !index.is_empty() {
+                pointer.push('/');
+                pointer.push_str(index);
+            }
+        }
+    }
+    Some(pointer)
+}
+
+fn truncated(text: &str) -> String {
+    if text.chars().count() <= QUOTED_VALUE_CHARS {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(QUOTED_VALUE_CHARS).collect();
+    cut.push('…');
+    cut
+}
+
+/// serde's messages in the document's terms: the Rust types behind the format (`u32`,
+/// `struct Document with 16 elements`) mean nothing to a policy's author.
+fn plain_serde_message(message: &str) -> String {
+    let mut text = message
+        .replace("expected u8", "expected an integer from 0 to 255")
+        .replace("expected u16", "expected an integer from 0 to 65535")
+        .replace("expected u32", "expected an integer from 0 to 4294967295")
+        .replace(
+            "expected u64",
+            "expected an integer from 0 to 18446744073709551615",
+        )
+        .replace("expected a sequence", "expected a list")
+        .replace("invalid type: sequence", "invalid type: list")
+        .replace("invalid type: map", "invalid type: object");
+    for (rust, plain) in [
+        ("expected struct ", "expected an object"),
+        (
+            "expected enum ",
+            "expected one of the values the format lists",
+        ),
+    ] {
+        if let Some(at) = text.find(rust) {
+            text.truncate(at);
+            text.push_str(plain);
+        }
+    }
+    text
 }
 
 /// Line and column only: serde_json's message can quote the offending text.
@@ -331,15 +514,19 @@ impl<'de> Visitor<'de> for Strict<'_, '_> {
 }
 
 fn validate(doc: Document) -> Result<PolicyInfo> {
-    if doc.format != SUPPORTED_FORMAT {
+    if !SUPPORTED_FORMATS.contains(&doc.format) {
         return Err(invalid(
             "format",
             format!(
-                "format {} is not supported; this library reads format {SUPPORTED_FORMAT}",
-                doc.format
+                "format {} is not supported; this library reads formats {} to {}",
+                doc.format,
+                SUPPORTED_FORMATS.start(),
+                SUPPORTED_FORMATS.end()
             ),
         ));
     }
+    let format_2 = doc.format == 2;
+    check_fields_of_format(&doc)?;
     let id_ok = !doc.policy_id.is_empty()
         && doc.policy_id.len() <= 128
         && doc
@@ -361,26 +548,77 @@ fn validate(doc: Document) -> Result<PolicyInfo> {
     check_date("effective_date", &doc.effective_date)?;
     if let Some(date) = &doc.last_revised {
         check_date("last_revised", date)?;
+        // Both are checked YYYY-MM-DD dates, so text order is date order.
+        if *date < doc.effective_date {
+            return Err(invalid(
+                "last_revised",
+                format!("must not be before effective_date ({})", doc.effective_date),
+            ));
+        }
     }
     check_text("controller.name", &doc.controller.name, MAX_NAME_CHARS)?;
     if let Some(contact) = &doc.controller.contact {
         check_text("controller.contact", contact, MAX_NAME_CHARS)?;
     }
-    if doc.minimum_age > MAX_AGE {
-        return Err(invalid("minimum_age", format!("must be {MAX_AGE} or less")));
-    }
-    if doc.digital_consent_age < doc.minimum_age || doc.digital_consent_age > MAX_AGE {
-        return Err(invalid(
-            "digital_consent_age",
-            format!("must be between minimum_age and {MAX_AGE}"),
-        ));
-    }
 
     let categories = validate_categories(doc.categories)?;
     let purposes = validate_purposes(doc.purposes)?;
-    let recipients = validate_recipients(doc.recipients)?;
+    let recipients = validate_recipients(doc.recipients, format_2)?;
     let processing = validate_processing(doc.processing, &categories, &purposes, &recipients)?;
-    let retention = validate_retention(doc.retention)?;
+    let (age_rules, default_age_rule) = if format_2 {
+        let default = doc.default_age_rule.ok_or_else(|| {
+            invalid(
+                "default_age_rule",
+                "is required in format 2: say which age rules apply where no rule in age_rules does",
+            )
+        })?;
+        let default = validate_age_rule(
+            "default_age_rule",
+            Vec::new(),
+            default.minimum_age,
+            default.digital_consent_age,
+            default.open_below_minimum_age,
+            &purposes,
+        )?;
+        (
+            validate_age_rules(doc.age_rules.unwrap_or_default(), &purposes)?,
+            default,
+        )
+    } else {
+        let missing = |field: &str| invalid(field, "is required in format 1");
+        let minimum = doc.minimum_age.ok_or_else(|| missing("minimum_age"))?;
+        let consent = doc
+            .digital_consent_age
+            .ok_or_else(|| missing("digital_consent_age"))?;
+        format_1_age_rules(minimum, consent)?
+    };
+    let (retention, app_retention) = if format_2 {
+        let app = validate_retention(
+            "app_retention",
+            doc.app_retention.unwrap_or_default(),
+            RetentionOwner::App,
+        )?;
+        (
+            validate_retention("retention", doc.retention, RetentionOwner::PrivacyKit)?,
+            app,
+        )
+    } else {
+        // Format 1 took an id PrivacyKit does not hold as the app's own data: the same
+        // meaning, now said where the rule is listed.
+        let rules = validate_retention("retention", doc.retention, RetentionOwner::Either)?;
+        rules
+            .into_iter()
+            .partition(|r| ENFORCED_RETENTION_IDS.contains(&r.data.as_str()))
+    };
+    let app_retention = app_retention
+        .into_iter()
+        .map(|r| AppRetentionRule {
+            data: r.data,
+            days: r.days,
+            description: r.description,
+        })
+        .collect();
+    let commitments = validate_commitments(doc.commitments.unwrap_or_default(), &categories)?;
 
     Ok(PolicyInfo {
         policy_id: doc.policy_id,
@@ -390,15 +628,284 @@ fn validate(doc: Document) -> Result<PolicyInfo> {
         controller_name: doc.controller.name,
         controller_contact: doc.controller.contact,
         requires_acceptance: doc.requires_acceptance,
-        minimum_age: doc.minimum_age,
-        digital_consent_age: doc.digital_consent_age,
+        minimum_age: default_age_rule.minimum_age,
+        digital_consent_age: default_age_rule.digital_consent_age,
         unknown_age: doc.unknown_age,
         categories,
         purposes,
         processing,
         retention,
         recipients,
+        format: doc.format,
+        age_rules,
+        default_age_rule,
+        acceptance: doc.acceptance.unwrap_or_default(),
+        commitments,
+        app_retention,
     })
+}
+
+/// Each format's fields in the other format are refused, so that a document means one thing.
+fn check_fields_of_format(doc: &Document) -> Result<()> {
+    let format_1_only = [
+        ("minimum_age", doc.minimum_age.is_some()),
+        ("digital_consent_age", doc.digital_consent_age.is_some()),
+    ];
+    if doc.format == 2 {
+        if let Some((field, _)) = format_1_only.iter().find(|(_, present)| *present) {
+            return Err(invalid(
+                *field,
+                "is format 1; format 2 states its age rules in age_rules and default_age_rule",
+            ));
+        }
+        return Ok(());
+    }
+    let top = [
+        ("age_rules", doc.age_rules.is_some()),
+        ("default_age_rule", doc.default_age_rule.is_some()),
+        ("acceptance", doc.acceptance.is_some()),
+        ("commitments", doc.commitments.is_some()),
+        ("app_retention", doc.app_retention.is_some()),
+    ]
+    .into_iter()
+    .filter(|(_, present)| *present)
+    .map(|(field, _)| field.to_owned());
+    let categories = doc.categories.iter().enumerate().filter_map(|(i, c)| {
+        c.device_identifier
+            .map(|_| format!("categories[{i}].device_identifier"))
+    });
+    let recipients = doc.recipients.iter().enumerate().filter_map(|(i, r)| {
+        r.transfers
+            .as_ref()
+            .map(|_| format!("recipients[{i}].transfers"))
+    });
+    match top.chain(categories).chain(recipients).next() {
+        Some(field) => Err(invalid(
+            field,
+            "is a format 2 field; set \"format\": 2 to use it",
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Format 1's implicit age rules made explicit: one rule per age of digital consent that a
+/// jurisdiction raised above the policy's, a default of the policy's age or 16, whichever
+/// is higher, and the service open below the minimum age.
+fn format_1_age_rules(minimum_age: u8, digital_consent_age: u8) -> Result<(Vec<AgeRule>, AgeRule)> {
+    check_ages("", minimum_age, digital_consent_age)?;
+    let rule = |jurisdictions: Vec<String>, consent: u8| AgeRule {
+        jurisdictions,
+        minimum_age,
+        digital_consent_age: digital_consent_age.max(consent),
+        open_below_minimum_age: vec![SERVICE_PURPOSE.to_owned()],
+    };
+    let default = rule(Vec::new(), FORMAT_1_DEFAULT_DIGITAL_CONSENT_AGE);
+    let mut by_age: Vec<(u8, Vec<String>)> = Vec::new();
+    for (country, age) in FORMAT_1_DIGITAL_CONSENT_AGES {
+        let effective = digital_consent_age.max(*age);
+        match by_age.iter_mut().find(|(a, _)| *a == effective) {
+            Some((_, list)) => list.push((*country).to_owned()),
+            None => by_age.push((effective, vec![(*country).to_owned()])),
+        }
+    }
+    by_age.sort_by_key(|(age, _)| *age);
+    let rules = by_age
+        .into_iter()
+        .filter(|(age, _)| *age != default.digital_consent_age)
+        .map(|(age, list)| rule(list, age))
+        .collect();
+    Ok((rules, default))
+}
+
+/// `prefix` is `""` for format 1's top-level fields, else the rule's path and a dot.
+fn check_ages(prefix: &str, minimum_age: u8, digital_consent_age: u8) -> Result<()> {
+    if minimum_age > MAX_AGE {
+        return Err(invalid(
+            format!("{prefix}minimum_age"),
+            format!("must be {MAX_AGE} or less"),
+        ));
+    }
+    if digital_consent_age < minimum_age || digital_consent_age > MAX_AGE {
+        return Err(invalid(
+            format!("{prefix}digital_consent_age"),
+            format!("must be between minimum_age ({minimum_age}) and {MAX_AGE}"),
+        ));
+    }
+    Ok(())
+}
+
+fn validate_age_rule(
+    field: &str,
+    jurisdictions: Vec<String>,
+    minimum_age: u8,
+    digital_consent_age: u8,
+    open_below_minimum_age: Vec<String>,
+    purposes: &[Purpose],
+) -> Result<AgeRule> {
+    check_ages(&format!("{field}."), minimum_age, digital_consent_age)?;
+    let mut listed = HashSet::new();
+    for (i, purpose) in open_below_minimum_age.iter().enumerate() {
+        let at = format!("{field}.open_below_minimum_age[{i}]");
+        if !purposes.iter().any(|p| p.id == *purpose) {
+            return Err(invalid(
+                at,
+                "names a purpose that `purposes` does not declare",
+            ));
+        }
+        if !listed.insert(purpose) {
+            return Err(invalid(at, "names the same purpose twice"));
+        }
+    }
+    Ok(AgeRule {
+        jurisdictions,
+        minimum_age,
+        digital_consent_age,
+        open_below_minimum_age,
+    })
+}
+
+fn validate_age_rules(entries: Vec<AgeRuleEntry>, purposes: &[Purpose]) -> Result<Vec<AgeRule>> {
+    if entries.len() > MAX_AGE_RULES {
+        return Err(invalid(
+            "age_rules",
+            format!("must hold at most {MAX_AGE_RULES} rules"),
+        ));
+    }
+    // Which rule covers each country: a country in two rules would make the answer depend on
+    // their order, so overlaps (a country listed beside the EEA it belongs to) are refused.
+    let mut covered: HashMap<String, usize> = HashMap::new();
+    let mut rules = Vec::with_capacity(entries.len());
+    for (i, entry) in entries.into_iter().enumerate() {
+        let field = format!("age_rules[{i}]");
+        check_jurisdictions(&format!("{field}.jurisdictions"), &entry.jurisdictions)?;
+        for (j, code) in entry.jurisdictions.iter().enumerate() {
+            let members: Vec<String> = if code == countries::EEA {
+                countries::EEA_MEMBERS
+                    .iter()
+                    .map(|c| (*c).to_owned())
+                    .collect()
+            } else {
+                vec![code.clone()]
+            };
+            for member in members {
+                if let Some(earlier) = covered.insert(member.clone(), i) {
+                    return Err(invalid(
+                        format!("{field}.jurisdictions[{j}]"),
+                        format!("covers {member}, which age_rules[{earlier}] covers already"),
+                    ));
+                }
+            }
+        }
+        rules.push(validate_age_rule(
+            &field,
+            entry.jurisdictions,
+            entry.minimum_age,
+            entry.digital_consent_age,
+            entry.open_below_minimum_age,
+            purposes,
+        )?);
+    }
+    Ok(rules)
+}
+
+/// A list of jurisdictions: 1 or more assigned ISO 3166-1 alpha-2 codes or `EEA`, each once.
+fn check_jurisdictions(field: &str, codes: &[String]) -> Result<()> {
+    if codes.is_empty() || codes.len() > 300 {
+        return Err(invalid(field, "must list 1 to 300 jurisdictions"));
+    }
+    let mut seen = HashSet::new();
+    for (i, code) in codes.iter().enumerate() {
+        if code != countries::EEA && !countries::is_assigned(code) {
+            return Err(invalid(
+                format!("{field}[{i}]"),
+                "must be an assigned ISO 3166-1 alpha-2 code in capitals (\"DE\") or \"EEA\" \
+                 for the European Economic Area; \"EU\" is not a country code",
+            ));
+        }
+        if !seen.insert(code) {
+            return Err(invalid(format!("{field}[{i}]"), "listed twice"));
+        }
+    }
+    Ok(())
+}
+
+fn validate_commitments(
+    entries: Vec<CommitmentEntry>,
+    categories: &[Category],
+) -> Result<Vec<Commitment>> {
+    if entries.len() > MAX_DECLARATIONS {
+        return Err(invalid(
+            "commitments",
+            format!("must hold at most {MAX_DECLARATIONS} entries"),
+        ));
+    }
+    entries
+        .into_iter()
+        .enumerate()
+        .map(|(i, entry)| {
+            let field = format!("commitments[{i}]");
+            check_text(&format!("{field}.text"), &entry.text, MAX_TEXT_CHARS)?;
+            let mut listed = HashSet::new();
+            for (c, category) in entry.categories.iter().enumerate() {
+                if !categories.iter().any(|known| known.id == *category) {
+                    return Err(invalid(
+                        format!("{field}.categories[{c}]"),
+                        "names a category that `categories` does not declare",
+                    ));
+                }
+                if !listed.insert(category) {
+                    return Err(invalid(
+                        format!("{field}.categories[{c}]"),
+                        "names the same category twice",
+                    ));
+                }
+            }
+            let server_retention = entry.kind == CommitmentKind::ServerRetention;
+            match (server_retention, entry.days, &entry.what) {
+                (true, Some(days), Some(what)) => {
+                    if days == 0 || days > MAX_RETENTION_DAYS {
+                        return Err(invalid(
+                            format!("{field}.days"),
+                            format!("must be between 1 and {MAX_RETENTION_DAYS}"),
+                        ));
+                    }
+                    check_text(&format!("{field}.what"), what, MAX_NAME_CHARS)?;
+                }
+                (true, None, _) => {
+                    return Err(invalid(
+                        format!("{field}.days"),
+                        "is required for server_retention: how many days the servers keep it",
+                    ))
+                }
+                (true, _, None) => {
+                    return Err(invalid(
+                        format!("{field}.what"),
+                        "is required for server_retention: what the servers keep",
+                    ))
+                }
+                (false, Some(_), _) => {
+                    return Err(invalid(
+                        format!("{field}.days"),
+                        "belongs to server_retention only",
+                    ))
+                }
+                (false, _, Some(_)) => {
+                    return Err(invalid(
+                        format!("{field}.what"),
+                        "belongs to server_retention only",
+                    ))
+                }
+                (false, None, None) => {}
+            }
+            Ok(Commitment {
+                kind: entry.kind,
+                categories: entry.categories,
+                days: entry.days,
+                what: entry.what,
+                text: entry.text,
+            })
+        })
+        .collect()
 }
 
 fn validate_categories(entries: Vec<CategoryEntry>) -> Result<Vec<Category>> {
@@ -420,7 +927,15 @@ fn validate_categories(entries: Vec<CategoryEntry>) -> Result<Vec<Category>> {
                 (None, Some((_, default))) => *default,
                 (None, None) => None,
             };
+            let is_advertising_id = entry.id == ADVERTISING_ID;
+            if is_advertising_id && entry.device_identifier == Some(false) {
+                return Err(invalid(
+                    format!("{field}.device_identifier"),
+                    "the advertising identifier is a device identifier",
+                ));
+            }
             Ok(Category {
+                device_identifier: is_advertising_id || entry.device_identifier == Some(true),
                 id: entry.id,
                 description: entry.description,
                 os_permission,
@@ -453,7 +968,7 @@ fn validate_purposes(entries: Vec<PurposeEntry>) -> Result<Vec<Purpose>> {
         .collect()
 }
 
-fn validate_recipients(entries: Vec<RecipientEntry>) -> Result<Vec<Recipient>> {
+fn validate_recipients(entries: Vec<RecipientEntry>, format_2: bool) -> Result<Vec<Recipient>> {
     let mut seen = HashSet::new();
     entries
         .into_iter()
@@ -466,20 +981,44 @@ fn validate_recipients(entries: Vec<RecipientEntry>) -> Result<Vec<Recipient>> {
             }
             check_text(&format!("{field}.name"), &entry.name, MAX_NAME_CHARS)?;
             if let Some(country) = &entry.country {
-                if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
+                if !countries::is_assigned(country) {
                     return Err(invalid(
                         format!("{field}.country"),
-                        "must be an ISO 3166-1 alpha-2 code such as \"DE\"",
+                        "must be an assigned ISO 3166-1 alpha-2 code in capitals, such as \"DE\"",
                     ));
                 }
             }
+            if format_2 && entry.kind == RecipientKind::ThirdParty {
+                return Err(invalid(
+                    format!("{field}.kind"),
+                    "third_party is format 1; say whether the recipient is an \
+                     independent_controller or a joint_controller",
+                ));
+            }
             check_description(&field, entry.description.as_deref(), true)?;
+            let transfers = entry
+                .transfers
+                .unwrap_or_default()
+                .into_iter()
+                .enumerate()
+                .map(|(t, transfer)| {
+                    let at = format!("{field}.transfers[{t}]");
+                    check_jurisdictions(&format!("{at}.countries"), &transfer.countries)?;
+                    check_description(&at, transfer.description.as_deref(), true)?;
+                    Ok(Transfer {
+                        countries: transfer.countries,
+                        safeguard: transfer.safeguard,
+                        description: transfer.description,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
             Ok(Recipient {
                 id: entry.id,
                 name: entry.name,
                 kind: entry.kind,
                 country: entry.country,
                 description: entry.description,
+                transfers,
             })
         })
         .collect()
@@ -530,6 +1069,17 @@ fn validate_processing(
                     "this (category, purpose) pair is declared twice",
                 ));
             }
+            if category.device_identifier && entry.legal_basis != LegalBasis::Consent {
+                return Err(invalid(
+                    format!("{field}.legal_basis"),
+                    format!(
+                        "`{}` is a device identifier: reading it needs the user's consent under \
+                         the ePrivacy rules (Directive 2002/58/EC, art. 5(3)) whatever the GDPR \
+                         basis, so its legal basis must be \"consent\"",
+                        category.id
+                    ),
+                ));
+            }
             if entry.location_accuracy.is_some()
                 && category.os_permission != Some(OsPermission::Location)
             {
@@ -566,14 +1116,62 @@ fn validate_processing(
         .collect()
 }
 
-fn validate_retention(entries: Vec<RetentionEntry>) -> Result<Vec<RetentionRule>> {
+/// Whose data a retention list names.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum RetentionOwner {
+    /// `retention` in format 2: only the ids PrivacyKit enforces.
+    PrivacyKit,
+    /// `app_retention`: the app's own data, never one of PrivacyKit's ids.
+    App,
+    /// `retention` in format 1: either, told apart by the id.
+    Either,
+}
+
+fn validate_retention(
+    list: &str,
+    entries: Vec<RetentionEntry>,
+    owner: RetentionOwner,
+) -> Result<Vec<RetentionRule>> {
+    if entries.len() > MAX_DECLARATIONS {
+        return Err(invalid(
+            list,
+            format!("must hold at most {MAX_DECLARATIONS} entries"),
+        ));
+    }
     let mut seen = HashSet::new();
     entries
         .into_iter()
         .enumerate()
         .map(|(i, entry)| {
-            let field = format!("retention[{i}]");
+            let field = format!("{list}[{i}]");
             check_id(&format!("{field}.data"), &entry.data)?;
+            let enforced = ENFORCED_RETENTION_IDS.contains(&entry.data.as_str());
+            match owner {
+                RetentionOwner::PrivacyKit if !enforced => {
+                    return Err(invalid(
+                        format!("{field}.data"),
+                        format!(
+                            "is not data PrivacyKit holds; retention takes one of {}. The app's \
+                             own data goes in app_retention",
+                            ENFORCED_RETENTION_IDS.join(", ")
+                        ),
+                    ))
+                }
+                RetentionOwner::App if enforced => {
+                    return Err(invalid(
+                        format!("{field}.data"),
+                        "is data PrivacyKit holds and deletes itself: list it under retention, \
+                         and give the app's own data an id of its own",
+                    ))
+                }
+                RetentionOwner::App if entry.description.is_none() => {
+                    return Err(invalid(
+                        format!("{field}.description"),
+                        "is required for the app's own data: say what it is",
+                    ))
+                }
+                _ => {}
+            }
             if !seen.insert(entry.data.clone()) {
                 return Err(invalid(format!("{field}.data"), "declared twice"));
             }
@@ -756,7 +1354,8 @@ mod tests {
     #[test]
     fn errors_name_the_field() {
         let cases = [
-            ("/format", json!(2), "format"),
+            ("/format", json!(3), "format"),
+            ("/format", json!(2), "minimum_age"),
             ("/version", json!(0), "version"),
             ("/version", json!(-1), "version"),
             ("/policy_id", json!("has space"), "policy_id"),
@@ -818,6 +1417,109 @@ mod tests {
             assert_eq!(field, expected_field, "{pointer}: reason was: {reason}");
             assert!(!reason.is_empty());
         }
+    }
+
+    #[test]
+    fn errors_quote_the_offending_value() {
+        let mut doc = minimal();
+        set(&mut doc, "/processing/1/purpose", json!("marketing"));
+        let (field, reason) = error_for(doc);
+        assert_eq!(field, "processing[1].purpose");
+        assert!(reason.contains("(found: \"marketing\")"), "{reason}");
+
+        let mut doc = minimal();
+        set(&mut doc, "/minimum_age", json!(30));
+        assert!(error_for(doc).1.ends_with("(found: 30)"));
+
+        let mut doc = minimal();
+        set(
+            &mut doc,
+            "/categories/1/description",
+            json!("x".repeat(600)),
+        );
+        let (_, reason) = error_for(doc);
+        assert!(
+            reason.contains(&format!("(found: \"{}…)", "x".repeat(59))),
+            "{reason}"
+        );
+        assert!(!reason.contains(&"x".repeat(61)), "{reason}");
+    }
+
+    #[test]
+    fn errors_use_the_documents_words_not_rust_types() {
+        let cases = [
+            (
+                "/version",
+                json!(-1),
+                "expected an integer from 0 to 4294967295",
+            ),
+            (
+                "/minimum_age",
+                json!(300),
+                "expected an integer from 0 to 255",
+            ),
+            ("/controller", json!("Example Ltd"), "expected an object"),
+            (
+                "/categories",
+                json!({ "id": "location" }),
+                "expected a list",
+            ),
+            (
+                "/colour",
+                json!("blue"),
+                "unknown field `colour`, expected one of",
+            ),
+        ];
+        for (pointer, value, wanted) in cases {
+            let mut doc = minimal();
+            set(&mut doc, pointer, value);
+            let (_, reason) = error_for(doc);
+            assert!(reason.contains(wanted), "{pointer}: {reason}");
+            for rust in ["u8", "u32", "struct", "Document", "Controller", "sequence"] {
+                assert!(!reason.contains(rust), "{pointer}: {reason}");
+            }
+        }
+        let (field, reason) = error_for(json!("a policy"));
+        assert_eq!(field, "$");
+        assert!(reason.contains("expected an object"), "{reason}");
+        assert!(!reason.contains("Document"), "{reason}");
+    }
+
+    #[test]
+    fn only_assigned_country_codes_are_accepted() {
+        for country in ["XX", "EU", "UK", "ZZ"] {
+            let mut doc = minimal();
+            set(
+                &mut doc,
+                "/recipients",
+                json!([{ "id": "ads", "name": "Ads", "kind": "processor", "country": country }]),
+            );
+            let (field, reason) = error_for(doc);
+            assert_eq!(field, "recipients[0].country");
+            assert!(reason.contains(&format!("\"{country}\"")), "{reason}");
+        }
+        let mut doc = minimal();
+        set(
+            &mut doc,
+            "/recipients",
+            json!([{ "id": "ads", "name": "Ads", "kind": "processor", "country": "GB" }]),
+        );
+        assert!(parse_policy(&doc.to_string()).is_ok());
+    }
+
+    #[test]
+    fn a_revision_cannot_predate_the_effective_date() {
+        let mut doc = minimal();
+        set(&mut doc, "/last_revised", json!("2024-04-30"));
+        let (field, reason) = error_for(doc);
+        assert_eq!(field, "last_revised");
+        assert!(
+            reason.contains("2024-05-01") && reason.contains("2024-04-30"),
+            "{reason}"
+        );
+        let mut doc = minimal();
+        set(&mut doc, "/last_revised", json!("2024-05-01"));
+        assert!(parse_policy(&doc.to_string()).is_ok());
     }
 
     #[test]

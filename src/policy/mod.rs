@@ -2,6 +2,7 @@
 //! guard reads. Parsing and validation of the JSON document live in `document.rs`.
 
 mod changes;
+pub(crate) mod countries;
 pub(crate) mod db;
 mod document;
 
@@ -55,13 +56,114 @@ pub enum UnknownAgeRule {
 }
 
 /// Who receives data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, uniffi::Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, uniffi::Enum, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RecipientKind {
     Processor,
+    /// Format 1 only: format 2 says which kind of controller the recipient is.
     ThirdParty,
     PublicAuthority,
+    /// Decides on its own purposes and means (GDPR art. 4(7)); answers to the user itself.
+    IndependentController,
+    /// Decides jointly with the app's controller (GDPR art. 26).
+    JointController,
 }
+
+/// The policy's age rules for some jurisdictions, or for every other one (the default rule).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AgeRule {
+    /// ISO 3166-1 alpha-2 codes and the region `EEA`; empty in the default rule.
+    pub jurisdictions: Vec<String>,
+    /// Below it, only the purposes in `open_below_minimum_age` run.
+    pub minimum_age: u8,
+    /// Below it, every purpose but the service needs a guardian's consent.
+    pub digital_consent_age: u8,
+    /// Purposes a user below the minimum age may still use; empty: the service stops too.
+    pub open_below_minimum_age: Vec<String>,
+}
+
+/// How a user accepts the policy.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, uniffi::Enum, serde::Serialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Acceptance {
+    /// The user acts to accept (a button, a checkbox).
+    #[default]
+    Explicit,
+    /// The user was shown a notice and went on using the app; `accept_policy` then records
+    /// that the notice was given, in the ledger entry's detail.
+    ContinuedUseAfterNotice,
+}
+
+/// What makes a transfer out of the controller's jurisdiction lawful (GDPR chapter V).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, uniffi::Enum, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransferSafeguard {
+    Adequacy,
+    StandardContractualClauses,
+    BindingCorporateRules,
+    Consent,
+    Other,
+}
+
+/// Data sent to a recipient in other countries. Declared, not enforced on the device.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record, serde::Serialize)]
+pub struct Transfer {
+    /// ISO 3166-1 alpha-2 codes and the region `EEA`.
+    pub countries: Vec<String>,
+    pub safeguard: TransferSafeguard,
+    pub description: Option<String>,
+}
+
+/// The kinds of promise a policy makes about what happens off the device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, uniffi::Enum, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CommitmentKind {
+    NotStoredOnServers,
+    EncryptedInTransit,
+    EncryptedAtRest,
+    EndToEndEncrypted,
+    /// The servers keep `what` for `days` at most.
+    ServerRetention,
+    ActionsLogged,
+    OthersNotified,
+}
+
+/// A promise about processing off the device. Declared, not enforced: PrivacyKit cannot see
+/// the servers; it shows and exports the promise so the user can hold the app to it.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record, serde::Serialize)]
+pub struct Commitment {
+    pub kind: CommitmentKind,
+    /// The declared categories it concerns; empty: all of them.
+    pub categories: Vec<String>,
+    /// `ServerRetention` only.
+    pub days: Option<u32>,
+    /// `ServerRetention` only: what is kept.
+    pub what: Option<String>,
+    /// The promise in the policy's own words.
+    pub text: String,
+}
+
+/// How long the app keeps one kind of its own data. PrivacyKit reports the cutoff; the app
+/// deletes.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record, serde::Serialize)]
+pub struct AppRetentionRule {
+    pub data: String,
+    pub days: u32,
+    pub description: Option<String>,
+}
+
+/// The retention ids of the data PrivacyKit holds and deletes itself; `retention` accepts only
+/// these (the app's own data goes in `app_retention`). `holders.rs` checks the list against
+/// the data holders.
+pub const ENFORCED_RETENTION_IDS: [&str; 5] = [
+    "consent_records",
+    "permission_history",
+    "access_log",
+    "linked_accounts",
+    "discovery_cache",
+];
 
 /// A kind of personal data the app processes.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -71,6 +173,9 @@ pub struct Category {
     /// The OS permission the data sits behind, if any.
     pub os_permission: Option<OsPermission>,
     pub built_in: bool,
+    /// An identifier read from the device (`advertising_id` always): reading it needs the
+    /// user's consent under the ePrivacy rules, so only `consent` is accepted as its basis.
+    pub device_identifier: bool,
 }
 
 /// Why the app uses data.
@@ -109,6 +214,7 @@ pub struct Recipient {
     pub kind: RecipientKind,
     pub country: Option<String>,
     pub description: Option<String>,
+    pub transfers: Vec<Transfer>,
 }
 
 /// The policy as the app declared it, after validation; what a "Your choices" screen shows.
@@ -121,14 +227,46 @@ pub struct PolicyInfo {
     pub controller_name: String,
     pub controller_contact: Option<String>,
     pub requires_acceptance: bool,
+    /// The default age rule's minimum age (format 1: the document's `minimum_age`).
     pub minimum_age: u8,
+    /// The default age rule's age of digital consent.
     pub digital_consent_age: u8,
     pub unknown_age: UnknownAgeRule,
     pub categories: Vec<Category>,
     pub purposes: Vec<Purpose>,
     pub processing: Vec<Processing>,
+    /// Data PrivacyKit deletes itself.
     pub retention: Vec<RetentionRule>,
     pub recipients: Vec<Recipient>,
+    /// The document's format: 1 or 2. A format-1 document is read into this same shape.
+    pub format: u32,
+    /// Age rules by jurisdiction; no two cover the same country.
+    pub age_rules: Vec<AgeRule>,
+    /// The age rule for every jurisdiction no rule lists, and for users who declared none.
+    pub default_age_rule: AgeRule,
+    pub acceptance: Acceptance,
+    pub commitments: Vec<Commitment>,
+    /// The app's own data: PrivacyKit reports when it is due for deletion.
+    pub app_retention: Vec<AppRetentionRule>,
+}
+
+impl PolicyInfo {
+    /// The age rule for a declared jurisdiction (`DE`, `US-CA`): the rule listing its country,
+    /// or the EEA for a member state, else the default rule.
+    pub fn age_rule_for(&self, jurisdiction: Option<&str>) -> &AgeRule {
+        let country = jurisdiction.map(|j| j.split('-').next().unwrap_or(j));
+        let Some(country) = country else {
+            return &self.default_age_rule;
+        };
+        self.age_rules
+            .iter()
+            .find(|rule| {
+                rule.jurisdictions.iter().any(|listed| {
+                    listed == country || (listed == countries::EEA && countries::in_eea(country))
+                })
+            })
+            .unwrap_or(&self.default_age_rule)
+    }
 }
 
 /// A validated policy with the indexes the guard needs.

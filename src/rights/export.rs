@@ -43,6 +43,26 @@ struct Export<'a> {
     discovery: crate::discovery::DiscoverySummary,
     access_report: Vec<report::AccessReportRow>,
     advertising: Advertising,
+    declared_practices: DeclaredPractices<'a>,
+}
+
+/// What the policy declares about processing the device cannot see: shown so the user can
+/// hold the app to it, not enforced by PrivacyKit.
+#[derive(Serialize)]
+struct DeclaredPractices<'a> {
+    acceptance: crate::policy::Acceptance,
+    recipients: Vec<RecipientOut<'a>>,
+    commitments: &'a [crate::policy::Commitment],
+    app_retention: &'a [crate::policy::AppRetentionRule],
+}
+
+#[derive(Serialize)]
+struct RecipientOut<'a> {
+    id: &'a str,
+    name: &'a str,
+    kind: crate::policy::RecipientKind,
+    country: Option<&'a str>,
+    transfers: &'a [crate::policy::Transfer],
 }
 
 /// A ledger record set aside because the ledger did not verify: the user's history as the
@@ -254,7 +274,7 @@ pub(crate) fn export(core: &State, now_ms: i64, today: i64) -> Result<String> {
         policy_version: entry.policy_version,
         method: method(entry.source),
         detail: match entry.action {
-            ConsentAction::DeclareFacts => entry
+            ConsentAction::DeclareFacts | ConsentAction::AcceptPolicy => entry
                 .detail
                 .as_deref()
                 .and_then(|d| serde_json::from_str(d).ok()),
@@ -383,6 +403,22 @@ pub(crate) fn export(core: &State, now_ms: i64, today: i64) -> Result<String> {
         access_report: report::load(conn, i64::MIN, i64::MAX)?,
         advertising: Advertising {
             advertising_id_reported: core.advertising_id.is_some(),
+        },
+        declared_practices: DeclaredPractices {
+            acceptance: info.acceptance,
+            recipients: info
+                .recipients
+                .iter()
+                .map(|r| RecipientOut {
+                    id: &r.id,
+                    name: &r.name,
+                    kind: r.kind,
+                    country: r.country.as_deref(),
+                    transfers: &r.transfers,
+                })
+                .collect(),
+            commitments: &info.commitments,
+            app_retention: &info.app_retention,
         },
     };
     serde_json::to_string_pretty(&document).map_err(|_| Error::Internal {

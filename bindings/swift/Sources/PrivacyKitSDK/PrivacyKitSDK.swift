@@ -4394,6 +4394,95 @@ public func FfiConverterTypeAdvertisingIdAnswer_lower(_ value: AdvertisingIdAnsw
 
 
 /**
+ * The policy's age rules for some jurisdictions, or for every other one (the default rule).
+ */
+public struct AgeRule: Equatable, Hashable {
+    /**
+     * ISO 3166-1 alpha-2 codes and the region `EEA`; empty in the default rule.
+     */
+    public var jurisdictions: [String]
+    /**
+     * Below it, only the purposes in `open_below_minimum_age` run.
+     */
+    public var minimumAge: UInt8
+    /**
+     * Below it, every purpose but the service needs a guardian's consent.
+     */
+    public var digitalConsentAge: UInt8
+    /**
+     * Purposes a user below the minimum age may still use; empty: the service stops too.
+     */
+    public var openBelowMinimumAge: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * ISO 3166-1 alpha-2 codes and the region `EEA`; empty in the default rule.
+         */jurisdictions: [String], 
+        /**
+         * Below it, only the purposes in `open_below_minimum_age` run.
+         */minimumAge: UInt8, 
+        /**
+         * Below it, every purpose but the service needs a guardian's consent.
+         */digitalConsentAge: UInt8, 
+        /**
+         * Purposes a user below the minimum age may still use; empty: the service stops too.
+         */openBelowMinimumAge: [String]) {
+        self.jurisdictions = jurisdictions
+        self.minimumAge = minimumAge
+        self.digitalConsentAge = digitalConsentAge
+        self.openBelowMinimumAge = openBelowMinimumAge
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension AgeRule: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAgeRule: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AgeRule {
+        return
+            try AgeRule(
+                jurisdictions: FfiConverterSequenceString.read(from: &buf), 
+                minimumAge: FfiConverterUInt8.read(from: &buf), 
+                digitalConsentAge: FfiConverterUInt8.read(from: &buf), 
+                openBelowMinimumAge: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AgeRule, into buf: inout [UInt8]) {
+        FfiConverterSequenceString.write(value.jurisdictions, into: &buf)
+        FfiConverterUInt8.write(value.minimumAge, into: &buf)
+        FfiConverterUInt8.write(value.digitalConsentAge, into: &buf)
+        FfiConverterSequenceString.write(value.openBelowMinimumAge, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAgeRule_lift(_ buf: RustBuffer) throws -> AgeRule {
+    return try FfiConverterTypeAgeRule.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAgeRule_lower(_ value: AgeRule) -> RustBuffer {
+    return FfiConverterTypeAgeRule.lower(value)
+}
+
+
+/**
  * The user's age group and the thresholds behind it, for a settings screen.
  */
 public struct AgeStatus: Equatable, Hashable {
@@ -4403,10 +4492,13 @@ public struct AgeStatus: Equatable, Hashable {
      * policy treats them as adults).
      */
     public var protectiveDefaults: Bool
+    /**
+     * The minimum age of the age rule in force.
+     */
     public var minimumAge: UInt8
     /**
-     * The age of digital consent in force: the higher of the policy's and the
-     * jurisdiction's (16 when no jurisdiction is declared).
+     * The age of digital consent of the age rule in force: the rule for the declared
+     * jurisdiction, or the policy's default rule.
      */
     public var digitalConsentAge: UInt8
     /**
@@ -4420,10 +4512,13 @@ public struct AgeStatus: Equatable, Hashable {
         /**
          * Whether the protective defaults for minors apply (minors, and unknown ages unless the
          * policy treats them as adults).
-         */protectiveDefaults: Bool, minimumAge: UInt8, 
+         */protectiveDefaults: Bool, 
         /**
-         * The age of digital consent in force: the higher of the policy's and the
-         * jurisdiction's (16 when no jurisdiction is declared).
+         * The minimum age of the age rule in force.
+         */minimumAge: UInt8, 
+        /**
+         * The age of digital consent of the age rule in force: the rule for the declared
+         * jurisdiction, or the policy's default rule.
          */digitalConsentAge: UInt8, 
         /**
          * Who made the latest declaration; a guardian's can be changed only by a guardian.
@@ -4485,6 +4580,68 @@ public func FfiConverterTypeAgeStatus_lower(_ value: AgeStatus) -> RustBuffer {
 
 
 /**
+ * How long the app keeps one kind of its own data. PrivacyKit reports the cutoff; the app
+ * deletes.
+ */
+public struct AppRetentionRule: Equatable, Hashable {
+    public var data: String
+    public var days: UInt32
+    public var description: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(data: String, days: UInt32, description: String?) {
+        self.data = data
+        self.days = days
+        self.description = description
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension AppRetentionRule: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAppRetentionRule: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AppRetentionRule {
+        return
+            try AppRetentionRule(
+                data: FfiConverterString.read(from: &buf), 
+                days: FfiConverterUInt32.read(from: &buf), 
+                description: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AppRetentionRule, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.data, into: &buf)
+        FfiConverterUInt32.write(value.days, into: &buf)
+        FfiConverterOptionString.write(value.description, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAppRetentionRule_lift(_ buf: RustBuffer) throws -> AppRetentionRule {
+    return try FfiConverterTypeAppRetentionRule.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAppRetentionRule_lower(_ value: AppRetentionRule) -> RustBuffer {
+    return FfiConverterTypeAppRetentionRule.lower(value)
+}
+
+
+/**
  * A kind of personal data the app processes.
  */
 public struct Category: Equatable, Hashable {
@@ -4495,17 +4652,27 @@ public struct Category: Equatable, Hashable {
      */
     public var osPermission: OsPermission?
     public var builtIn: Bool
+    /**
+     * An identifier read from the device (`advertising_id` always): reading it needs the
+     * user's consent under the ePrivacy rules, so only `consent` is accepted as its basis.
+     */
+    public var deviceIdentifier: Bool
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
     public init(id: String, description: String?, 
         /**
          * The OS permission the data sits behind, if any.
-         */osPermission: OsPermission?, builtIn: Bool) {
+         */osPermission: OsPermission?, builtIn: Bool, 
+        /**
+         * An identifier read from the device (`advertising_id` always): reading it needs the
+         * user's consent under the ePrivacy rules, so only `consent` is accepted as its basis.
+         */deviceIdentifier: Bool) {
         self.id = id
         self.description = description
         self.osPermission = osPermission
         self.builtIn = builtIn
+        self.deviceIdentifier = deviceIdentifier
     }
 
     
@@ -4527,7 +4694,8 @@ public struct FfiConverterTypeCategory: FfiConverterRustBuffer {
                 id: FfiConverterString.read(from: &buf), 
                 description: FfiConverterOptionString.read(from: &buf), 
                 osPermission: FfiConverterOptionTypeOsPermission.read(from: &buf), 
-                builtIn: FfiConverterBool.read(from: &buf)
+                builtIn: FfiConverterBool.read(from: &buf), 
+                deviceIdentifier: FfiConverterBool.read(from: &buf)
         )
     }
 
@@ -4536,6 +4704,7 @@ public struct FfiConverterTypeCategory: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.description, into: &buf)
         FfiConverterOptionTypeOsPermission.write(value.osPermission, into: &buf)
         FfiConverterBool.write(value.builtIn, into: &buf)
+        FfiConverterBool.write(value.deviceIdentifier, into: &buf)
     }
 }
 
@@ -4552,6 +4721,100 @@ public func FfiConverterTypeCategory_lift(_ buf: RustBuffer) throws -> Category 
 #endif
 public func FfiConverterTypeCategory_lower(_ value: Category) -> RustBuffer {
     return FfiConverterTypeCategory.lower(value)
+}
+
+
+/**
+ * A promise about processing off the device. Declared, not enforced: PrivacyKit cannot see
+ * the servers; it shows and exports the promise so the user can hold the app to it.
+ */
+public struct Commitment: Equatable, Hashable {
+    public var kind: CommitmentKind
+    /**
+     * The declared categories it concerns; empty: all of them.
+     */
+    public var categories: [String]
+    /**
+     * `ServerRetention` only.
+     */
+    public var days: UInt32?
+    /**
+     * `ServerRetention` only: what is kept.
+     */
+    public var what: String?
+    /**
+     * The promise in the policy's own words.
+     */
+    public var text: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(kind: CommitmentKind, 
+        /**
+         * The declared categories it concerns; empty: all of them.
+         */categories: [String], 
+        /**
+         * `ServerRetention` only.
+         */days: UInt32?, 
+        /**
+         * `ServerRetention` only: what is kept.
+         */what: String?, 
+        /**
+         * The promise in the policy's own words.
+         */text: String) {
+        self.kind = kind
+        self.categories = categories
+        self.days = days
+        self.what = what
+        self.text = text
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Commitment: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCommitment: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Commitment {
+        return
+            try Commitment(
+                kind: FfiConverterTypeCommitmentKind.read(from: &buf), 
+                categories: FfiConverterSequenceString.read(from: &buf), 
+                days: FfiConverterOptionUInt32.read(from: &buf), 
+                what: FfiConverterOptionString.read(from: &buf), 
+                text: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Commitment, into buf: inout [UInt8]) {
+        FfiConverterTypeCommitmentKind.write(value.kind, into: &buf)
+        FfiConverterSequenceString.write(value.categories, into: &buf)
+        FfiConverterOptionUInt32.write(value.days, into: &buf)
+        FfiConverterOptionString.write(value.what, into: &buf)
+        FfiConverterString.write(value.text, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCommitment_lift(_ buf: RustBuffer) throws -> Commitment {
+    return try FfiConverterTypeCommitment.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCommitment_lower(_ value: Commitment) -> RustBuffer {
+    return FfiConverterTypeCommitment.lower(value)
 }
 
 
@@ -5997,18 +6260,66 @@ public struct PolicyInfo: Equatable, Hashable {
     public var controllerName: String
     public var controllerContact: String?
     public var requiresAcceptance: Bool
+    /**
+     * The default age rule's minimum age (format 1: the document's `minimum_age`).
+     */
     public var minimumAge: UInt8
+    /**
+     * The default age rule's age of digital consent.
+     */
     public var digitalConsentAge: UInt8
     public var unknownAge: UnknownAgeRule
     public var categories: [Category]
     public var purposes: [Purpose]
     public var processing: [Processing]
+    /**
+     * Data PrivacyKit deletes itself.
+     */
     public var retention: [RetentionRule]
     public var recipients: [Recipient]
+    /**
+     * The document's format: 1 or 2. A format-1 document is read into this same shape.
+     */
+    public var format: UInt32
+    /**
+     * Age rules by jurisdiction; no two cover the same country.
+     */
+    public var ageRules: [AgeRule]
+    /**
+     * The age rule for every jurisdiction no rule lists, and for users who declared none.
+     */
+    public var defaultAgeRule: AgeRule
+    public var acceptance: Acceptance
+    public var commitments: [Commitment]
+    /**
+     * The app's own data: PrivacyKit reports when it is due for deletion.
+     */
+    public var appRetention: [AppRetentionRule]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(policyId: String, version: UInt32, effectiveDate: String, lastRevised: String?, controllerName: String, controllerContact: String?, requiresAcceptance: Bool, minimumAge: UInt8, digitalConsentAge: UInt8, unknownAge: UnknownAgeRule, categories: [Category], purposes: [Purpose], processing: [Processing], retention: [RetentionRule], recipients: [Recipient]) {
+    public init(policyId: String, version: UInt32, effectiveDate: String, lastRevised: String?, controllerName: String, controllerContact: String?, requiresAcceptance: Bool, 
+        /**
+         * The default age rule's minimum age (format 1: the document's `minimum_age`).
+         */minimumAge: UInt8, 
+        /**
+         * The default age rule's age of digital consent.
+         */digitalConsentAge: UInt8, unknownAge: UnknownAgeRule, categories: [Category], purposes: [Purpose], processing: [Processing], 
+        /**
+         * Data PrivacyKit deletes itself.
+         */retention: [RetentionRule], recipients: [Recipient], 
+        /**
+         * The document's format: 1 or 2. A format-1 document is read into this same shape.
+         */format: UInt32, 
+        /**
+         * Age rules by jurisdiction; no two cover the same country.
+         */ageRules: [AgeRule], 
+        /**
+         * The age rule for every jurisdiction no rule lists, and for users who declared none.
+         */defaultAgeRule: AgeRule, acceptance: Acceptance, commitments: [Commitment], 
+        /**
+         * The app's own data: PrivacyKit reports when it is due for deletion.
+         */appRetention: [AppRetentionRule]) {
         self.policyId = policyId
         self.version = version
         self.effectiveDate = effectiveDate
@@ -6024,6 +6335,12 @@ public struct PolicyInfo: Equatable, Hashable {
         self.processing = processing
         self.retention = retention
         self.recipients = recipients
+        self.format = format
+        self.ageRules = ageRules
+        self.defaultAgeRule = defaultAgeRule
+        self.acceptance = acceptance
+        self.commitments = commitments
+        self.appRetention = appRetention
     }
 
     
@@ -6056,7 +6373,13 @@ public struct FfiConverterTypePolicyInfo: FfiConverterRustBuffer {
                 purposes: FfiConverterSequenceTypePurpose.read(from: &buf), 
                 processing: FfiConverterSequenceTypeProcessing.read(from: &buf), 
                 retention: FfiConverterSequenceTypeRetentionRule.read(from: &buf), 
-                recipients: FfiConverterSequenceTypeRecipient.read(from: &buf)
+                recipients: FfiConverterSequenceTypeRecipient.read(from: &buf), 
+                format: FfiConverterUInt32.read(from: &buf), 
+                ageRules: FfiConverterSequenceTypeAgeRule.read(from: &buf), 
+                defaultAgeRule: FfiConverterTypeAgeRule.read(from: &buf), 
+                acceptance: FfiConverterTypeAcceptance.read(from: &buf), 
+                commitments: FfiConverterSequenceTypeCommitment.read(from: &buf), 
+                appRetention: FfiConverterSequenceTypeAppRetentionRule.read(from: &buf)
         )
     }
 
@@ -6076,6 +6399,12 @@ public struct FfiConverterTypePolicyInfo: FfiConverterRustBuffer {
         FfiConverterSequenceTypeProcessing.write(value.processing, into: &buf)
         FfiConverterSequenceTypeRetentionRule.write(value.retention, into: &buf)
         FfiConverterSequenceTypeRecipient.write(value.recipients, into: &buf)
+        FfiConverterUInt32.write(value.format, into: &buf)
+        FfiConverterSequenceTypeAgeRule.write(value.ageRules, into: &buf)
+        FfiConverterTypeAgeRule.write(value.defaultAgeRule, into: &buf)
+        FfiConverterTypeAcceptance.write(value.acceptance, into: &buf)
+        FfiConverterSequenceTypeCommitment.write(value.commitments, into: &buf)
+        FfiConverterSequenceTypeAppRetentionRule.write(value.appRetention, into: &buf)
     }
 }
 
@@ -6488,15 +6817,17 @@ public struct Recipient: Equatable, Hashable {
     public var kind: RecipientKind
     public var country: String?
     public var description: String?
+    public var transfers: [Transfer]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: String, name: String, kind: RecipientKind, country: String?, description: String?) {
+    public init(id: String, name: String, kind: RecipientKind, country: String?, description: String?, transfers: [Transfer]) {
         self.id = id
         self.name = name
         self.kind = kind
         self.country = country
         self.description = description
+        self.transfers = transfers
     }
 
     
@@ -6519,7 +6850,8 @@ public struct FfiConverterTypeRecipient: FfiConverterRustBuffer {
                 name: FfiConverterString.read(from: &buf), 
                 kind: FfiConverterTypeRecipientKind.read(from: &buf), 
                 country: FfiConverterOptionString.read(from: &buf), 
-                description: FfiConverterOptionString.read(from: &buf)
+                description: FfiConverterOptionString.read(from: &buf), 
+                transfers: FfiConverterSequenceTypeTransfer.read(from: &buf)
         )
     }
 
@@ -6529,6 +6861,7 @@ public struct FfiConverterTypeRecipient: FfiConverterRustBuffer {
         FfiConverterTypeRecipientKind.write(value.kind, into: &buf)
         FfiConverterOptionString.write(value.country, into: &buf)
         FfiConverterOptionString.write(value.description, into: &buf)
+        FfiConverterSequenceTypeTransfer.write(value.transfers, into: &buf)
     }
 }
 
@@ -6885,6 +7218,73 @@ public func FfiConverterTypeScopedObjection_lower(_ value: ScopedObjection) -> R
 
 
 /**
+ * Data sent to a recipient in other countries. Declared, not enforced on the device.
+ */
+public struct Transfer: Equatable, Hashable {
+    /**
+     * ISO 3166-1 alpha-2 codes and the region `EEA`.
+     */
+    public var countries: [String]
+    public var safeguard: TransferSafeguard
+    public var description: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * ISO 3166-1 alpha-2 codes and the region `EEA`.
+         */countries: [String], safeguard: TransferSafeguard, description: String?) {
+        self.countries = countries
+        self.safeguard = safeguard
+        self.description = description
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Transfer: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTransfer: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Transfer {
+        return
+            try Transfer(
+                countries: FfiConverterSequenceString.read(from: &buf), 
+                safeguard: FfiConverterTypeTransferSafeguard.read(from: &buf), 
+                description: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Transfer, into buf: inout [UInt8]) {
+        FfiConverterSequenceString.write(value.countries, into: &buf)
+        FfiConverterTypeTransferSafeguard.write(value.safeguard, into: &buf)
+        FfiConverterOptionString.write(value.description, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTransfer_lift(_ buf: RustBuffer) throws -> Transfer {
+    return try FfiConverterTypeTransfer.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTransfer_lower(_ value: Transfer) -> RustBuffer {
+    return FfiConverterTypeTransfer.lower(value)
+}
+
+
+/**
  * Allowed uses of one (category, purpose), counted outside the core under one snapshot.
  */
 public struct UseCount: Equatable, Hashable {
@@ -7107,6 +7507,82 @@ public func FfiConverterTypeWithheldField_lower(_ value: WithheldField) -> RustB
 
 
 /**
+ * How a user accepts the policy.
+ */
+
+public enum Acceptance: Equatable, Hashable {
+    
+    /**
+     * The user acts to accept (a button, a checkbox).
+     */
+    case explicit
+    /**
+     * The user was shown a notice and went on using the app; `accept_policy` then records
+     * that the notice was given, in the ledger entry's detail.
+     */
+    case continuedUseAfterNotice
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Acceptance: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAcceptance: FfiConverterRustBuffer {
+    typealias SwiftType = Acceptance
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Acceptance {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .explicit
+        
+        case 2: return .continuedUseAfterNotice
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Acceptance, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .explicit:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .continuedUseAfterNotice:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAcceptance_lift(_ buf: RustBuffer) throws -> Acceptance {
+    return try FfiConverterTypeAcceptance.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAcceptance_lower(_ value: Acceptance) -> RustBuffer {
+    return FfiConverterTypeAcceptance.lower(value)
+}
+
+
+
+/**
  * Which age rules apply to the user.
  */
 
@@ -7197,6 +7673,113 @@ public func FfiConverterTypeAgeGroup_lift(_ buf: RustBuffer) throws -> AgeGroup 
 #endif
 public func FfiConverterTypeAgeGroup_lower(_ value: AgeGroup) -> RustBuffer {
     return FfiConverterTypeAgeGroup.lower(value)
+}
+
+
+
+/**
+ * The kinds of promise a policy makes about what happens off the device.
+ */
+
+public enum CommitmentKind: Equatable, Hashable {
+    
+    case notStoredOnServers
+    case encryptedInTransit
+    case encryptedAtRest
+    case endToEndEncrypted
+    /**
+     * The servers keep `what` for `days` at most.
+     */
+    case serverRetention
+    case actionsLogged
+    case othersNotified
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension CommitmentKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCommitmentKind: FfiConverterRustBuffer {
+    typealias SwiftType = CommitmentKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CommitmentKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .notStoredOnServers
+        
+        case 2: return .encryptedInTransit
+        
+        case 3: return .encryptedAtRest
+        
+        case 4: return .endToEndEncrypted
+        
+        case 5: return .serverRetention
+        
+        case 6: return .actionsLogged
+        
+        case 7: return .othersNotified
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: CommitmentKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .notStoredOnServers:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .encryptedInTransit:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .encryptedAtRest:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .endToEndEncrypted:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .serverRetention:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .actionsLogged:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .othersNotified:
+            writeInt(&buf, Int32(7))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCommitmentKind_lift(_ buf: RustBuffer) throws -> CommitmentKind {
+    return try FfiConverterTypeCommitmentKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCommitmentKind_lower(_ value: CommitmentKind) -> RustBuffer {
+    return FfiConverterTypeCommitmentKind.lower(value)
 }
 
 
@@ -9325,8 +9908,19 @@ public func FfiConverterTypePurgeDeferral_lower(_ value: PurgeDeferral) -> RustB
 public enum RecipientKind: Equatable, Hashable {
     
     case processor
+    /**
+     * Format 1 only: format 2 says which kind of controller the recipient is.
+     */
     case thirdParty
     case publicAuthority
+    /**
+     * Decides on its own purposes and means (GDPR art. 4(7)); answers to the user itself.
+     */
+    case independentController
+    /**
+     * Decides jointly with the app's controller (GDPR art. 26).
+     */
+    case jointController
 
 
 
@@ -9354,6 +9948,10 @@ public struct FfiConverterTypeRecipientKind: FfiConverterRustBuffer {
         
         case 3: return .publicAuthority
         
+        case 4: return .independentController
+        
+        case 5: return .jointController
+        
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
@@ -9372,6 +9970,14 @@ public struct FfiConverterTypeRecipientKind: FfiConverterRustBuffer {
         
         case .publicAuthority:
             writeInt(&buf, Int32(3))
+        
+        
+        case .independentController:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .jointController:
+            writeInt(&buf, Int32(5))
         
         }
     }
@@ -9584,6 +10190,96 @@ public func FfiConverterTypeTermsChange_lift(_ buf: RustBuffer) throws -> TermsC
 #endif
 public func FfiConverterTypeTermsChange_lower(_ value: TermsChange) -> RustBuffer {
     return FfiConverterTypeTermsChange.lower(value)
+}
+
+
+
+/**
+ * What makes a transfer out of the controller's jurisdiction lawful (GDPR chapter V).
+ */
+
+public enum TransferSafeguard: Equatable, Hashable {
+    
+    case adequacy
+    case standardContractualClauses
+    case bindingCorporateRules
+    case consent
+    case other
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension TransferSafeguard: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTransferSafeguard: FfiConverterRustBuffer {
+    typealias SwiftType = TransferSafeguard
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TransferSafeguard {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .adequacy
+        
+        case 2: return .standardContractualClauses
+        
+        case 3: return .bindingCorporateRules
+        
+        case 4: return .consent
+        
+        case 5: return .other
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: TransferSafeguard, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .adequacy:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .standardContractualClauses:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .bindingCorporateRules:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .consent:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .other:
+            writeInt(&buf, Int32(5))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTransferSafeguard_lift(_ buf: RustBuffer) throws -> TransferSafeguard {
+    return try FfiConverterTypeTransferSafeguard.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTransferSafeguard_lower(_ value: TransferSafeguard) -> RustBuffer {
+    return FfiConverterTypeTransferSafeguard.lower(value)
 }
 
 
@@ -10160,6 +10856,56 @@ fileprivate struct FfiConverterSequenceTypeAccessReportRow: FfiConverterRustBuff
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeAgeRule: FfiConverterRustBuffer {
+    typealias SwiftType = [AgeRule]
+
+    public static func write(_ value: [AgeRule], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeAgeRule.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [AgeRule] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [AgeRule]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeAgeRule.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeAppRetentionRule: FfiConverterRustBuffer {
+    typealias SwiftType = [AppRetentionRule]
+
+    public static func write(_ value: [AppRetentionRule], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeAppRetentionRule.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [AppRetentionRule] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [AppRetentionRule]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeAppRetentionRule.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeCategory: FfiConverterRustBuffer {
     typealias SwiftType = [Category]
 
@@ -10177,6 +10923,31 @@ fileprivate struct FfiConverterSequenceTypeCategory: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeCategory.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeCommitment: FfiConverterRustBuffer {
+    typealias SwiftType = [Commitment]
+
+    public static func write(_ value: [Commitment], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeCommitment.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Commitment] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Commitment]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeCommitment.read(from: &buf))
         }
         return seq
     }
@@ -10577,6 +11348,31 @@ fileprivate struct FfiConverterSequenceTypeScopedObjection: FfiConverterRustBuff
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeScopedObjection.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeTransfer: FfiConverterRustBuffer {
+    typealias SwiftType = [Transfer]
+
+    public static func write(_ value: [Transfer], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeTransfer.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Transfer] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Transfer]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeTransfer.read(from: &buf))
         }
         return seq
     }

@@ -7249,6 +7249,69 @@ public object FfiConverterTypeAdvertisingIdAnswer: FfiConverterRustBuffer<Advert
 
 
 /**
+ * The policy's age rules for some jurisdictions, or for every other one (the default rule).
+ */
+data class AgeRule (
+    /**
+     * ISO 3166-1 alpha-2 codes and the region `EEA`; empty in the default rule.
+     */
+    var `jurisdictions`: List<kotlin.String>
+    , 
+    /**
+     * Below it, only the purposes in `open_below_minimum_age` run.
+     */
+    var `minimumAge`: kotlin.UByte
+    , 
+    /**
+     * Below it, every purpose but the service needs a guardian's consent.
+     */
+    var `digitalConsentAge`: kotlin.UByte
+    , 
+    /**
+     * Purposes a user below the minimum age may still use; empty: the service stops too.
+     */
+    var `openBelowMinimumAge`: List<kotlin.String>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAgeRule: FfiConverterRustBuffer<AgeRule> {
+    override fun read(buf: ByteBuffer): AgeRule {
+        return AgeRule(
+            FfiConverterSequenceString.read(buf),
+            FfiConverterUByte.read(buf),
+            FfiConverterUByte.read(buf),
+            FfiConverterSequenceString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: AgeRule) = (
+            FfiConverterSequenceString.allocationSize(value.`jurisdictions`) +
+            FfiConverterUByte.allocationSize(value.`minimumAge`) +
+            FfiConverterUByte.allocationSize(value.`digitalConsentAge`) +
+            FfiConverterSequenceString.allocationSize(value.`openBelowMinimumAge`)
+    )
+
+    override fun write(value: AgeRule, buf: ByteBuffer) {
+            FfiConverterSequenceString.write(value.`jurisdictions`, buf)
+            FfiConverterUByte.write(value.`minimumAge`, buf)
+            FfiConverterUByte.write(value.`digitalConsentAge`, buf)
+            FfiConverterSequenceString.write(value.`openBelowMinimumAge`, buf)
+    }
+}
+
+
+
+/**
  * The user's age group and the thresholds behind it, for a settings screen.
  */
 data class AgeStatus (
@@ -7260,11 +7323,14 @@ data class AgeStatus (
      */
     var `protectiveDefaults`: kotlin.Boolean
     , 
+    /**
+     * The minimum age of the age rule in force.
+     */
     var `minimumAge`: kotlin.UByte
     , 
     /**
-     * The age of digital consent in force: the higher of the policy's and the
-     * jurisdiction's (16 when no jurisdiction is declared).
+     * The age of digital consent of the age rule in force: the rule for the declared
+     * jurisdiction, or the policy's default rule.
      */
     var `digitalConsentAge`: kotlin.UByte
     , 
@@ -7316,6 +7382,53 @@ public object FfiConverterTypeAgeStatus: FfiConverterRustBuffer<AgeStatus> {
 
 
 /**
+ * How long the app keeps one kind of its own data. PrivacyKit reports the cutoff; the app
+ * deletes.
+ */
+data class AppRetentionRule (
+    var `data`: kotlin.String
+    , 
+    var `days`: kotlin.UInt
+    , 
+    var `description`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAppRetentionRule: FfiConverterRustBuffer<AppRetentionRule> {
+    override fun read(buf: ByteBuffer): AppRetentionRule {
+        return AppRetentionRule(
+            FfiConverterString.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: AppRetentionRule) = (
+            FfiConverterString.allocationSize(value.`data`) +
+            FfiConverterUInt.allocationSize(value.`days`) +
+            FfiConverterOptionalString.allocationSize(value.`description`)
+    )
+
+    override fun write(value: AppRetentionRule, buf: ByteBuffer) {
+            FfiConverterString.write(value.`data`, buf)
+            FfiConverterUInt.write(value.`days`, buf)
+            FfiConverterOptionalString.write(value.`description`, buf)
+    }
+}
+
+
+
+/**
  * A kind of personal data the app processes.
  */
 data class Category (
@@ -7329,6 +7442,12 @@ data class Category (
     var `osPermission`: OsPermission?
     , 
     var `builtIn`: kotlin.Boolean
+    , 
+    /**
+     * An identifier read from the device (`advertising_id` always): reading it needs the
+     * user's consent under the ePrivacy rules, so only `consent` is accepted as its basis.
+     */
+    var `deviceIdentifier`: kotlin.Boolean
     
 ){
     
@@ -7349,6 +7468,7 @@ public object FfiConverterTypeCategory: FfiConverterRustBuffer<Category> {
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalTypeOsPermission.read(buf),
             FfiConverterBoolean.read(buf),
+            FfiConverterBoolean.read(buf),
         )
     }
 
@@ -7356,7 +7476,8 @@ public object FfiConverterTypeCategory: FfiConverterRustBuffer<Category> {
             FfiConverterString.allocationSize(value.`id`) +
             FfiConverterOptionalString.allocationSize(value.`description`) +
             FfiConverterOptionalTypeOsPermission.allocationSize(value.`osPermission`) +
-            FfiConverterBoolean.allocationSize(value.`builtIn`)
+            FfiConverterBoolean.allocationSize(value.`builtIn`) +
+            FfiConverterBoolean.allocationSize(value.`deviceIdentifier`)
     )
 
     override fun write(value: Category, buf: ByteBuffer) {
@@ -7364,6 +7485,76 @@ public object FfiConverterTypeCategory: FfiConverterRustBuffer<Category> {
             FfiConverterOptionalString.write(value.`description`, buf)
             FfiConverterOptionalTypeOsPermission.write(value.`osPermission`, buf)
             FfiConverterBoolean.write(value.`builtIn`, buf)
+            FfiConverterBoolean.write(value.`deviceIdentifier`, buf)
+    }
+}
+
+
+
+/**
+ * A promise about processing off the device. Declared, not enforced: PrivacyKit cannot see
+ * the servers; it shows and exports the promise so the user can hold the app to it.
+ */
+data class Commitment (
+    var `kind`: CommitmentKind
+    , 
+    /**
+     * The declared categories it concerns; empty: all of them.
+     */
+    var `categories`: List<kotlin.String>
+    , 
+    /**
+     * `ServerRetention` only.
+     */
+    var `days`: kotlin.UInt?
+    , 
+    /**
+     * `ServerRetention` only: what is kept.
+     */
+    var `what`: kotlin.String?
+    , 
+    /**
+     * The promise in the policy's own words.
+     */
+    var `text`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeCommitment: FfiConverterRustBuffer<Commitment> {
+    override fun read(buf: ByteBuffer): Commitment {
+        return Commitment(
+            FfiConverterTypeCommitmentKind.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterOptionalUInt.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Commitment) = (
+            FfiConverterTypeCommitmentKind.allocationSize(value.`kind`) +
+            FfiConverterSequenceString.allocationSize(value.`categories`) +
+            FfiConverterOptionalUInt.allocationSize(value.`days`) +
+            FfiConverterOptionalString.allocationSize(value.`what`) +
+            FfiConverterString.allocationSize(value.`text`)
+    )
+
+    override fun write(value: Commitment, buf: ByteBuffer) {
+            FfiConverterTypeCommitmentKind.write(value.`kind`, buf)
+            FfiConverterSequenceString.write(value.`categories`, buf)
+            FfiConverterOptionalUInt.write(value.`days`, buf)
+            FfiConverterOptionalString.write(value.`what`, buf)
+            FfiConverterString.write(value.`text`, buf)
     }
 }
 
@@ -8466,8 +8657,14 @@ data class PolicyInfo (
     , 
     var `requiresAcceptance`: kotlin.Boolean
     , 
+    /**
+     * The default age rule's minimum age (format 1: the document's `minimum_age`).
+     */
     var `minimumAge`: kotlin.UByte
     , 
+    /**
+     * The default age rule's age of digital consent.
+     */
     var `digitalConsentAge`: kotlin.UByte
     , 
     var `unknownAge`: UnknownAgeRule
@@ -8478,9 +8675,36 @@ data class PolicyInfo (
     , 
     var `processing`: List<Processing>
     , 
+    /**
+     * Data PrivacyKit deletes itself.
+     */
     var `retention`: List<RetentionRule>
     , 
     var `recipients`: List<Recipient>
+    , 
+    /**
+     * The document's format: 1 or 2. A format-1 document is read into this same shape.
+     */
+    var `format`: kotlin.UInt
+    , 
+    /**
+     * Age rules by jurisdiction; no two cover the same country.
+     */
+    var `ageRules`: List<AgeRule>
+    , 
+    /**
+     * The age rule for every jurisdiction no rule lists, and for users who declared none.
+     */
+    var `defaultAgeRule`: AgeRule
+    , 
+    var `acceptance`: Acceptance
+    , 
+    var `commitments`: List<Commitment>
+    , 
+    /**
+     * The app's own data: PrivacyKit reports when it is due for deletion.
+     */
+    var `appRetention`: List<AppRetentionRule>
     
 ){
     
@@ -8512,6 +8736,12 @@ public object FfiConverterTypePolicyInfo: FfiConverterRustBuffer<PolicyInfo> {
             FfiConverterSequenceTypeProcessing.read(buf),
             FfiConverterSequenceTypeRetentionRule.read(buf),
             FfiConverterSequenceTypeRecipient.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterSequenceTypeAgeRule.read(buf),
+            FfiConverterTypeAgeRule.read(buf),
+            FfiConverterTypeAcceptance.read(buf),
+            FfiConverterSequenceTypeCommitment.read(buf),
+            FfiConverterSequenceTypeAppRetentionRule.read(buf),
         )
     }
 
@@ -8530,7 +8760,13 @@ public object FfiConverterTypePolicyInfo: FfiConverterRustBuffer<PolicyInfo> {
             FfiConverterSequenceTypePurpose.allocationSize(value.`purposes`) +
             FfiConverterSequenceTypeProcessing.allocationSize(value.`processing`) +
             FfiConverterSequenceTypeRetentionRule.allocationSize(value.`retention`) +
-            FfiConverterSequenceTypeRecipient.allocationSize(value.`recipients`)
+            FfiConverterSequenceTypeRecipient.allocationSize(value.`recipients`) +
+            FfiConverterUInt.allocationSize(value.`format`) +
+            FfiConverterSequenceTypeAgeRule.allocationSize(value.`ageRules`) +
+            FfiConverterTypeAgeRule.allocationSize(value.`defaultAgeRule`) +
+            FfiConverterTypeAcceptance.allocationSize(value.`acceptance`) +
+            FfiConverterSequenceTypeCommitment.allocationSize(value.`commitments`) +
+            FfiConverterSequenceTypeAppRetentionRule.allocationSize(value.`appRetention`)
     )
 
     override fun write(value: PolicyInfo, buf: ByteBuffer) {
@@ -8549,6 +8785,12 @@ public object FfiConverterTypePolicyInfo: FfiConverterRustBuffer<PolicyInfo> {
             FfiConverterSequenceTypeProcessing.write(value.`processing`, buf)
             FfiConverterSequenceTypeRetentionRule.write(value.`retention`, buf)
             FfiConverterSequenceTypeRecipient.write(value.`recipients`, buf)
+            FfiConverterUInt.write(value.`format`, buf)
+            FfiConverterSequenceTypeAgeRule.write(value.`ageRules`, buf)
+            FfiConverterTypeAgeRule.write(value.`defaultAgeRule`, buf)
+            FfiConverterTypeAcceptance.write(value.`acceptance`, buf)
+            FfiConverterSequenceTypeCommitment.write(value.`commitments`, buf)
+            FfiConverterSequenceTypeAppRetentionRule.write(value.`appRetention`, buf)
     }
 }
 
@@ -8865,6 +9107,8 @@ data class Recipient (
     var `country`: kotlin.String?
     , 
     var `description`: kotlin.String?
+    , 
+    var `transfers`: List<Transfer>
     
 ){
     
@@ -8886,6 +9130,7 @@ public object FfiConverterTypeRecipient: FfiConverterRustBuffer<Recipient> {
             FfiConverterTypeRecipientKind.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterSequenceTypeTransfer.read(buf),
         )
     }
 
@@ -8894,7 +9139,8 @@ public object FfiConverterTypeRecipient: FfiConverterRustBuffer<Recipient> {
             FfiConverterString.allocationSize(value.`name`) +
             FfiConverterTypeRecipientKind.allocationSize(value.`kind`) +
             FfiConverterOptionalString.allocationSize(value.`country`) +
-            FfiConverterOptionalString.allocationSize(value.`description`)
+            FfiConverterOptionalString.allocationSize(value.`description`) +
+            FfiConverterSequenceTypeTransfer.allocationSize(value.`transfers`)
     )
 
     override fun write(value: Recipient, buf: ByteBuffer) {
@@ -8903,6 +9149,7 @@ public object FfiConverterTypeRecipient: FfiConverterRustBuffer<Recipient> {
             FfiConverterTypeRecipientKind.write(value.`kind`, buf)
             FfiConverterOptionalString.write(value.`country`, buf)
             FfiConverterOptionalString.write(value.`description`, buf)
+            FfiConverterSequenceTypeTransfer.write(value.`transfers`, buf)
     }
 }
 
@@ -9165,6 +9412,55 @@ public object FfiConverterTypeScopedObjection: FfiConverterRustBuffer<ScopedObje
 
 
 /**
+ * Data sent to a recipient in other countries. Declared, not enforced on the device.
+ */
+data class Transfer (
+    /**
+     * ISO 3166-1 alpha-2 codes and the region `EEA`.
+     */
+    var `countries`: List<kotlin.String>
+    , 
+    var `safeguard`: TransferSafeguard
+    , 
+    var `description`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeTransfer: FfiConverterRustBuffer<Transfer> {
+    override fun read(buf: ByteBuffer): Transfer {
+        return Transfer(
+            FfiConverterSequenceString.read(buf),
+            FfiConverterTypeTransferSafeguard.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Transfer) = (
+            FfiConverterSequenceString.allocationSize(value.`countries`) +
+            FfiConverterTypeTransferSafeguard.allocationSize(value.`safeguard`) +
+            FfiConverterOptionalString.allocationSize(value.`description`)
+    )
+
+    override fun write(value: Transfer, buf: ByteBuffer) {
+            FfiConverterSequenceString.write(value.`countries`, buf)
+            FfiConverterTypeTransferSafeguard.write(value.`safeguard`, buf)
+            FfiConverterOptionalString.write(value.`description`, buf)
+    }
+}
+
+
+
+/**
  * Allowed uses of one (category, purpose), counted outside the core under one snapshot.
  */
 data class UseCount (
@@ -9326,6 +9622,50 @@ public object FfiConverterTypeWithheldField: FfiConverterRustBuffer<WithheldFiel
 
 
 /**
+ * How a user accepts the policy.
+ */
+
+enum class Acceptance {
+    
+    /**
+     * The user acts to accept (a button, a checkbox).
+     */
+    EXPLICIT,
+    /**
+     * The user was shown a notice and went on using the app; `accept_policy` then records
+     * that the notice was given, in the ledger entry's detail.
+     */
+    CONTINUED_USE_AFTER_NOTICE;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAcceptance: FfiConverterRustBuffer<Acceptance> {
+    override fun read(buf: ByteBuffer) = try {
+        Acceptance.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: Acceptance) = 4UL
+
+    override fun write(value: Acceptance, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
  * Which age rules apply to the user.
  */
 
@@ -9368,6 +9708,51 @@ public object FfiConverterTypeAgeGroup: FfiConverterRustBuffer<AgeGroup> {
     override fun allocationSize(value: AgeGroup) = 4UL
 
     override fun write(value: AgeGroup, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * The kinds of promise a policy makes about what happens off the device.
+ */
+
+enum class CommitmentKind {
+    
+    NOT_STORED_ON_SERVERS,
+    ENCRYPTED_IN_TRANSIT,
+    ENCRYPTED_AT_REST,
+    END_TO_END_ENCRYPTED,
+    /**
+     * The servers keep `what` for `days` at most.
+     */
+    SERVER_RETENTION,
+    ACTIONS_LOGGED,
+    OTHERS_NOTIFIED;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeCommitmentKind: FfiConverterRustBuffer<CommitmentKind> {
+    override fun read(buf: ByteBuffer) = try {
+        CommitmentKind.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: CommitmentKind) = 4UL
+
+    override fun write(value: CommitmentKind, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
     }
 }
@@ -11393,8 +11778,19 @@ public object FfiConverterTypePurgeDeferral: FfiConverterRustBuffer<PurgeDeferra
 enum class RecipientKind {
     
     PROCESSOR,
+    /**
+     * Format 1 only: format 2 says which kind of controller the recipient is.
+     */
     THIRD_PARTY,
-    PUBLIC_AUTHORITY;
+    PUBLIC_AUTHORITY,
+    /**
+     * Decides on its own purposes and means (GDPR art. 4(7)); answers to the user itself.
+     */
+    INDEPENDENT_CONTROLLER,
+    /**
+     * Decides jointly with the app's controller (GDPR art. 26).
+     */
+    JOINT_CONTROLLER;
 
     
 
@@ -11621,6 +12017,46 @@ public object FfiConverterTypeTermsChange : FfiConverterRustBuffer<TermsChange>{
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
+ * What makes a transfer out of the controller's jurisdiction lawful (GDPR chapter V).
+ */
+
+enum class TransferSafeguard {
+    
+    ADEQUACY,
+    STANDARD_CONTRACTUAL_CLAUSES,
+    BINDING_CORPORATE_RULES,
+    CONSENT,
+    OTHER;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeTransferSafeguard: FfiConverterRustBuffer<TransferSafeguard> {
+    override fun read(buf: ByteBuffer) = try {
+        TransferSafeguard.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: TransferSafeguard) = 4UL
+
+    override fun write(value: TransferSafeguard, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
     }
 }
 
@@ -12297,6 +12733,62 @@ public object FfiConverterSequenceTypeAccessReportRow: FfiConverterRustBuffer<Li
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeAgeRule: FfiConverterRustBuffer<List<AgeRule>> {
+    override fun read(buf: ByteBuffer): List<AgeRule> {
+        val len = buf.getInt()
+        return List<AgeRule>(len) {
+            FfiConverterTypeAgeRule.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<AgeRule>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeAgeRule.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<AgeRule>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeAgeRule.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeAppRetentionRule: FfiConverterRustBuffer<List<AppRetentionRule>> {
+    override fun read(buf: ByteBuffer): List<AppRetentionRule> {
+        val len = buf.getInt()
+        return List<AppRetentionRule>(len) {
+            FfiConverterTypeAppRetentionRule.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<AppRetentionRule>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeAppRetentionRule.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<AppRetentionRule>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeAppRetentionRule.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeCategory: FfiConverterRustBuffer<List<Category>> {
     override fun read(buf: ByteBuffer): List<Category> {
         val len = buf.getInt()
@@ -12315,6 +12807,34 @@ public object FfiConverterSequenceTypeCategory: FfiConverterRustBuffer<List<Cate
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeCategory.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeCommitment: FfiConverterRustBuffer<List<Commitment>> {
+    override fun read(buf: ByteBuffer): List<Commitment> {
+        val len = buf.getInt()
+        return List<Commitment>(len) {
+            FfiConverterTypeCommitment.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Commitment>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeCommitment.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Commitment>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeCommitment.write(it, buf)
         }
     }
 }
@@ -12763,6 +13283,34 @@ public object FfiConverterSequenceTypeScopedObjection: FfiConverterRustBuffer<Li
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeScopedObjection.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeTransfer: FfiConverterRustBuffer<List<Transfer>> {
+    override fun read(buf: ByteBuffer): List<Transfer> {
+        val len = buf.getInt()
+        return List<Transfer>(len) {
+            FfiConverterTypeTransfer.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Transfer>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeTransfer.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Transfer>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeTransfer.write(it, buf)
         }
     }
 }
