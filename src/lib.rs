@@ -90,3 +90,17 @@ pub fn export_json_schema() -> String {
 pub fn validate_policy(policy_json: String) -> Result<PolicyInfo, PrivacyError> {
     privacy_error::guarded(|| Ok(policy::parse_policy(&policy_json)?.info))
 }
+
+/// What users who agreed to every use of the policy `old_json` must agree to again under
+/// `new_json`: each use whose terms grew (a new use included), with how and whether it needs
+/// `grant_consent` or `accept_policy`, by the rule `pending_reconsent` applies on the device
+/// after `update_policy`. For tooling that compares two versions before shipping one (the
+/// `privacykit diff` command); not exported to Kotlin and Swift, where apps have
+/// `pending_reconsent`.
+pub fn policy_changes(old_json: &str, new_json: &str) -> Result<Vec<ReconsentItem>, PrivacyError> {
+    privacy_error::guarded(|| {
+        let older = policy::parse_policy(old_json)?;
+        let newer = policy::parse_policy(new_json)?;
+        Ok(reconsent::between(&older, &newer))
+    })
+}

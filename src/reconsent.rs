@@ -83,3 +83,33 @@ pub(crate) fn pending(core: &State) -> Result<Vec<ReconsentItem>> {
     }
     Ok(items)
 }
+
+/// The uses of `newer` whose terms grew compared with `older`, as `pending` would list them
+/// for a user who had agreed to every use of `older`: the same rule, without a store. Uses that
+/// need no agreement (a legal obligation, a vital interest, or no acceptance required) are
+/// left out, since nobody is asked about them.
+pub(crate) fn between(older: &Policy, newer: &Policy) -> Vec<ReconsentItem> {
+    newer
+        .info
+        .processing
+        .iter()
+        .filter_map(|processing| {
+            let basis = processing.legal_basis;
+            let action = match basis {
+                _ if basis.needs_no_acceptance() => return None,
+                LegalBasis::Consent => ReconsentAction::GrantConsent,
+                _ if newer.info.requires_acceptance => ReconsentAction::AcceptPolicy,
+                _ => return None,
+            };
+            let changes = terms_changes(&older.info, &newer.info, processing);
+            (!changes.is_empty()).then(|| ReconsentItem {
+                category: processing.category.clone(),
+                purpose: processing.purpose.clone(),
+                legal_basis: basis,
+                action,
+                agreed_version: older.info.version,
+                changes,
+            })
+        })
+        .collect()
+}
