@@ -561,3 +561,38 @@ pub fn decode_tc_string(text: &str) -> Result<TcModel, DecodeError> {
     model.disclosed_vendors = disclosed.ok_or(DecodeError::MissingDisclosedVendors)?;
     Ok(model)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The IsRangeEncoding bit of the vendor consent section (after 213 fixed bits and the
+    /// 16-bit MaxVendorId).
+    fn consents_use_ranges(vendor_consents: Vec<u16>) -> bool {
+        let model = TcModel {
+            vendor_consents,
+            ..TcModel::default()
+        };
+        let core = encode_tc_string(&model).unwrap();
+        let mut reader = BitReader::from_base64(core.split('.').next().unwrap()).unwrap();
+        reader.int(63, "skip").unwrap();
+        reader.int(63, "skip").unwrap();
+        reader.int(63, "skip").unwrap();
+        reader.int(40, "skip").unwrap();
+        reader.bit("IsRangeEncoding").unwrap()
+    }
+
+    #[test]
+    fn the_shorter_vendor_encoding_is_chosen() {
+        // A bitfield of 4 bits against 12 + 33.
+        assert!(!consents_use_ranges(vec![1, 2, 3, 4]));
+        // 404 bits against 12 + 17.
+        assert!(consents_use_ranges(vec![404]));
+        // One run of 1,000 IDs: 12 + 33 bits against 1,000.
+        assert!(consents_use_ranges((1..=1000).collect()));
+        // Every other ID: 500 singles (8,512 bits) against 1,000.
+        assert!(!consents_use_ranges((1..=1000).step_by(2).collect()));
+        // Nothing: MaxVendorId 0 and an empty bitfield.
+        assert!(!consents_use_ranges(Vec::new()));
+    }
+}
