@@ -21,7 +21,7 @@ impl BitWriter {
     }
 
     pub(crate) fn bit(&mut self, set: bool) {
-        if self.len % 8 == 0 {
+        if self.len.is_multiple_of(8) {
             self.bytes.push(0);
         }
         if set {

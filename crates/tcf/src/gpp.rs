@@ -227,6 +227,9 @@ pub fn decode_usnat(text: &str) -> Result<UsNat, DecodeError> {
 }
 
 /// One discrete section of a GPP string.
+// A string has a handful of sections, so the size of the TCF variant costs nothing, and a
+// Box would be one more thing for a binding layer to unwrap.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GppSection {
     /// Section 2: a TC string.

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use crate::error::EncodeError;
-use crate::gpp::{encode_gpp, encode_usnat, GppSection, GppString, UsNat, SECTION_US_NAT};
+use crate::gpp::{encode_gpp, encode_usnat, GppSection, GppString, UsNat};
 use crate::tcf::{encode_tc_string, id_bits, TcModel};
 
 /// A stored value: the specifications type every key as a number or a string.
@@ -216,7 +216,6 @@ fn usnat_keys(
 ) -> Result<(), EncodeError> {
     // Validates the section, so no key describes a section that could not be written.
     encode_usnat(section)?;
-    debug_assert_eq!(SECTION_US_NAT, 7);
     let mut field = |name: &str, value: InAppValue| put(format!("USNAT_{name}"), value);
     field("Version", int(section.version));
     for (name, value) in section.leading_fields() {

@@ -393,7 +393,7 @@ fn check_usnat_against_iab_gpp(ours: &UsNat, reference: &ReferenceUsNat) {
                     &core.sensitive_data_limit_use_notice,
                 ]
                 .iter()
-                .map(|value| code(value))
+                .map(code)
                 .chain(
                     [
                         &core.sale_opt_out,
@@ -401,7 +401,7 @@ fn check_usnat_against_iab_gpp(ours: &UsNat, reference: &ReferenceUsNat) {
                         &core.targeted_advertising_opt_out,
                     ]
                     .iter()
-                    .map(|value| code(value)),
+                    .map(code),
                 )
                 .collect(),
                 [
@@ -421,7 +421,7 @@ fn check_usnat_against_iab_gpp(ours: &UsNat, reference: &ReferenceUsNat) {
                     &k.under_13,
                 ]
                 .iter()
-                .map(|value| code(value))
+                .map(code)
                 .collect(),
                 vec![
                     code(&core.personal_data_consent),
@@ -444,7 +444,7 @@ fn check_usnat_against_iab_gpp(ours: &UsNat, reference: &ReferenceUsNat) {
                     &core.sensitive_data_limit_use_notice,
                 ]
                 .iter()
-                .map(|value| code(value))
+                .map(code)
                 .chain(
                     [
                         &core.sale_opt_out,
@@ -452,7 +452,7 @@ fn check_usnat_against_iab_gpp(ours: &UsNat, reference: &ReferenceUsNat) {
                         &core.targeted_advertising_opt_out,
                     ]
                     .iter()
-                    .map(|value| code(value)),
+                    .map(code),
                 )
                 .collect(),
                 [
@@ -477,7 +477,7 @@ fn check_usnat_against_iab_gpp(ours: &UsNat, reference: &ReferenceUsNat) {
                     &k.process_personal_data_from_16_to_17,
                 ]
                 .iter()
-                .map(|value| code(value))
+                .map(code)
                 .collect(),
                 vec![
                     code(&core.personal_data_consent),
