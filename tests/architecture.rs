@@ -32,6 +32,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "policy",
             "policy::changes",
             "policy::document",
+            "policy::tcf",
             "permissions",
             "consent",
             "consent::ledger",

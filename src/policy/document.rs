@@ -9,6 +9,7 @@ use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use super::tcf::TcfConfig;
 use super::{
     Category, Policy, PolicyInfo, Processing, Purpose, Recipient, RecipientKind, RetentionRule,
     UnknownAgeRule, BUILT_IN_CATEGORIES, BUILT_IN_PURPOSES,
@@ -60,6 +61,7 @@ struct Document {
     retention: Vec<RetentionEntry>,
     #[serde(default)]
     recipients: Vec<RecipientEntry>,
+    tcf: Option<super::tcf::TcfEntry>,
 }
 
 fn yes() -> bool {
@@ -165,10 +167,10 @@ pub(crate) fn parse_policy(json: &str) -> Result<Policy> {
         let field = if path == "." { "$".to_owned() } else { path };
         invalid(field, e.into_inner().to_string())
     })?;
-    let info = validate(document)?;
+    let (info, tcf) = validate(document)?;
     // serde_json's Value keeps object keys sorted, so this is a canonical form.
     let canonical_json = value.to_string();
-    Ok(Policy::new(info, canonical_json))
+    Ok(Policy::new(info, canonical_json, tcf))
 }
 
 /// Line and column only: serde_json's message can quote the offending text.
@@ -318,7 +320,7 @@ impl<'de> Visitor<'de> for Strict<'_, '_> {
     }
 }
 
-fn validate(doc: Document) -> Result<PolicyInfo> {
+fn validate(doc: Document) -> Result<(PolicyInfo, Option<TcfConfig>)> {
     if doc.format != SUPPORTED_FORMAT {
         return Err(invalid(
             "format",
@@ -369,8 +371,12 @@ fn validate(doc: Document) -> Result<PolicyInfo> {
     let recipients = validate_recipients(doc.recipients)?;
     let processing = validate_processing(doc.processing, &categories, &purposes, &recipients)?;
     let retention = validate_retention(doc.retention)?;
+    let tcf = doc
+        .tcf
+        .map(|tcf| super::tcf::validate(tcf, &categories, &purposes, &processing))
+        .transpose()?;
 
-    Ok(PolicyInfo {
+    let info = PolicyInfo {
         policy_id: doc.policy_id,
         version: doc.version,
         effective_date: doc.effective_date,
@@ -386,7 +392,8 @@ fn validate(doc: Document) -> Result<PolicyInfo> {
         processing,
         retention,
         recipients,
-    })
+    };
+    Ok((info, tcf))
 }
 
 fn validate_categories(entries: Vec<CategoryEntry>) -> Result<Vec<Category>> {
