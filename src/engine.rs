@@ -36,6 +36,7 @@ use crate::holders::HOLDERS;
 use crate::keys::KeyProvider;
 use crate::listeners::{Listeners, PrivacyChange};
 use crate::rights::erase::{self, ErasedData, ErasureReceipt};
+use crate::signals::{self, ConsentSignalStore, Signals};
 use crate::state::State;
 use crate::time::Clock;
 use crate::vault::keys::VaultKeys;
@@ -45,6 +46,8 @@ pub(crate) struct Engine {
     guard: Guard,
     state: Mutex<Option<State>>,
     listeners: Listeners,
+    /// The IAB consent signals and the app's store for them.
+    signals: Signals,
     keys: VaultKeys,
     /// Where uses counted outside the core wait (the Kotlin fast guard); asked before every
     /// flush.
@@ -119,6 +122,7 @@ impl Engine {
             guard,
             state: Mutex::new(Some(state)),
             listeners: Listeners::default(),
+            signals: Signals::default(),
             keys: VaultKeys::default(),
             use_counts: Mutex::new(None),
         }
@@ -258,10 +262,10 @@ impl Engine {
     }
 
     /// The one write path; see the module comment.
-    pub fn commit<S, T>(
+    pub fn commit<S, T, C: IntoIterator<Item = PrivacyChange>>(
         &self,
         stage: impl FnOnce(&State, &Connection, i64) -> Result<S>,
-        apply: impl FnOnce(&mut State, S) -> (T, Option<PrivacyChange>),
+        apply: impl FnOnce(&mut State, S) -> (T, C),
     ) -> Result<T> {
         let foreign = self.take_foreign_uses();
         let result = {
@@ -269,9 +273,10 @@ impl Engine {
             let state = slot.0.as_mut().ok_or(Error::Closed)?;
             self.add_foreign_uses(foreign);
             let counts = self.guard.take_unwritten_counts();
+            let now = self.clock.now_ms();
             let written = (|| {
                 let tx = state.store.begin()?;
-                let staged = stage(state, &tx, self.clock.now_ms())?;
+                let staged = stage(state, &tx, now)?;
                 report::store(&tx, &counts)?;
                 tx.commit()?;
                 Ok(staged)
@@ -283,13 +288,21 @@ impl Engine {
                     return Err(err);
                 }
             };
-            let (result, change) = apply(state, staged);
-            if let Some(change) = change {
-                self.guard.rebuild(state);
+            let (result, changes) = apply(state, staged);
+            let mut changed = false;
+            for change in changes {
+                if !changed {
+                    self.guard.rebuild(state);
+                    changed = true;
+                }
                 self.listeners.enqueue(change);
+            }
+            if changed && self.signals.active() {
+                self.signals.stage(signals::keys_for(state, now));
             }
             result
         };
+        self.signals.deliver();
         self.listeners.deliver();
         Ok(result)
     }
@@ -458,11 +471,25 @@ impl Engine {
                 receipt.erased.iter().map(|e| e.records).sum::<u64>(),
                 receipt.erased.len()
             );
+            if self.signals.active() {
+                // Erased choices take their signals with them: no key is left for vendors
+                // to read until the user chooses again.
+                let ledger_erased = receipt
+                    .erased
+                    .iter()
+                    .any(|e| e.data == PersonalData::ConsentLedger);
+                self.signals.stage(if ledger_erased {
+                    Default::default()
+                } else {
+                    signals::keys_for(state, now)
+                });
+            }
             self.listeners.enqueue(PrivacyChange::Erased {
                 receipt: receipt.clone(),
             });
             receipt
         };
+        self.signals.deliver();
         self.listeners.deliver();
         Ok(receipt)
     }
@@ -554,6 +581,20 @@ impl Engine {
         Ok(kept)
     }
 
+    /// Registers the app's store for the IAB consent signals and writes the current ones to
+    /// it: computed under the store lock like every later set, written after it is released.
+    pub fn set_signal_store(&self, store: Arc<dyn ConsentSignalStore>) -> Result<()> {
+        {
+            let mut slot = self.lock_state();
+            let state = slot.0.as_mut().ok_or(Error::Closed)?;
+            self.signals.set_store(store);
+            self.signals
+                .stage(signals::keys_for(state, self.clock.now_ms()));
+        }
+        self.signals.deliver();
+        Ok(())
+    }
+
     /// Writes the access counts gathered in memory, the use-count source's included.
     pub fn flush(&self) -> Result<()> {
         self.commit(|_, _, _| Ok(()), |_, ()| ((), None))
@@ -574,6 +615,7 @@ impl Engine {
         let closed = self.lock_state().0.take();
         self.guard.close();
         self.listeners.clear();
+        self.signals.clear();
         self.keys.forget();
         self.use_counts
             .lock()

@@ -32,6 +32,7 @@ use crate::reconsent::{self, ReconsentItem};
 use crate::retention::{self, PurgeReport};
 use crate::rights;
 use crate::rights::erase::{self, ErasedData, ErasureReceipt};
+use crate::signals::ConsentSignalStore;
 use crate::state::{OnTampered, State};
 use crate::time::{parse_day, Clock, SystemClock, MAX_UTC_OFFSET_MINUTES};
 use crate::vault::TokenVault;
@@ -635,6 +636,15 @@ impl PrivacyKit {
             self.engine
                 .read(|_| Ok(self.engine.listeners().add(listener)))
         })
+    }
+
+    /// Registers where the IAB consent signals go (the `IABTCF_*` and `IABGPP_*` keys ad SDKs
+    /// read) and writes them once now. From then on they are written again after every change
+    /// that can alter them (a choice, a policy update, a declared jurisdiction) and removed by
+    /// an erasure of the choices. They follow the policy's `tcf` section; without one, keys
+    /// of these families are removed. Replaces a store given earlier.
+    pub fn set_consent_signal_store(&self, store: Arc<dyn ConsentSignalStore>) -> ApiResult<()> {
+        guarded(|| self.engine.set_signal_store(store))
     }
 
     /// Removes a listener; false if the id was not registered.

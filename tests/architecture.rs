@@ -61,7 +61,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     ("state", &["state"]),
     ("guard", &["guard", "guard::access_log", "guard::snapshot"]),
-    ("engine", &["engine", "listeners"]),
+    ("engine", &["engine", "listeners", "signals"]),
     (
         "capabilities",
         &[
