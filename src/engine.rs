@@ -314,53 +314,78 @@ impl Engine {
         &self,
         change: ConsentChange,
         detail: Option<String>,
-        check: impl FnOnce(&ConsentChange, &State) -> Result<()>,
+        check: impl Fn(&ConsentChange, &State) -> Result<()>,
     ) -> Result<LedgerEntry> {
+        let mut entries = self.append_all_to_ledger(|_| Ok(vec![(change, detail)]), check)?;
+        entries.pop().ok_or(Error::Internal {
+            reason: "an append wrote no entry",
+        })
+    }
+
+    /// Appends the entries `plan` makes from the state under the store lock, in one
+    /// transaction, each chained to the one before, after `check` passed for every one: all
+    /// are recorded or none (an imported TC string).
+    pub fn append_all_to_ledger(
+        &self,
+        plan: impl FnOnce(&State) -> Result<Vec<(ConsentChange, Option<String>)>>,
+        check: impl Fn(&ConsentChange, &State) -> Result<()>,
+    ) -> Result<Vec<LedgerEntry>> {
         self.commit(
             |state, conn, now| {
                 state.ledger.usable()?;
-                check(&change, state)?;
+                let changes = plan(state)?;
+                for (change, _) in &changes {
+                    check(change, state)?;
+                }
                 let fresh_key = self.ledger_key_for_append(state, conn)?;
                 let key = state.ledger.key.as_ref().or(fresh_key.as_ref());
-                let head = *state.consent.head();
-                let mut entry = LedgerEntry {
-                    seq: head.seq + 1,
-                    time_ms: now,
-                    policy_version: state.policy.version(),
-                    action: change.action,
-                    purpose: change.purpose.clone(),
-                    category: change.category.clone(),
-                    source: change.source,
-                    detail,
-                    hash: String::new(),
-                };
-                let hash = ledger::chain(&head.hash, &entry);
-                entry.hash = ledger::to_hex(&hash);
-                crate::consent::db::append(conn, &entry, &head.hash, &hash)?;
-                // Sealed in the same transaction whenever the key is at hand (always, once the
-                // ledger was sealed: see `ledger_key_for_append`).
-                if let Some(key) = key {
-                    key.seal(
-                        conn,
-                        &ledger::Head {
-                            seq: entry.seq,
-                            hash,
-                        },
-                    )?;
-                }
+                let mut head = *state.consent.head();
+                // Each entry's effect on the uses it may end is judged after the ones before.
+                let mut book = state.consent.clone();
+                let mut written = Vec::with_capacity(changes.len());
                 let mut keys_destroyed = false;
-                for holder in HOLDERS {
-                    let Some((category, purpose)) = holder.serves() else {
-                        continue;
+                for (change, detail) in changes {
+                    let mut entry = LedgerEntry {
+                        seq: head.seq + 1,
+                        time_ms: now,
+                        policy_version: state.policy.version(),
+                        action: change.action,
+                        purpose: change.purpose.clone(),
+                        category: change.category.clone(),
+                        source: change.source,
+                        detail,
+                        hash: String::new(),
                     };
-                    if use_ended_by(state, &entry, hash, category, purpose) {
-                        keys_destroyed |= holder.erase(conn, now)?.keys_destroyed;
+                    let hash = ledger::chain(&head.hash, &entry);
+                    entry.hash = ledger::to_hex(&hash);
+                    crate::consent::db::append(conn, &entry, &head.hash, &hash)?;
+                    // Sealed in the same transaction whenever the key is at hand (always, once the
+                    // ledger was sealed: see `ledger_key_for_append`).
+                    for holder in HOLDERS {
+                        let Some((category, purpose)) = holder.serves() else {
+                            continue;
+                        };
+                        if use_ended_by(state, &book, &entry, hash, category, purpose) {
+                            keys_destroyed |= holder.erase(conn, now)?.keys_destroyed;
+                        }
                     }
+                    book.apply(&entry, hash);
+                    head = ledger::Head {
+                        seq: entry.seq,
+                        hash,
+                    };
+                    written.push((entry, hash));
                 }
-                Ok((entry, hash, keys_destroyed, fresh_key))
+                // The head is sealed once, after the last entry, in the same transaction.
+                if let (Some(key), false) = (key, written.is_empty()) {
+                    key.seal(conn, &head)?;
+                }
+                Ok((written, keys_destroyed, fresh_key))
             },
-            |state, (entry, hash, keys_destroyed, fresh_key)| {
-                state.consent.apply(&entry, hash);
+            |state, (written, keys_destroyed, fresh_key)| {
+                for (entry, hash) in &written {
+                    state.consent.apply(entry, *hash);
+                }
                 if let Some(key) = fresh_key {
                     state.ledger.key = Some(key);
                 }
@@ -370,10 +395,14 @@ impl Engine {
                 if keys_destroyed {
                     self.keys.after_shred(&state.store);
                 }
-                let change = PrivacyChange::Consent {
-                    entry: entry.clone(),
-                };
-                (entry, Some(change))
+                let entries: Vec<LedgerEntry> = written.into_iter().map(|(e, _)| e).collect();
+                let changes: Vec<PrivacyChange> = entries
+                    .iter()
+                    .map(|entry| PrivacyChange::Consent {
+                        entry: entry.clone(),
+                    })
+                    .collect();
+                (entries, changes)
             },
         )
     }

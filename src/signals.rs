@@ -12,11 +12,13 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use privacykit_tcf::{
-    day_timestamp, in_app_keys, ConsentSignals, InAppKeys, InAppValue, PublisherRestriction,
-    PublisherTc, RestrictionType, TcModel, UsNat, SECTION_TCF_EU_V2,
+    day_timestamp, decode_tc_string, in_app_keys, ConsentSignals, InAppKeys, InAppValue,
+    PublisherRestriction, PublisherTc, RestrictionType, TcModel, UsNat, SECTION_TCF_EU_V2,
 };
 
+use crate::consent::{ConsentAction, ConsentChange, ConsentChoice, ConsentSource};
 use crate::decision::{Decision, DecisionReason, LegalBasis};
+use crate::error::{Error, Result};
 use crate::guard::decide;
 use crate::policy::tcf::{GdprApplies, Mapping, Restriction, TcfConfig};
 use crate::state::State;
@@ -295,6 +297,113 @@ pub(crate) fn keys_for(state: &State, now_ms: i64) -> InAppKeys {
         InAppKeys::new()
     })
 }
+
+/// The ledger entries that make the user's choices for the mapped uses what `text` (a TC
+/// string) says: per declared pair, its consent (or its legitimate interest) stands only if
+/// every TCF purpose or special feature it is mapped to does. Pairs already as the string
+/// says get no entry. Refused, with nothing planned, when the policy has no `tcf` section or
+/// the string is malformed, from another CMP, for another vendor list version or from before
+/// TCF policy v2.2.
+pub(crate) fn import_plan(
+    state: &State,
+    text: &str,
+) -> Result<Vec<(ConsentChange, Option<String>)>> {
+    let refused = |reason: String| Error::TcStringRefused { reason };
+    let config = state
+        .policy
+        .tcf
+        .as_ref()
+        .ok_or_else(|| refused("the policy has no tcf section".into()))?;
+    let model = decode_tc_string(text).map_err(|e| refused(format!("malformed: {e}")))?;
+    if model.cmp_id != config.cmp_id {
+        return Err(refused(format!(
+            "written by CMP {}, not by this app's CMP {}",
+            model.cmp_id, config.cmp_id
+        )));
+    }
+    if model.vendor_list_version != config.vendor_list_version {
+        return Err(refused(format!(
+            "written against vendor list version {}, the policy declares {}",
+            model.vendor_list_version, config.vendor_list_version
+        )));
+    }
+    if model.tcf_policy_version < MIN_TCF_POLICY_VERSION {
+        return Err(refused(format!(
+            "TCF policy version {} predates TCF v2.2",
+            model.tcf_policy_version
+        )));
+    }
+    // Per declared pair: whether it stands, and the TCF ids that say so.
+    let mut wanted: BTreeMap<usize, (bool, Vec<u8>)> = BTreeMap::new();
+    let signals = config
+        .purposes
+        .iter()
+        .map(|m| {
+            (
+                m,
+                model.purpose_consents.contains(&m.tcf_id) && m.basis == LegalBasis::Consent
+                    || model.purpose_legitimate_interests.contains(&m.tcf_id)
+                        && m.basis == LegalBasis::LegitimateInterest,
+            )
+        })
+        .chain(
+            config
+                .special_features
+                .iter()
+                .map(|m| (m, model.special_feature_opt_ins.contains(&m.tcf_id))),
+        );
+    for (mapping, set) in signals {
+        for &index in &mapping.processing {
+            let slot = wanted.entry(index).or_insert((true, Vec::new()));
+            slot.0 &= set;
+            slot.1.push(mapping.tcf_id);
+        }
+    }
+    let mut plan = Vec::new();
+    for (index, (stands, tcf_ids)) in wanted {
+        let processing = &state.policy.info.processing[index];
+        let (category, purpose) = (processing.category.as_str(), processing.purpose.as_str());
+        let action = match processing.legal_basis {
+            LegalBasis::Consent => match (
+                stands,
+                state.consent.choice(category, purpose).map(|r| r.value),
+            ) {
+                (true, Some(ConsentChoice::Granted)) => None,
+                (true, _) => Some(ConsentAction::Grant),
+                (false, Some(ConsentChoice::Granted)) => Some(ConsentAction::Withdraw),
+                (false, None) => Some(ConsentAction::Deny),
+                (false, Some(_)) => None,
+            },
+            _ => match (stands, state.consent.objects(category, purpose)) {
+                (true, true) => Some(ConsentAction::WithdrawObjection),
+                (false, false) => Some(ConsentAction::Object),
+                _ => None,
+            },
+        };
+        let Some(action) = action else { continue };
+        let detail = serde_json::json!({
+            "imported_from": "tc_string",
+            "cmp_id": model.cmp_id,
+            "cmp_version": model.cmp_version,
+            "vendor_list_version": model.vendor_list_version,
+            "tcf_ids": tcf_ids,
+        });
+        plan.push((
+            ConsentChange {
+                action,
+                purpose: Some(purpose.to_owned()),
+                category: Some(category.to_owned()),
+                source: ConsentSource::TcString,
+            },
+            Some(detail.to_string()),
+        ));
+    }
+    Ok(plan)
+}
+
+/// TCF v2.2's policy version: strings from before it allowed legitimate interest for
+/// purposes that may now rest only on consent.
+const MIN_TCF_POLICY_VERSION: u8 = 4;
 
 /// The registered store, the newest set not yet written and the last set written.
 #[derive(Default)]

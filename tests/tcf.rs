@@ -464,3 +464,153 @@ fn a_refused_policy_update_changes_no_signal() {
     assert_eq!(store.calls(), calls);
     assert_eq!(kit.policy().unwrap().version, 1);
 }
+
+// --- import -----------------------------------------------------------------------------
+
+fn tc_string(edit: impl FnOnce(&mut privacykit_tcf::TcModel)) -> String {
+    let mut model = privacykit_tcf::TcModel {
+        created: MAY_1_DAY_DS,
+        last_updated: MAY_1_DAY_DS,
+        cmp_id: 300,
+        cmp_version: 1,
+        vendor_list_version: 140,
+        disclosed_vendors: vec![755, 793, 804],
+        ..privacykit_tcf::TcModel::default()
+    };
+    edit(&mut model);
+    privacykit_tcf::encode_tc_string(&model).unwrap()
+}
+
+#[test]
+fn an_imported_tc_string_becomes_the_users_choices_for_the_mapped_uses() {
+    let (kit, store) = open(CALLSAPP_TCF);
+    adult_in(&kit, "DE");
+    kit.accept_policy().unwrap();
+    let text = tc_string(|m| {
+        m.purpose_consents = vec![1, 3, 4, 9];
+        // Purpose 2 stands, 7 does not: device_info for advertising is mapped to both.
+        m.purpose_legitimate_interests = vec![2];
+    });
+    let entries = kit.import_tc_string(text).unwrap();
+    let summary: Vec<_> = entries
+        .iter()
+        .map(|e| (e.action, e.purpose.clone(), e.category.clone(), e.source))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            (
+                privacykit::ConsentAction::Grant,
+                Some("advertising".to_owned()),
+                Some("advertising_id".to_owned()),
+                ConsentSource::TcString
+            ),
+            (
+                privacykit::ConsentAction::Object,
+                Some("advertising".to_owned()),
+                Some("device_info".to_owned()),
+                ConsentSource::TcString
+            ),
+        ]
+    );
+    let detail: serde_json::Value =
+        serde_json::from_str(entries[0].detail.as_deref().unwrap()).unwrap();
+    assert_eq!(detail["cmp_id"], 300);
+    assert_eq!(detail["vendor_list_version"], 140);
+    assert_eq!(detail["tcf_ids"], serde_json::json!([1, 3, 4]));
+
+    // The guard and the signals now say what the string said.
+    assert!(!kit.explain("advertising_id", "advertising").allowed);
+    assert_eq!(
+        kit.explain("device_info", "advertising").reason,
+        privacykit::DecisionReason::ObjectedByUser
+    );
+    let tc = store.decoded();
+    assert_eq!(tc.purposes_consent, vec![1, 3, 4]);
+    assert!(tc.purposes_li_transparency.is_empty());
+
+    // The same string again changes nothing.
+    let again = tc_string(|m| {
+        m.purpose_consents = vec![1, 3, 4];
+        m.purpose_legitimate_interests = vec![2];
+    });
+    assert!(kit.import_tc_string(again).unwrap().is_empty());
+
+    // A string without consent withdraws it.
+    let entries = kit.import_tc_string(tc_string(|_| {})).unwrap();
+    assert_eq!(entries[0].action, privacykit::ConsentAction::Withdraw);
+    assert!(store.decoded().purposes_consent.is_empty());
+}
+
+#[test]
+fn what_one_kit_writes_imports_into_another_as_the_same_choices() {
+    let (first, first_store) = open(CALLSAPP_TCF);
+    adult_in(&first, "DE");
+    first.accept_policy().unwrap();
+    first
+        .grant_consent("advertising".into(), Some("advertising_id".into()))
+        .unwrap();
+    let (second, second_store) = open(CALLSAPP_TCF);
+    adult_in(&second, "DE");
+    second.accept_policy().unwrap();
+    second
+        .import_tc_string(first_store.text("IABTCF_TCString"))
+        .unwrap();
+    for key in [
+        "IABTCF_PurposeConsents",
+        "IABTCF_PurposeLegitimateInterests",
+        "IABTCF_VendorConsents",
+        "IABTCF_VendorLegitimateInterests",
+    ] {
+        assert_eq!(second_store.text(key), first_store.text(key), "{key}");
+    }
+}
+
+#[test]
+fn a_refused_tc_string_records_nothing() {
+    let (kit, store) = open(CALLSAPP_TCF);
+    kit.accept_policy().unwrap();
+    let length = kit.consent_state().unwrap().ledger_length;
+    let calls = store.calls();
+    let cases = [
+        ("not a TC string".to_owned(), "malformed"),
+        (
+            tc_string(|m| {
+                m.cmp_id = 301;
+                m.purpose_consents = vec![1];
+            }),
+            "written by CMP 301",
+        ),
+        (
+            tc_string(|m| {
+                m.vendor_list_version = 141;
+                m.purpose_consents = vec![1];
+            }),
+            "vendor list version 141",
+        ),
+        (
+            tc_string(|m| {
+                m.tcf_policy_version = 2;
+                m.purpose_consents = vec![1];
+            }),
+            "predates TCF v2.2",
+        ),
+    ];
+    for (text, expected) in cases {
+        match kit.import_tc_string(text) {
+            Err(PrivacyError::TcStringRefused { reason }) => {
+                assert!(reason.contains(expected), "{reason}")
+            }
+            other => panic!("expected TcStringRefused, got {other:?}"),
+        }
+    }
+    assert_eq!(kit.consent_state().unwrap().ledger_length, length);
+    assert_eq!(store.calls(), calls);
+
+    let (plain, _) = open(CALLSAPP);
+    assert!(matches!(
+        plain.import_tc_string(tc_string(|m| m.purpose_consents = vec![1])),
+        Err(PrivacyError::TcStringRefused { .. })
+    ));
+    assert_eq!(plain.consent_state().unwrap().ledger_length, 0);
+}

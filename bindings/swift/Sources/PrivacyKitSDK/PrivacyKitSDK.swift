@@ -2001,6 +2001,17 @@ public protocol PrivacyKitProtocol: AnyObject, Sendable {
     func grantConsent(purpose: String, category: String?) throws  -> LedgerEntry
     
     /**
+     * Records the choices a TC string carries (one written by a web view's CMP, or by an
+     * earlier consent tool) as the user's, for the uses the policy's `tcf` section maps:
+     * grants, denials or withdrawals for consent, objections (or their withdrawal) for
+     * legitimate interest, each with source `TcString` and the string's CMP and vendor list
+     * in `detail`, in one transaction. Uses already as the string says get no entry. A
+     * malformed string, one from another CMP or vendor list version, or a policy without a
+     * `tcf` section is refused with `TcStringRefused` and nothing is recorded.
+     */
+    func importTcString(tcString: String) throws  -> [LedgerEntry]
+    
+    /**
      * A random identifier for this installation, created on first use: a pseudonym the app
      * can use instead of the advertising ID or any account id. The user can reset it.
      */
@@ -2639,6 +2650,25 @@ open func grantConsent(purpose: String, category: String? = nil)throws  -> Ledge
             self.uniffiCloneHandle(),
         FfiConverterString.lower(purpose),
         FfiConverterOptionString.lower(category),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Records the choices a TC string carries (one written by a web view's CMP, or by an
+     * earlier consent tool) as the user's, for the uses the policy's `tcf` section maps:
+     * grants, denials or withdrawals for consent, objections (or their withdrawal) for
+     * legitimate interest, each with source `TcString` and the string's CMP and vendor list
+     * in `detail`, in one transaction. Uses already as the string says get no entry. A
+     * malformed string, one from another CMP or vendor list version, or a policy without a
+     * `tcf` section is refused with `TcStringRefused` and nothing is recorded.
+     */
+open func importTcString(tcString: String)throws  -> [LedgerEntry]  {
+    return try  FfiConverterSequenceTypeLedgerEntry.lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_privacykit_import_tc_string(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(tcString),uniffiCallStatus
     )
 })
 }
@@ -7823,6 +7853,11 @@ public enum ConsentSource: Equatable, Hashable {
      * Carried over from an earlier system.
      */
     case migration
+    /**
+     * Imported from a TC string another consent tool wrote (a web view, say); the entry's
+     * `detail` names the CMP and the vendor list it was written with.
+     */
+    case tcString
 
 
 
@@ -7852,6 +7887,8 @@ public struct FfiConverterTypeConsentSource: FfiConverterRustBuffer {
         
         case 4: return .migration
         
+        case 5: return .tcString
+        
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
@@ -7874,6 +7911,10 @@ public struct FfiConverterTypeConsentSource: FfiConverterRustBuffer {
         
         case .migration:
             writeInt(&buf, Int32(4))
+        
+        
+        case .tcString:
+            writeInt(&buf, Int32(5))
         
         }
     }
@@ -9322,6 +9363,13 @@ enum PrivacyError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      */
     case DiscoveryServerKeyMismatch
     /**
+     * A TC string given to `import_tc_string` is malformed, was written by another CMP,
+     * against another Global Vendor List version or policy version, or the policy has no
+     * `tcf` section. Nothing was recorded.
+     */
+    case TcStringRefused(reason: String
+    )
+    /**
      * The `PrivacyKit` was closed; open a new one.
      */
     case Closed
@@ -9408,8 +9456,11 @@ public struct FfiConverterTypePrivacyError: FfiConverterRustBuffer {
             reason: try FfiConverterString.read(from: &buf)
             )
         case 21: return .DiscoveryServerKeyMismatch
-        case 22: return .Closed
-        case 23: return .Internal(
+        case 22: return .TcStringRefused(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 23: return .Closed
+        case 24: return .Internal(
             reason: try FfiConverterString.read(from: &buf)
             )
 
@@ -9524,12 +9575,17 @@ public struct FfiConverterTypePrivacyError: FfiConverterRustBuffer {
             writeInt(&buf, Int32(21))
         
         
-        case .Closed:
+        case let .TcStringRefused(reason):
             writeInt(&buf, Int32(22))
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case .Closed:
+            writeInt(&buf, Int32(23))
         
         
         case let .Internal(reason):
-            writeInt(&buf, Int32(23))
+            writeInt(&buf, Int32(24))
             FfiConverterString.write(reason, into: &buf)
             
         }
@@ -11180,6 +11236,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_privacykit_grant_consent() != 29542) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_privacykit_checksum_method_privacykit_import_tc_string() != 65268) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_privacykit_install_id() != 13906) {

@@ -658,6 +658,11 @@ void uniffi_privacykit_fn_method_privacykit_flush(uint64_t ptr, RustCallStatus *
 RustBuffer uniffi_privacykit_fn_method_privacykit_grant_consent(uint64_t ptr, RustBuffer purpose, RustBuffer category, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_IMPORT_TC_STRING
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_IMPORT_TC_STRING
+RustBuffer uniffi_privacykit_fn_method_privacykit_import_tc_string(uint64_t ptr, RustBuffer tc_string, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_INSTALL_ID
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_INSTALL_ID
 RustBuffer uniffi_privacykit_fn_method_privacykit_install_id(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -1433,6 +1438,12 @@ uint16_t uniffi_privacykit_checksum_method_privacykit_flush(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_GRANT_CONSENT
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_GRANT_CONSENT
 uint16_t uniffi_privacykit_checksum_method_privacykit_grant_consent(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_IMPORT_TC_STRING
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_IMPORT_TC_STRING
+uint16_t uniffi_privacykit_checksum_method_privacykit_import_tc_string(void
     
 );
 #endif

@@ -907,6 +907,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_grant_consent(
     ): Int
+    external fun uniffi_privacykit_checksum_method_privacykit_import_tc_string(
+    ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_install_id(
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_ledger(
@@ -1138,6 +1140,8 @@ internal object UniffiLib {
     external fun uniffi_privacykit_fn_method_privacykit_flush(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_privacykit_fn_method_privacykit_grant_consent(`ptr`: Long,`purpose`: RustBuffer.ByValue,`category`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_privacykit_fn_method_privacykit_import_tc_string(`ptr`: Long,`tcString`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_install_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1487,6 +1491,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_grant_consent() and 0xFFFF) != 29542) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_import_tc_string() and 0xFFFF) != 65268) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_install_id() and 0xFFFF) != 13906) {
@@ -4145,6 +4152,17 @@ public interface PrivacyKitInterface {
     fun `grantConsent`(`purpose`: kotlin.String, `category`: kotlin.String? = null): LedgerEntry
     
     /**
+     * Records the choices a TC string carries (one written by a web view's CMP, or by an
+     * earlier consent tool) as the user's, for the uses the policy's `tcf` section maps:
+     * grants, denials or withdrawals for consent, objections (or their withdrawal) for
+     * legitimate interest, each with source `TcString` and the string's CMP and vendor list
+     * in `detail`, in one transaction. Uses already as the string says get no entry. A
+     * malformed string, one from another CMP or vendor list version, or a policy without a
+     * `tcf` section is refused with `TcStringRefused` and nothing is recorded.
+     */
+    fun `importTcString`(`tcString`: kotlin.String): List<LedgerEntry>
+    
+    /**
      * A random identifier for this installation, created on first use: a pseudonym the app
      * can use instead of the advertising ID or any account id. The user can reset it.
      */
@@ -4888,6 +4906,30 @@ open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
         
         FfiConverterString.lower(`purpose`),
         FfiConverterOptionalString.lower(`category`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Records the choices a TC string carries (one written by a web view's CMP, or by an
+     * earlier consent tool) as the user's, for the uses the policy's `tcf` section maps:
+     * grants, denials or withdrawals for consent, objections (or their withdrawal) for
+     * legitimate interest, each with source `TcString` and the string's CMP and vendor list
+     * in `detail`, in one transaction. Uses already as the string says get no entry. A
+     * malformed string, one from another CMP or vendor list version, or a policy without a
+     * `tcf` section is refused with `TcStringRefused` and nothing is recorded.
+     */
+    @Throws(PrivacyException::class)override fun `importTcString`(`tcString`: kotlin.String): List<LedgerEntry> {
+            return FfiConverterSequenceTypeLedgerEntry.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PrivacyException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_privacykit_import_tc_string(
+        it,
+        
+        FfiConverterString.lower(`tcString`),_status)
 }
     }
     )
@@ -10046,7 +10088,12 @@ enum class ConsentSource {
     /**
      * Carried over from an earlier system.
      */
-    MIGRATION;
+    MIGRATION,
+    /**
+     * Imported from a TC string another consent tool wrote (a web view, say); the entry's
+     * `detail` names the CMP and the vendor list it was written with.
+     */
+    TC_STRING;
 
     
 
@@ -11540,6 +11587,19 @@ sealed class PrivacyException: kotlin.Exception() {
     }
     
     /**
+     * A TC string given to `import_tc_string` is malformed, was written by another CMP,
+     * against another Global Vendor List version or policy version, or the policy has no
+     * `tcf` section. Nothing was recorded.
+     */
+    class TcStringRefused(
+        
+        val `reason`: kotlin.String
+        ) : PrivacyException() {
+        override val message
+            get() = "reason=${ `reason` }"
+    }
+    
+    /**
      * The `PrivacyKit` was closed; open a new one.
      */
     class Closed(
@@ -11627,8 +11687,11 @@ public object FfiConverterTypePrivacyError : FfiConverterRustBuffer<PrivacyExcep
                 FfiConverterString.read(buf),
                 )
             21 -> PrivacyException.DiscoveryServerKeyMismatch()
-            22 -> PrivacyException.Closed()
-            23 -> PrivacyException.Internal(
+            22 -> PrivacyException.TcStringRefused(
+                FfiConverterString.read(buf),
+                )
+            23 -> PrivacyException.Closed()
+            24 -> PrivacyException.Internal(
                 FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
@@ -11736,6 +11799,11 @@ public object FfiConverterTypePrivacyError : FfiConverterRustBuffer<PrivacyExcep
             is PrivacyException.DiscoveryServerKeyMismatch -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
+            )
+            is PrivacyException.TcStringRefused -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
             )
             is PrivacyException.Closed -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -11851,12 +11919,17 @@ public object FfiConverterTypePrivacyError : FfiConverterRustBuffer<PrivacyExcep
                 buf.putInt(21)
                 Unit
             }
-            is PrivacyException.Closed -> {
+            is PrivacyException.TcStringRefused -> {
                 buf.putInt(22)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is PrivacyException.Closed -> {
+                buf.putInt(23)
                 Unit
             }
             is PrivacyException.Internal -> {
-                buf.putInt(23)
+                buf.putInt(24)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
