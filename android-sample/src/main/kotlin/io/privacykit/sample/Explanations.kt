@@ -32,6 +32,7 @@ fun DecisionReason.explanation(): String = when (this) {
     is DecisionReason.OsPermissionRestricted -> "The ${permission.label()} permission is restricted on this device."
     DecisionReason.ApproximateLocationOnly -> "Needs your precise location; you allowed approximate location only."
     DecisionReason.AdvertisingIdUnavailable -> "This device gives no advertising ID."
+    DecisionReason.LedgerUnverified -> "Off: your privacy choices could not be verified; please choose again."
     DecisionReason.Closed -> "Privacy settings are closed."
     DecisionReason.InternalError -> "Off: something went wrong, so nothing is used."
 }
