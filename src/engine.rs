@@ -36,6 +36,7 @@ use crate::holders::HOLDERS;
 use crate::keys::KeyProvider;
 use crate::listeners::{Listeners, PrivacyChange};
 use crate::rights::erase::{self, ErasedData, ErasureReceipt};
+use crate::signals::{self, ConsentSignalStore, Signals};
 use crate::state::State;
 use crate::time::Clock;
 use crate::vault::keys::VaultKeys;
@@ -45,6 +46,8 @@ pub(crate) struct Engine {
     guard: Guard,
     state: Mutex<Option<State>>,
     listeners: Listeners,
+    /// The IAB consent signals and the app's store for them.
+    signals: Signals,
     keys: VaultKeys,
     /// Where uses counted outside the core wait (the Kotlin fast guard); asked before every
     /// flush.
@@ -119,6 +122,7 @@ impl Engine {
             guard,
             state: Mutex::new(Some(state)),
             listeners: Listeners::default(),
+            signals: Signals::default(),
             keys: VaultKeys::default(),
             use_counts: Mutex::new(None),
         }
@@ -258,10 +262,10 @@ impl Engine {
     }
 
     /// The one write path; see the module comment.
-    pub fn commit<S, T>(
+    pub fn commit<S, T, C: IntoIterator<Item = PrivacyChange>>(
         &self,
         stage: impl FnOnce(&State, &Connection, i64) -> Result<S>,
-        apply: impl FnOnce(&mut State, S) -> (T, Option<PrivacyChange>),
+        apply: impl FnOnce(&mut State, S) -> (T, C),
     ) -> Result<T> {
         let foreign = self.take_foreign_uses();
         let result = {
@@ -269,9 +273,10 @@ impl Engine {
             let state = slot.0.as_mut().ok_or(Error::Closed)?;
             self.add_foreign_uses(foreign);
             let counts = self.guard.take_unwritten_counts();
+            let now = self.clock.now_ms();
             let written = (|| {
                 let tx = state.store.begin()?;
-                let staged = stage(state, &tx, self.clock.now_ms())?;
+                let staged = stage(state, &tx, now)?;
                 report::store(&tx, &counts)?;
                 tx.commit()?;
                 Ok(staged)
@@ -283,13 +288,21 @@ impl Engine {
                     return Err(err);
                 }
             };
-            let (result, change) = apply(state, staged);
-            if let Some(change) = change {
-                self.guard.rebuild(state);
+            let (result, changes) = apply(state, staged);
+            let mut changed = false;
+            for change in changes {
+                if !changed {
+                    self.guard.rebuild(state);
+                    changed = true;
+                }
                 self.listeners.enqueue(change);
+            }
+            if changed && self.signals.active() {
+                self.signals.stage(signals::keys_for(state, now));
             }
             result
         };
+        self.signals.deliver();
         self.listeners.deliver();
         Ok(result)
     }
@@ -304,61 +317,90 @@ impl Engine {
         &self,
         change: ConsentChange,
         detail: impl FnOnce(&ConsentChange, &State) -> Option<String>,
-        check: impl FnOnce(&ConsentChange, &State) -> Result<()>,
+        check: impl Fn(&ConsentChange, &State) -> Result<()>,
     ) -> Result<LedgerEntry> {
+        let mut entries = self.append_all_to_ledger(
+            |state| {
+                let detail = detail(&change, state);
+                Ok(vec![(change, detail)])
+            },
+            check,
+        )?;
+        entries.pop().ok_or(Error::Internal {
+            reason: "an append wrote no entry",
+        })
+    }
+
+    /// Appends the entries `plan` makes from the state under the store lock, in one
+    /// transaction, each chained to the one before, after `check` passed for every one: all
+    /// are recorded or none (an imported TC string).
+    pub fn append_all_to_ledger(
+        &self,
+        plan: impl FnOnce(&State) -> Result<Vec<(ConsentChange, Option<String>)>>,
+        check: impl Fn(&ConsentChange, &State) -> Result<()>,
+    ) -> Result<Vec<LedgerEntry>> {
         self.commit(
             |state, conn, now| {
                 state.ledger.usable()?;
-                check(&change, state)?;
-                let detail = detail(&change, state);
+                let changes = plan(state)?;
+                for (change, _) in &changes {
+                    check(change, state)?;
+                }
+                // Changes that only take permission away never wait for the keystore; they are
+                // sealed with the next change that has the key (see `consent::seal`).
+                let only_narrowing = changes.iter().all(|(c, _)| c.action.only_narrows());
                 let fresh_key = match self.ledger_key_for_append(state, conn) {
-                    // A withdrawal (or any change that only takes permission away) never
-                    // waits for the keystore; it is sealed with the next change that has the
-                    // key (see `consent::seal`).
-                    Err(err) if change.action.only_narrows() && key_not_at_hand(&err) => None,
+                    Err(err) if only_narrowing && key_not_at_hand(&err) => None,
                     other => other?,
                 };
                 let key = state.ledger.key.as_ref().or(fresh_key.as_ref());
-                let head = *state.consent.head();
-                let mut entry = LedgerEntry {
-                    seq: head.seq + 1,
-                    time_ms: now,
-                    policy_version: state.policy.version(),
-                    action: change.action,
-                    purpose: change.purpose.clone(),
-                    category: change.category.clone(),
-                    source: change.source,
-                    detail,
-                    hash: String::new(),
-                };
-                let hash = ledger::chain(&head.hash, &entry);
-                entry.hash = ledger::to_hex(&hash);
-                crate::consent::db::append(conn, &entry, &head.hash, &hash)?;
-                // Sealed in the same transaction whenever the key is at hand (always, once the
-                // ledger was sealed, unless the change only takes permission away: see
-                // `ledger_key_for_append`).
-                if let Some(key) = key {
-                    key.seal(
-                        conn,
-                        &ledger::Head {
-                            seq: entry.seq,
-                            hash,
-                        },
-                    )?;
-                }
+                let mut head = *state.consent.head();
+                // Each entry's effect on the uses it may end is judged after the ones before.
+                let mut book = state.consent.clone();
+                let mut written = Vec::with_capacity(changes.len());
                 let mut keys_destroyed = false;
-                for holder in HOLDERS {
-                    let Some((category, purpose)) = holder.serves() else {
-                        continue;
+                for (change, detail) in changes {
+                    let mut entry = LedgerEntry {
+                        seq: head.seq + 1,
+                        time_ms: now,
+                        policy_version: state.policy.version(),
+                        action: change.action,
+                        purpose: change.purpose.clone(),
+                        category: change.category.clone(),
+                        source: change.source,
+                        detail,
+                        hash: String::new(),
                     };
-                    if use_ended_by(state, &entry, hash, category, purpose) {
-                        keys_destroyed |= holder.erase(conn, now)?.keys_destroyed;
+                    let hash = ledger::chain(&head.hash, &entry);
+                    entry.hash = ledger::to_hex(&hash);
+                    crate::consent::db::append(conn, &entry, &head.hash, &hash)?;
+                    for holder in HOLDERS {
+                        let Some((category, purpose)) = holder.serves() else {
+                            continue;
+                        };
+                        if use_ended_by(state, &book, &entry, hash, category, purpose) {
+                            keys_destroyed |= holder.erase(conn, now)?.keys_destroyed;
+                        }
                     }
+                    book.apply(&entry, hash);
+                    head = ledger::Head {
+                        seq: entry.seq,
+                        hash,
+                    };
+                    written.push((entry, hash));
                 }
-                Ok((entry, hash, keys_destroyed, fresh_key))
+                // The head is sealed once, after the last entry, in the same transaction,
+                // whenever the key is at hand (always, once the ledger was sealed, unless the
+                // changes only take permission away: see `ledger_key_for_append`).
+                if let (Some(key), false) = (key, written.is_empty()) {
+                    key.seal(conn, &head)?;
+                }
+                Ok((written, keys_destroyed, fresh_key))
             },
-            |state, (entry, hash, keys_destroyed, fresh_key)| {
-                state.consent.apply(&entry, hash);
+            |state, (written, keys_destroyed, fresh_key)| {
+                for (entry, hash) in &written {
+                    state.consent.apply(entry, *hash);
+                }
                 if let Some(key) = fresh_key {
                     state.ledger.key = Some(key);
                 }
@@ -368,10 +410,14 @@ impl Engine {
                 if keys_destroyed {
                     self.keys.after_shred(&state.store);
                 }
-                let change = PrivacyChange::Consent {
-                    entry: entry.clone(),
-                };
-                (entry, Some(change))
+                let entries: Vec<LedgerEntry> = written.into_iter().map(|(e, _)| e).collect();
+                let changes: Vec<PrivacyChange> = entries
+                    .iter()
+                    .map(|entry| PrivacyChange::Consent {
+                        entry: entry.clone(),
+                    })
+                    .collect();
+                (entries, changes)
             },
         )
     }
@@ -470,11 +516,25 @@ impl Engine {
                 receipt.erased.iter().map(|e| e.records).sum::<u64>(),
                 receipt.erased.len()
             );
+            if self.signals.active() {
+                // Erased choices take their signals with them: no key is left for vendors
+                // to read until the user chooses again.
+                let ledger_erased = receipt
+                    .erased
+                    .iter()
+                    .any(|e| e.data == PersonalData::ConsentLedger);
+                self.signals.stage(if ledger_erased {
+                    Default::default()
+                } else {
+                    signals::keys_for(state, now)
+                });
+            }
             self.listeners.enqueue(PrivacyChange::Erased {
                 receipt: receipt.clone(),
             });
             receipt
         };
+        self.signals.deliver();
         self.listeners.deliver();
         Ok(receipt)
     }
@@ -566,6 +626,20 @@ impl Engine {
         Ok(kept)
     }
 
+    /// Registers the app's store for the IAB consent signals and writes the current ones to
+    /// it: computed under the store lock like every later set, written after it is released.
+    pub fn set_signal_store(&self, store: Arc<dyn ConsentSignalStore>) -> Result<()> {
+        {
+            let mut slot = self.lock_state();
+            let state = slot.0.as_mut().ok_or(Error::Closed)?;
+            self.signals.set_store(store);
+            self.signals
+                .stage(signals::keys_for(state, self.clock.now_ms()));
+        }
+        self.signals.deliver();
+        Ok(())
+    }
+
     /// Writes the access counts gathered in memory, the use-count source's included.
     pub fn flush(&self) -> Result<()> {
         self.commit(|_, _, _| Ok(()), |_, ()| ((), None))
@@ -586,6 +660,7 @@ impl Engine {
         let closed = self.lock_state().0.take();
         self.guard.close();
         self.listeners.clear();
+        self.signals.clear();
         self.keys.forget();
         self.use_counts
             .lock()

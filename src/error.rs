@@ -63,6 +63,8 @@ pub(crate) enum Error {
     DiscoveryBadResponse { reason: String },
     #[error("the discovery server's answer does not match the pinned key")]
     DiscoveryServerKeyMismatch,
+    #[error("TC string refused: {reason}")]
+    TcStringRefused { reason: String },
     #[error("PrivacyKit is closed")]
     Closed,
     #[error("internal error: {reason}")]

@@ -31,6 +31,7 @@ mod privacy_kit;
 mod reconsent;
 mod retention;
 mod rights;
+mod signals;
 mod state;
 mod store;
 mod stored_text;
@@ -70,6 +71,7 @@ pub use privacy_kit::{PrivacyKit, PrivacyKitConfig};
 pub use reconsent::{ReconsentAction, ReconsentItem};
 pub use retention::{DeferredPurge, PurgeReport, PurgedData, RetentionCutoff};
 pub use rights::erase::{ErasedData, ErasureReceipt};
+pub use signals::{ConsentSignalStore, ConsentSignalStoreError, ConsentSignalValue};
 pub use time::{Clock, PrivacyKitClock};
 pub use vault::{AccountLink, AccountTokens, LinkedAccount, Secret, TokenVault};
 

@@ -117,6 +117,12 @@ pub enum PrivacyError {
     #[error("the discovery server's answer does not match the pinned key")]
     DiscoveryServerKeyMismatch,
 
+    /// A TC string given to `import_tc_string` is malformed, was written by another CMP,
+    /// against another Global Vendor List version or policy version, or the policy has no
+    /// `tcf` section. Nothing was recorded.
+    #[error("TC string refused: {reason}")]
+    TcStringRefused { reason: String },
+
     /// The `PrivacyKit` was closed; open a new one.
     #[error("PrivacyKit is closed")]
     Closed,
@@ -130,6 +136,7 @@ impl From<Error> for PrivacyError {
     fn from(err: Error) -> Self {
         match err {
             Error::InvalidPolicy { field, reason } => PrivacyError::InvalidPolicy { field, reason },
+            Error::TcStringRefused { reason } => PrivacyError::TcStringRefused { reason },
             Error::PolicyVersionConflict { reason } => {
                 PrivacyError::PolicyVersionConflict { reason }
             }

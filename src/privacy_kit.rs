@@ -32,6 +32,7 @@ use crate::reconsent::{self, ReconsentItem};
 use crate::retention::{self, PurgeReport};
 use crate::rights;
 use crate::rights::erase::{self, ErasedData, ErasureReceipt};
+use crate::signals::{self, ConsentSignalStore};
 use crate::state::{OnTampered, State};
 use crate::time::{parse_day, Clock, SystemClock, MAX_UTC_OFFSET_MINUTES};
 use crate::vault::TokenVault;
@@ -636,6 +637,31 @@ impl PrivacyKit {
         guarded(|| {
             self.engine
                 .read(|_| Ok(self.engine.listeners().add(listener)))
+        })
+    }
+
+    /// Registers where the IAB consent signals go (the `IABTCF_*` and `IABGPP_*` keys ad SDKs
+    /// read) and writes them once now. From then on they are written again after every change
+    /// that can alter them (a choice, a policy update, a declared jurisdiction) and removed by
+    /// an erasure of the choices. They follow the policy's `tcf` section; without one, keys
+    /// of these families are removed. Replaces a store given earlier.
+    pub fn set_consent_signal_store(&self, store: Arc<dyn ConsentSignalStore>) -> ApiResult<()> {
+        guarded(|| self.engine.set_signal_store(store))
+    }
+
+    /// Records the choices a TC string carries (one written by a web view's CMP, or by an
+    /// earlier consent tool) as the user's, for the uses the policy's `tcf` section maps:
+    /// grants, denials or withdrawals for consent, objections (or their withdrawal) for
+    /// legitimate interest, each with source `TcString` and the string's CMP and vendor list
+    /// in `detail`, in one transaction. Uses already as the string says get no entry. A
+    /// malformed string, one from another CMP or vendor list version, or a policy without a
+    /// `tcf` section is refused with `TcStringRefused` and nothing is recorded.
+    pub fn import_tc_string(&self, tc_string: String) -> ApiResult<Vec<LedgerEntry>> {
+        guarded(|| {
+            self.engine.append_all_to_ledger(
+                |state| signals::import_plan(state, &tc_string),
+                |change, state| consent::validate_change(change, &state.policy),
+            )
         })
     }
 

@@ -33,6 +33,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "policy::changes",
             "policy::document",
             "policy::countries",
+            "policy::tcf",
             "permissions",
             "consent",
             "consent::ledger",
@@ -61,7 +62,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     ("state", &["state"]),
     ("guard", &["guard", "guard::access_log", "guard::snapshot"]),
-    ("engine", &["engine", "listeners"]),
+    ("engine", &["engine", "listeners", "signals"]),
     (
         "capabilities",
         &[

@@ -554,7 +554,7 @@ fn every_example_policy_validates_and_declares_processing() {
         .map(|entry| entry.unwrap().path())
         .collect();
     files.sort();
-    assert_eq!(files.len(), 5, "expected five example policies: {files:?}");
+    assert_eq!(files.len(), 6, "expected six example policies: {files:?}");
     for path in files {
         let json = std::fs::read_to_string(&path).unwrap();
         let info = privacykit::validate_policy(json)

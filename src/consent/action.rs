@@ -72,6 +72,9 @@ pub enum ConsentSource {
     Default,
     /// Carried over from an earlier system.
     Migration,
+    /// Imported from a TC string another consent tool wrote (a web view, say); the entry's
+    /// `detail` names the CMP and the vendor list it was written with.
+    TcString,
 }
 
 stored_as_text!(ConsentSource {
@@ -79,4 +82,5 @@ stored_as_text!(ConsentSource {
     Guardian => "guardian",
     Default => "default",
     Migration => "migration",
+    TcString => "tc_string",
 });

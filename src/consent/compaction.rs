@@ -168,7 +168,7 @@ impl Summary {
         for entry in &self.standing {
             book.apply(entry, self.through.hash);
         }
-        book.continue_from(self.through);
+        book.continue_from(self.through, self.through_time_ms);
     }
 
     /// `LedgerTampered` unless the seal matches under `key`.
@@ -427,7 +427,8 @@ mod tests {
                 "at most one entry per slot"
             );
             let mut from_standing = replay(&standing);
-            from_standing.continue_from(*replay(&all).head());
+            let last = all.last().map_or(0, |e| e.time_ms);
+            from_standing.continue_from(*replay(&all).head(), last);
             assert_eq!(from_standing, replay(&all), "seed {seed}");
         }
     }

@@ -146,6 +146,9 @@ pub(crate) struct ConsentBook {
     accepted_policy_version: Option<u32>,
     declared: Option<Declared>,
     head: ledger::Head,
+    /// The newest time among the entries applied: when the choices in force were last made,
+    /// which is what a TC string's LastUpdated says.
+    latest_ms: i64,
     /// Set when the ledger behind this state failed verification after it was loaded: the
     /// guard then uses none of it.
     unverified: bool,
@@ -154,6 +157,11 @@ pub(crate) struct ConsentBook {
 impl ConsentBook {
     pub fn head(&self) -> &ledger::Head {
         &self.head
+    }
+
+    /// See `latest_ms`; 0 before any entry.
+    pub fn latest_ms(&self) -> i64 {
+        self.latest_ms
     }
 
     pub fn restricted(&self) -> bool {
@@ -231,12 +239,16 @@ impl ConsentBook {
             seq: entry.seq,
             hash,
         };
+        self.latest_ms = self.latest_ms.max(entry.time_ms);
     }
 
     /// Continues after a compacted summary: its standing entries were applied, and the next
     /// entry chains to the summary's link rather than to the newest standing entry.
-    pub fn continue_from(&mut self, through: ledger::Head) {
+    pub fn continue_from(&mut self, through: ledger::Head, through_time_ms: i64) {
         self.head = through;
+        // The summary's last entry may be one compaction dropped (a lifted restriction, say);
+        // the choices in force were still last changed then.
+        self.latest_ms = self.latest_ms.max(through_time_ms);
     }
 
     /// The choice that covers (category, purpose): the newer of the category's own entry and

@@ -156,6 +156,7 @@ pub(crate) fn decide(
 /// ledger entry's transaction.
 pub(crate) fn use_ended_by(
     state: &State,
+    before: &ConsentBook,
     entry: &LedgerEntry,
     hash: [u8; 32],
     category: &str,
@@ -176,7 +177,7 @@ pub(crate) fn use_ended_by(
     ) else {
         return false;
     };
-    let mut after: ConsentBook = state.consent.clone();
+    let mut after: ConsentBook = before.clone();
     after.apply(entry, hash);
     let decision = decide(
         policy,

@@ -16,6 +16,7 @@ use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use super::tcf::TcfConfig;
 use super::{
     countries, Acceptance, AgeRule, AppRetentionRule, Category, Commitment, CommitmentKind, Policy,
     PolicyInfo, Processing, Purpose, Recipient, RecipientKind, RetentionRule, Transfer,
@@ -116,6 +117,7 @@ struct Document {
     retention: Vec<RetentionEntry>,
     #[serde(default)]
     recipients: Vec<RecipientEntry>,
+    tcf: Option<super::tcf::TcfEntry>,
     // Format 2 from here on.
     age_rules: Option<Vec<AgeRuleEntry>>,
     default_age_rule: Option<DefaultAgeRuleEntry>,
@@ -283,10 +285,10 @@ pub(crate) fn parse_policy(json: &str) -> Result<Policy> {
             invalid(field, plain_serde_message(&e.into_inner().to_string()))
         })
         .map_err(|e| quoting_value(e, &value))?;
-    let info = validate(document).map_err(|e| quoting_value(e, &value))?;
+    let (info, tcf) = validate(document).map_err(|e| quoting_value(e, &value))?;
     // serde_json's Value keeps object keys sorted, so this is a canonical form.
     let canonical_json = value.to_string();
-    Ok(Policy::new(info, canonical_json))
+    Ok(Policy::new(info, canonical_json, tcf))
 }
 
 /// How much of an offending value an error quotes: enough to recognise it in the document.
@@ -513,7 +515,7 @@ impl<'de> Visitor<'de> for Strict<'_, '_> {
     }
 }
 
-fn validate(doc: Document) -> Result<PolicyInfo> {
+fn validate(doc: Document) -> Result<(PolicyInfo, Option<TcfConfig>)> {
     if !SUPPORTED_FORMATS.contains(&doc.format) {
         return Err(invalid(
             "format",
@@ -619,8 +621,12 @@ fn validate(doc: Document) -> Result<PolicyInfo> {
         })
         .collect();
     let commitments = validate_commitments(doc.commitments.unwrap_or_default(), &categories)?;
+    let tcf = doc
+        .tcf
+        .map(|tcf| super::tcf::validate(tcf, &categories, &purposes, &processing))
+        .transpose()?;
 
-    Ok(PolicyInfo {
+    let info = PolicyInfo {
         policy_id: doc.policy_id,
         version: doc.version,
         effective_date: doc.effective_date,
@@ -642,7 +648,8 @@ fn validate(doc: Document) -> Result<PolicyInfo> {
         acceptance: doc.acceptance.unwrap_or_default(),
         commitments,
         app_retention,
-    })
+    };
+    Ok((info, tcf))
 }
 
 /// Each format's fields in the other format are refused, so that a document means one thing.

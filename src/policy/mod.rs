@@ -5,6 +5,7 @@ mod changes;
 pub(crate) mod countries;
 pub(crate) mod db;
 mod document;
+pub(crate) mod tcf;
 
 use std::collections::HashMap;
 
@@ -284,10 +285,12 @@ pub(crate) struct Policy {
     /// Per entry of `info.processing`: the oldest policy version from which its terms have
     /// not changed materially. Agreement given under an older version no longer holds.
     pub terms_since: Vec<u32>,
+    /// The optional `tcf` section: how the declared uses map onto IAB TCF purposes.
+    pub tcf: Option<tcf::TcfConfig>,
 }
 
 impl Policy {
-    fn new(info: PolicyInfo, canonical_json: String) -> Self {
+    fn new(info: PolicyInfo, canonical_json: String, tcf: Option<tcf::TcfConfig>) -> Self {
         use sha2::Digest;
         let category_index: HashMap<String, usize> = info
             .categories
@@ -317,6 +320,7 @@ impl Policy {
             category_index,
             purpose_index,
             processing_by_pair,
+            tcf,
         }
     }
 

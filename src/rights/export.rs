@@ -233,6 +233,7 @@ fn method(source: ConsentSource) -> &'static str {
         ConsentSource::Guardian => "guardian_in_app",
         ConsentSource::Default => "app_default",
         ConsentSource::Migration => "migrated",
+        ConsentSource::TcString => "tc_string_import",
     }
 }
 

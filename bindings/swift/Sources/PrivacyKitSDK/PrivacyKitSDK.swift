@@ -656,6 +656,226 @@ fileprivate struct FfiConverterData: FfiConverterRustBuffer {
 
 
 /**
+ * Where the app keeps the keys ad SDKs read: on Android the default `SharedPreferences`, on
+ * iOS `UserDefaults.standard`.
+ *
+ * `write` must apply `values` and remove `removed_keys` in one step (one
+ * `SharedPreferences.Editor.commit()`), so an ad SDK never reads half of one decision and
+ * half of another. It is called with no PrivacyKit lock held, one call at a time, newest
+ * state last.
+ */
+public protocol ConsentSignalStore: AnyObject, Sendable {
+    
+    func write(values: [String: ConsentSignalValue], removedKeys: [String]) throws 
+    
+}
+/**
+ * Where the app keeps the keys ad SDKs read: on Android the default `SharedPreferences`, on
+ * iOS `UserDefaults.standard`.
+ *
+ * `write` must apply `values` and remove `removed_keys` in one step (one
+ * `SharedPreferences.Editor.commit()`), so an ad SDK never reads half of one decision and
+ * half of another. It is called with no PrivacyKit lock held, one call at a time, newest
+ * state last.
+ */
+open class ConsentSignalStoreImpl: ConsentSignalStore, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_privacykit_fn_clone_consentsignalstore(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_privacykit_fn_free_consentsignalstore(handle, $0) }
+    }
+
+    
+
+    
+open func write(values: [String: ConsentSignalValue], removedKeys: [String])throws   {try rustCallWithError(FfiConverterTypeConsentSignalStoreError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_consentsignalstore_write(
+            self.uniffiCloneHandle(),
+        FfiConverterDictionaryStringTypeConsentSignalValue.lower(values),
+        FfiConverterSequenceString.lower(removedKeys),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceConsentSignalStore {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceConsentSignalStore = UniffiVTableCallbackInterfaceConsentSignalStore(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeConsentSignalStore.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface ConsentSignalStore: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeConsentSignalStore.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface ConsentSignalStore: handle missing in uniffiClone")
+            }
+        },
+        write: { (
+            uniffiHandle: UInt64,
+            values: RustBuffer,
+            removedKeys: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypeConsentSignalStore.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.write(
+                     values: try FfiConverterDictionaryStringTypeConsentSignalValue.lift(values),
+                     removedKeys: try FfiConverterSequenceString.lift(removedKeys)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeConsentSignalStoreError_lower
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceConsentSignalStore> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceConsentSignalStore>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitConsentSignalStore() {
+    uniffi_privacykit_fn_init_callback_vtable_consentsignalstore(UniffiCallbackInterfaceConsentSignalStore.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeConsentSignalStore: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<ConsentSignalStore>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = ConsentSignalStore
+
+    public static func lift(_ handle: UInt64) throws -> ConsentSignalStore {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return ConsentSignalStoreImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: ConsentSignalStore) -> UInt64 {
+         if let rustImpl = value as? ConsentSignalStoreImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ConsentSignalStore {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: ConsentSignalStore, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConsentSignalStore_lift(_ handle: UInt64) throws -> ConsentSignalStore {
+    return try FfiConverterTypeConsentSignalStore.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConsentSignalStore_lower(_ value: ConsentSignalStore) -> UInt64 {
+    return FfiConverterTypeConsentSignalStore.lower(value)
+}
+
+
+
+
+
+
+/**
  * Contact discovery. Get it with `PrivacyKit::discovery`. It does not keep its
  * `PrivacyKit` alive: once that is closed or freed, calls fail with `Closed`.
  */
@@ -1781,6 +2001,17 @@ public protocol PrivacyKitProtocol: AnyObject, Sendable {
     func grantConsent(purpose: String, category: String?) throws  -> LedgerEntry
     
     /**
+     * Records the choices a TC string carries (one written by a web view's CMP, or by an
+     * earlier consent tool) as the user's, for the uses the policy's `tcf` section maps:
+     * grants, denials or withdrawals for consent, objections (or their withdrawal) for
+     * legitimate interest, each with source `TcString` and the string's CMP and vendor list
+     * in `detail`, in one transaction. Uses already as the string says get no entry. A
+     * malformed string, one from another CMP or vendor list version, or a policy without a
+     * `tcf` section is refused with `TcStringRefused` and nothing is recorded.
+     */
+    func importTcString(tcString: String) throws  -> [LedgerEntry]
+    
+    /**
      * A random identifier for this installation, created on first use: a pseudonym the app
      * can use instead of the advertising ID or any account id. The user can reset it.
      */
@@ -1896,6 +2127,15 @@ public protocol PrivacyKitProtocol: AnyObject, Sendable {
      * Returns the number of records set aside: 0, changing nothing, when the ledger verifies.
      */
     func setAsideUnverifiedLedger() throws  -> UInt64
+    
+    /**
+     * Registers where the IAB consent signals go (the `IABTCF_*` and `IABGPP_*` keys ad SDKs
+     * read) and writes them once now. From then on they are written again after every change
+     * that can alter them (a choice, a policy update, a declared jurisdiction) and removed by
+     * an erasure of the choices. They follow the policy's `tcf` section; without one, keys
+     * of these families are removed. Replaces a store given earlier.
+     */
+    func setConsentSignalStore(store: ConsentSignalStore) throws 
     
     /**
      * The platform keystore (Android Keystore, iOS Keychain) for every key PrivacyKit keeps:
@@ -2415,6 +2655,25 @@ open func grantConsent(purpose: String, category: String? = nil)throws  -> Ledge
 }
     
     /**
+     * Records the choices a TC string carries (one written by a web view's CMP, or by an
+     * earlier consent tool) as the user's, for the uses the policy's `tcf` section maps:
+     * grants, denials or withdrawals for consent, objections (or their withdrawal) for
+     * legitimate interest, each with source `TcString` and the string's CMP and vendor list
+     * in `detail`, in one transaction. Uses already as the string says get no entry. A
+     * malformed string, one from another CMP or vendor list version, or a policy without a
+     * `tcf` section is refused with `TcStringRefused` and nothing is recorded.
+     */
+open func importTcString(tcString: String)throws  -> [LedgerEntry]  {
+    return try  FfiConverterSequenceTypeLedgerEntry.lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_privacykit_import_tc_string(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(tcString),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * A random identifier for this installation, created on first use: a pseudonym the app
      * can use instead of the advertising ID or any account id. The user can reset it.
      */
@@ -2678,6 +2937,22 @@ open func setAsideUnverifiedLedger()throws  -> UInt64  {
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
+}
+    
+    /**
+     * Registers where the IAB consent signals go (the `IABTCF_*` and `IABGPP_*` keys ad SDKs
+     * read) and writes them once now. From then on they are written again after every change
+     * that can alter them (a choice, a policy update, a declared jurisdiction) and removed by
+     * an erasure of the choices. They follow the policy's `tcf` section; without one, keys
+     * of these families are removed. Replaces a store given earlier.
+     */
+open func setConsentSignalStore(store: ConsentSignalStore)throws   {try rustCallWithError(FfiConverterTypePrivacyError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_privacykit_set_consent_signal_store(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeConsentSignalStore_lower(store),uniffiCallStatus
+    )
+}
 }
     
     /**
@@ -7992,6 +8267,157 @@ public func FfiConverterTypeConsentChoice_lower(_ value: ConsentChoice) -> RustB
 
 
 /**
+ * What a consent signal store may report back; PrivacyKit logs it and writes the whole set
+ * again after the next change.
+ */
+public 
+enum ConsentSignalStoreError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
+
+    
+    
+    case Failed
+
+    
+
+    
+
+    
+    public var errorDescription: String? {
+        String(reflecting: self)
+    }
+    
+}
+
+#if compiler(>=6)
+extension ConsentSignalStoreError: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeConsentSignalStoreError: FfiConverterRustBuffer {
+    typealias SwiftType = ConsentSignalStoreError
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ConsentSignalStoreError {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+
+        
+
+        
+        case 1: return .Failed
+
+         default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ConsentSignalStoreError, into buf: inout [UInt8]) {
+        switch value {
+
+        
+
+        
+        
+        case .Failed:
+            writeInt(&buf, Int32(1))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConsentSignalStoreError_lift(_ buf: RustBuffer) throws -> ConsentSignalStoreError {
+    return try FfiConverterTypeConsentSignalStoreError.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConsentSignalStoreError_lower(_ value: ConsentSignalStoreError) -> RustBuffer {
+    return FfiConverterTypeConsentSignalStoreError.lower(value)
+}
+
+
+/**
+ * A value as the specifications type it: a number, or a string (the '0'/'1' strings among
+ * them are written exactly as given).
+ */
+
+public enum ConsentSignalValue: Equatable, Hashable {
+    
+    case int(value: Int64
+    )
+    case text(value: String
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ConsentSignalValue: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeConsentSignalValue: FfiConverterRustBuffer {
+    typealias SwiftType = ConsentSignalValue
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ConsentSignalValue {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .int(value: try FfiConverterInt64.read(from: &buf)
+        )
+        
+        case 2: return .text(value: try FfiConverterString.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ConsentSignalValue, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .int(value):
+            writeInt(&buf, Int32(1))
+            FfiConverterInt64.write(value, into: &buf)
+            
+        
+        case let .text(value):
+            writeInt(&buf, Int32(2))
+            FfiConverterString.write(value, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConsentSignalValue_lift(_ buf: RustBuffer) throws -> ConsentSignalValue {
+    return try FfiConverterTypeConsentSignalValue.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConsentSignalValue_lower(_ value: ConsentSignalValue) -> RustBuffer {
+    return FfiConverterTypeConsentSignalValue.lower(value)
+}
+
+
+
+/**
  * Who made a change.
  */
 
@@ -8010,6 +8436,11 @@ public enum ConsentSource: Equatable, Hashable {
      * Carried over from an earlier system.
      */
     case migration
+    /**
+     * Imported from a TC string another consent tool wrote (a web view, say); the entry's
+     * `detail` names the CMP and the vendor list it was written with.
+     */
+    case tcString
 
 
 
@@ -8039,6 +8470,8 @@ public struct FfiConverterTypeConsentSource: FfiConverterRustBuffer {
         
         case 4: return .migration
         
+        case 5: return .tcString
+        
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
@@ -8061,6 +8494,10 @@ public struct FfiConverterTypeConsentSource: FfiConverterRustBuffer {
         
         case .migration:
             writeInt(&buf, Int32(4))
+        
+        
+        case .tcString:
+            writeInt(&buf, Int32(5))
         
         }
     }
@@ -9575,6 +10012,13 @@ enum PrivacyError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      */
     case DiscoveryServerKeyMismatch
     /**
+     * A TC string given to `import_tc_string` is malformed, was written by another CMP,
+     * against another Global Vendor List version or policy version, or the policy has no
+     * `tcf` section. Nothing was recorded.
+     */
+    case TcStringRefused(reason: String
+    )
+    /**
      * The `PrivacyKit` was closed; open a new one.
      */
     case Closed
@@ -9661,8 +10105,11 @@ public struct FfiConverterTypePrivacyError: FfiConverterRustBuffer {
             reason: try FfiConverterString.read(from: &buf)
             )
         case 21: return .DiscoveryServerKeyMismatch
-        case 22: return .Closed
-        case 23: return .Internal(
+        case 22: return .TcStringRefused(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 23: return .Closed
+        case 24: return .Internal(
             reason: try FfiConverterString.read(from: &buf)
             )
 
@@ -9777,12 +10224,17 @@ public struct FfiConverterTypePrivacyError: FfiConverterRustBuffer {
             writeInt(&buf, Int32(21))
         
         
-        case .Closed:
+        case let .TcStringRefused(reason):
             writeInt(&buf, Int32(22))
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case .Closed:
+            writeInt(&buf, Int32(23))
         
         
         case let .Internal(reason):
-            writeInt(&buf, Int32(23))
+            writeInt(&buf, Int32(24))
             FfiConverterString.write(reason, into: &buf)
             
         }
@@ -11452,6 +11904,32 @@ fileprivate struct FfiConverterSequenceTypeTermsChange: FfiConverterRustBuffer {
         return seq
     }
 }
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterDictionaryStringTypeConsentSignalValue: FfiConverterRustBuffer {
+    public static func write(_ value: [String: ConsentSignalValue], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for (key, value) in value {
+            FfiConverterString.write(key, into: &buf)
+            FfiConverterTypeConsentSignalValue.write(value, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [String: ConsentSignalValue] {
+        let len: Int32 = try readInt(&buf)
+        var dict = [String: ConsentSignalValue]()
+        dict.reserveCapacity(Int(len))
+        for _ in 0..<len {
+            let key = try FfiConverterString.read(from: &buf)
+            let value = try FfiConverterTypeConsentSignalValue.read(from: &buf)
+            dict[key] = value
+        }
+        return dict
+    }
+}
 /**
  * The JSON Schema of the document `export_personal_data()` returns.
  */
@@ -11622,6 +12100,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_privacykit_checksum_method_privacykit_grant_consent() != 29542) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_privacykit_checksum_method_privacykit_import_tc_string() != 65268) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_privacykit_checksum_method_privacykit_install_id() != 13906) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -11679,6 +12160,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_privacykit_checksum_method_privacykit_set_aside_unverified_ledger() != 59644) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_privacykit_checksum_method_privacykit_set_consent_signal_store() != 32560) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_privacykit_checksum_method_privacykit_set_key_provider() != 26121) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -11707,6 +12191,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_privacykit_withdraw_objection() != 9172) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_privacykit_checksum_method_consentsignalstore_write() != 25698) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_privacykitclock_now_ms() != 2236) {
@@ -11749,6 +12236,7 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
 
+    uniffiCallbackInitConsentSignalStore()
     uniffiCallbackInitDiscoveryTransport()
     uniffiCallbackInitKeyProvider()
     uniffiCallbackInitPrivacyKitClock()

@@ -292,6 +292,13 @@ typedef void (*UniffiCallbackInterfacePrivacyListenerMethod0)(uint64_t, RustBuff
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_CONSENT_SIGNAL_STORE_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_CONSENT_SIGNAL_STORE_METHOD0
+typedef void (*UniffiCallbackInterfaceConsentSignalStoreMethod0)(uint64_t, RustBuffer, RustBuffer, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
 #ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_PRIVACY_KIT_CLOCK_METHOD0
 #define UNIFFI_FFIDEF_CALLBACK_INTERFACE_PRIVACY_KIT_CLOCK_METHOD0
 typedef void (*UniffiCallbackInterfacePrivacyKitClockMethod0)(uint64_t, int64_t* _Nonnull, 
@@ -336,6 +343,15 @@ typedef struct UniffiVTableCallbackInterfacePrivacyListener {
     UniffiCallbackInterfaceClone _Nonnull uniffiClone;
     UniffiCallbackInterfacePrivacyListenerMethod0 _Nonnull onChange;
 } UniffiVTableCallbackInterfacePrivacyListener;
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_CONSENT_SIGNAL_STORE
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_CONSENT_SIGNAL_STORE
+typedef struct UniffiVTableCallbackInterfaceConsentSignalStore {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceConsentSignalStoreMethod0 _Nonnull write;
+} UniffiVTableCallbackInterfaceConsentSignalStore;
 
 #endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_PRIVACY_KIT_CLOCK
@@ -642,6 +658,11 @@ void uniffi_privacykit_fn_method_privacykit_flush(uint64_t ptr, RustCallStatus *
 RustBuffer uniffi_privacykit_fn_method_privacykit_grant_consent(uint64_t ptr, RustBuffer purpose, RustBuffer category, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_IMPORT_TC_STRING
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_IMPORT_TC_STRING
+RustBuffer uniffi_privacykit_fn_method_privacykit_import_tc_string(uint64_t ptr, RustBuffer tc_string, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_INSTALL_ID
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_INSTALL_ID
 RustBuffer uniffi_privacykit_fn_method_privacykit_install_id(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -737,6 +758,11 @@ RustBuffer uniffi_privacykit_fn_method_privacykit_restrict_processing(uint64_t p
 uint64_t uniffi_privacykit_fn_method_privacykit_set_aside_unverified_ledger(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_SET_CONSENT_SIGNAL_STORE
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_SET_CONSENT_SIGNAL_STORE
+void uniffi_privacykit_fn_method_privacykit_set_consent_signal_store(uint64_t ptr, uint64_t store, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_SET_KEY_PROVIDER
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_SET_KEY_PROVIDER
 void uniffi_privacykit_fn_method_privacykit_set_key_provider(uint64_t ptr, uint64_t key_provider, RustCallStatus *_Nonnull out_status
@@ -785,6 +811,26 @@ RustBuffer uniffi_privacykit_fn_method_privacykit_withdraw_consent(uint64_t ptr,
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_WITHDRAW_OBJECTION
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_WITHDRAW_OBJECTION
 RustBuffer uniffi_privacykit_fn_method_privacykit_withdraw_objection(uint64_t ptr, RustBuffer purpose, RustBuffer category, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_CONSENTSIGNALSTORE
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_CONSENTSIGNALSTORE
+uint64_t uniffi_privacykit_fn_clone_consentsignalstore(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_FREE_CONSENTSIGNALSTORE
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_FREE_CONSENTSIGNALSTORE
+void uniffi_privacykit_fn_free_consentsignalstore(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_INIT_CALLBACK_VTABLE_CONSENTSIGNALSTORE
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_INIT_CALLBACK_VTABLE_CONSENTSIGNALSTORE
+void uniffi_privacykit_fn_init_callback_vtable_consentsignalstore(const UniffiVTableCallbackInterfaceConsentSignalStore* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_CONSENTSIGNALSTORE_WRITE
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_CONSENTSIGNALSTORE_WRITE
+void uniffi_privacykit_fn_method_consentsignalstore_write(uint64_t ptr, RustBuffer values, RustBuffer removed_keys, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_PRIVACYKITCLOCK
@@ -1395,6 +1441,12 @@ uint16_t uniffi_privacykit_checksum_method_privacykit_grant_consent(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_IMPORT_TC_STRING
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_IMPORT_TC_STRING
+uint16_t uniffi_privacykit_checksum_method_privacykit_import_tc_string(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_INSTALL_ID
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_INSTALL_ID
 uint16_t uniffi_privacykit_checksum_method_privacykit_install_id(void
@@ -1509,6 +1561,12 @@ uint16_t uniffi_privacykit_checksum_method_privacykit_set_aside_unverified_ledge
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_SET_CONSENT_SIGNAL_STORE
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_SET_CONSENT_SIGNAL_STORE
+uint16_t uniffi_privacykit_checksum_method_privacykit_set_consent_signal_store(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_SET_KEY_PROVIDER
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_SET_KEY_PROVIDER
 uint16_t uniffi_privacykit_checksum_method_privacykit_set_key_provider(void
@@ -1566,6 +1624,12 @@ uint16_t uniffi_privacykit_checksum_method_privacykit_withdraw_consent(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_WITHDRAW_OBJECTION
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_WITHDRAW_OBJECTION
 uint16_t uniffi_privacykit_checksum_method_privacykit_withdraw_objection(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_CONSENTSIGNALSTORE_WRITE
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_CONSENTSIGNALSTORE_WRITE
+uint16_t uniffi_privacykit_checksum_method_consentsignalstore_write(void
     
 );
 #endif

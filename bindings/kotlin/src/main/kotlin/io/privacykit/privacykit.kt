@@ -671,6 +671,9 @@ internal interface UniffiCallbackInterfaceKeyProviderMethod2 : com.sun.jna.Callb
 internal interface UniffiCallbackInterfacePrivacyListenerMethod0 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`change`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
 }
+internal interface UniffiCallbackInterfaceConsentSignalStoreMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`values`: RustBuffer.ByValue,`removedKeys`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
 internal interface UniffiCallbackInterfacePrivacyKitClockMethod0 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`uniffiOutReturn`: LongByReference,uniffiCallStatus: UniffiRustCallStatus,)
 }
@@ -756,6 +759,25 @@ internal open class UniffiVTableCallbackInterfacePrivacyListener(
         `uniffiFree` = other.`uniffiFree`
         `uniffiClone` = other.`uniffiClone`
         `onChange` = other.`onChange`
+    }
+
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "write")
+internal open class UniffiVTableCallbackInterfaceConsentSignalStore(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `write`: UniffiCallbackInterfaceConsentSignalStoreMethod0? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `write`: UniffiCallbackInterfaceConsentSignalStoreMethod0? = null,
+    ): UniffiVTableCallbackInterfaceConsentSignalStore(`uniffiFree`,`uniffiClone`,`write`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceConsentSignalStore) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `write` = other.`write`
     }
 
 }
@@ -885,6 +907,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_grant_consent(
     ): Int
+    external fun uniffi_privacykit_checksum_method_privacykit_import_tc_string(
+    ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_install_id(
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_ledger(
@@ -923,6 +947,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_set_aside_unverified_ledger(
     ): Int
+    external fun uniffi_privacykit_checksum_method_privacykit_set_consent_signal_store(
+    ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_set_key_provider(
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_set_use_count_source(
@@ -942,6 +968,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_privacykit_checksum_method_privacykit_withdraw_consent(
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_withdraw_objection(
+    ): Int
+    external fun uniffi_privacykit_checksum_method_consentsignalstore_write(
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykitclock_now_ms(
     ): Int
@@ -985,6 +1013,7 @@ internal object UniffiLib {
 
     init {
         Native.register(UniffiLib::class.java, findLibraryName(componentName = "privacykit"))
+        uniffiCallbackInterfaceConsentSignalStore.register(this)
         uniffiCallbackInterfaceDiscoveryTransport.register(this)
         uniffiCallbackInterfaceKeyProvider.register(this)
         uniffiCallbackInterfacePrivacyKitClock.register(this)
@@ -1112,6 +1141,8 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_privacykit_fn_method_privacykit_grant_consent(`ptr`: Long,`purpose`: RustBuffer.ByValue,`category`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_privacykit_fn_method_privacykit_import_tc_string(`ptr`: Long,`tcString`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_install_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_ledger(`ptr`: Long,`afterSeq`: Long,`limit`: Int,uniffi_out_err: UniffiRustCallStatus, 
@@ -1150,6 +1181,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_set_aside_unverified_ledger(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_privacykit_fn_method_privacykit_set_consent_signal_store(`ptr`: Long,`store`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_privacykit_fn_method_privacykit_set_key_provider(`ptr`: Long,`keyProvider`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_privacykit_fn_method_privacykit_set_use_count_source(`ptr`: Long,`source`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1170,6 +1203,14 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_withdraw_objection(`ptr`: Long,`purpose`: RustBuffer.ByValue,`category`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_privacykit_fn_clone_consentsignalstore(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_privacykit_fn_free_consentsignalstore(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_privacykit_fn_init_callback_vtable_consentsignalstore(`vtable`: UniffiVTableCallbackInterfaceConsentSignalStore,
+    ): Unit
+    external fun uniffi_privacykit_fn_method_consentsignalstore_write(`ptr`: Long,`values`: RustBuffer.ByValue,`removedKeys`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_privacykit_fn_clone_privacykitclock(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_privacykit_fn_free_privacykitclock(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1452,6 +1493,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_privacykit_checksum_method_privacykit_grant_consent() and 0xFFFF) != 29542) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_import_tc_string() and 0xFFFF) != 65268) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_install_id() and 0xFFFF) != 13906) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1509,6 +1553,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_privacykit_checksum_method_privacykit_set_aside_unverified_ledger() and 0xFFFF) != 59644) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_set_consent_signal_store() and 0xFFFF) != 32560) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_set_key_provider() and 0xFFFF) != 26121) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1537,6 +1584,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_withdraw_objection() and 0xFFFF) != 9172) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_method_consentsignalstore_write() and 0xFFFF) != 25698) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_privacykitclock_now_ms() and 0xFFFF) != 2236) {
@@ -2008,6 +2058,343 @@ public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
     override fun write(value: ByteArray, buf: ByteBuffer) {
         buf.putInt(value.size)
         buf.put(value)
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Where the app keeps the keys ad SDKs read: on Android the default `SharedPreferences`, on
+ * iOS `UserDefaults.standard`.
+ *
+ * `write` must apply `values` and remove `removed_keys` in one step (one
+ * `SharedPreferences.Editor.commit()`), so an ad SDK never reads half of one decision and
+ * half of another. It is called with no PrivacyKit lock held, one call at a time, newest
+ * state last.
+ */
+public interface ConsentSignalStore {
+    
+    fun `write`(`values`: Map<kotlin.String, ConsentSignalValue>, `removedKeys`: List<kotlin.String>)
+    
+    companion object
+}
+
+/**
+ * Where the app keeps the keys ad SDKs read: on Android the default `SharedPreferences`, on
+ * iOS `UserDefaults.standard`.
+ *
+ * `write` must apply `values` and remove `removed_keys` in one step (one
+ * `SharedPreferences.Editor.commit()`), so an ad SDK never reads half of one decision and
+ * half of another. It is called with no PrivacyKit lock held, one call at a time, newest
+ * state last.
+ */
+open class ConsentSignalStoreImpl: Disposable, AutoCloseable, ConsentSignalStore
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_privacykit_fn_free_consentsignalstore(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_privacykit_fn_clone_consentsignalstore(handle, status)
+        }
+    }
+
+    
+    @Throws(ConsentSignalStoreException::class)override fun `write`(`values`: Map<kotlin.String, ConsentSignalValue>, `removedKeys`: List<kotlin.String>)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(ConsentSignalStoreException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_consentsignalstore_write(
+        it,
+        
+        FfiConverterMapStringTypeConsentSignalValue.lower(`values`),
+        FfiConverterSequenceString.lower(`removedKeys`),_status)
+}
+    }
+    
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfaceConsentSignalStore {
+    internal object `write`: UniffiCallbackInterfaceConsentSignalStoreMethod0 {
+        override fun callback(`uniffiHandle`: Long,`values`: RustBuffer.ByValue,`removedKeys`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypeConsentSignalStore.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`write`(
+                    FfiConverterMapStringTypeConsentSignalValue.lift(`values`),
+                    FfiConverterSequenceString.lift(`removedKeys`),
+                )
+            }
+            val writeReturn = { _: Unit -> Unit }
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: ConsentSignalStoreException -> FfiConverterTypeConsentSignalStoreError.lower(e) }
+            )
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypeConsentSignalStore.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypeConsentSignalStore.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfaceConsentSignalStore.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `write`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_privacykit_fn_init_callback_vtable_consentsignalstore(vtable)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeConsentSignalStore: FfiConverter<ConsentSignalStore, Long> {
+    internal val handleMap = UniffiHandleMap<ConsentSignalStore>()
+
+    override fun lower(value: ConsentSignalStore): Long {
+        if (value is ConsentSignalStoreImpl) {
+             // Rust-implemented object.  Clone the handle and return it
+            return value.uniffiCloneHandle()
+         } else {
+            // Kotlin object, generate a new vtable handle and return that.
+            return handleMap.insert(value)
+         }
+    }
+
+    override fun lift(value: Long): ConsentSignalStore {
+        if ((value and 1.toLong()) == 0.toLong()) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return ConsentSignalStoreImpl(UniffiWithHandle, value)
+        } else {
+            // Kotlin-generated handle, get the object from the handle map
+            return handleMap.remove(value)
+        }
+    }
+
+    override fun read(buf: ByteBuffer): ConsentSignalStore {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: ConsentSignalStore) = 8UL
+
+    override fun write(value: ConsentSignalStore, buf: ByteBuffer) {
+        buf.putLong(lower(value))
     }
 }
 
@@ -3765,6 +4152,17 @@ public interface PrivacyKitInterface {
     fun `grantConsent`(`purpose`: kotlin.String, `category`: kotlin.String? = null): LedgerEntry
     
     /**
+     * Records the choices a TC string carries (one written by a web view's CMP, or by an
+     * earlier consent tool) as the user's, for the uses the policy's `tcf` section maps:
+     * grants, denials or withdrawals for consent, objections (or their withdrawal) for
+     * legitimate interest, each with source `TcString` and the string's CMP and vendor list
+     * in `detail`, in one transaction. Uses already as the string says get no entry. A
+     * malformed string, one from another CMP or vendor list version, or a policy without a
+     * `tcf` section is refused with `TcStringRefused` and nothing is recorded.
+     */
+    fun `importTcString`(`tcString`: kotlin.String): List<LedgerEntry>
+    
+    /**
      * A random identifier for this installation, created on first use: a pseudonym the app
      * can use instead of the advertising ID or any account id. The user can reset it.
      */
@@ -3880,6 +4278,15 @@ public interface PrivacyKitInterface {
      * Returns the number of records set aside: 0, changing nothing, when the ledger verifies.
      */
     fun `setAsideUnverifiedLedger`(): kotlin.ULong
+    
+    /**
+     * Registers where the IAB consent signals go (the `IABTCF_*` and `IABGPP_*` keys ad SDKs
+     * read) and writes them once now. From then on they are written again after every change
+     * that can alter them (a choice, a policy update, a declared jurisdiction) and removed by
+     * an erasure of the choices. They follow the policy's `tcf` section; without one, keys
+     * of these families are removed. Replaces a store given earlier.
+     */
+    fun `setConsentSignalStore`(`store`: ConsentSignalStore)
     
     /**
      * The platform keystore (Android Keystore, iOS Keychain) for every key PrivacyKit keeps:
@@ -4507,6 +4914,30 @@ open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
 
     
     /**
+     * Records the choices a TC string carries (one written by a web view's CMP, or by an
+     * earlier consent tool) as the user's, for the uses the policy's `tcf` section maps:
+     * grants, denials or withdrawals for consent, objections (or their withdrawal) for
+     * legitimate interest, each with source `TcString` and the string's CMP and vendor list
+     * in `detail`, in one transaction. Uses already as the string says get no entry. A
+     * malformed string, one from another CMP or vendor list version, or a policy without a
+     * `tcf` section is refused with `TcStringRefused` and nothing is recorded.
+     */
+    @Throws(PrivacyException::class)override fun `importTcString`(`tcString`: kotlin.String): List<LedgerEntry> {
+            return FfiConverterSequenceTypeLedgerEntry.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PrivacyException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_privacykit_import_tc_string(
+        it,
+        
+        FfiConverterString.lower(`tcString`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * A random identifier for this installation, created on first use: a pseudonym the app
      * can use instead of the advertising ID or any account id. The user can reset it.
      */
@@ -4863,6 +5294,27 @@ open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
     }
     )
     }
+    
+
+    
+    /**
+     * Registers where the IAB consent signals go (the `IABTCF_*` and `IABGPP_*` keys ad SDKs
+     * read) and writes them once now. From then on they are written again after every change
+     * that can alter them (a choice, a policy update, a declared jurisdiction) and removed by
+     * an erasure of the choices. They follow the policy's `tcf` section; without one, keys
+     * of these families are removed. Replaces a store given earlier.
+     */
+    @Throws(PrivacyException::class)override fun `setConsentSignalStore`(`store`: ConsentSignalStore)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(PrivacyException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_privacykit_set_consent_signal_store(
+        it,
+        
+        FfiConverterTypeConsentSignalStore.lower(`store`),_status)
+}
+    }
+    
     
 
     
@@ -9856,6 +10308,153 @@ public object FfiConverterTypeConsentChoice: FfiConverterRustBuffer<ConsentChoic
 
 
 
+
+
+/**
+ * What a consent signal store may report back; PrivacyKit logs it and writes the whole set
+ * again after the next change.
+ */
+sealed class ConsentSignalStoreException: kotlin.Exception() {
+    
+    class Failed(
+        ) : ConsentSignalStoreException() {
+        override val message
+            get() = ""
+    }
+    
+
+    
+
+
+    companion object ErrorHandler : UniffiRustCallStatusErrorHandler<ConsentSignalStoreException> {
+        override fun lift(error_buf: RustBuffer.ByValue): ConsentSignalStoreException = FfiConverterTypeConsentSignalStoreError.lift(error_buf)
+    }
+
+    
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeConsentSignalStoreError : FfiConverterRustBuffer<ConsentSignalStoreException> {
+    override fun read(buf: ByteBuffer): ConsentSignalStoreException {
+        
+
+        return when(buf.getInt()) {
+            1 -> ConsentSignalStoreException.Failed()
+            else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: ConsentSignalStoreException): ULong {
+        return when(value) {
+            is ConsentSignalStoreException.Failed -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+        }
+    }
+
+    override fun write(value: ConsentSignalStoreException, buf: ByteBuffer) {
+        when(value) {
+            is ConsentSignalStoreException.Failed -> {
+                buf.putInt(1)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+
+}
+
+
+
+/**
+ * A value as the specifications type it: a number, or a string (the '0'/'1' strings among
+ * them are written exactly as given).
+ */
+sealed class ConsentSignalValue {
+    
+    data class Int(
+        val `value`: kotlin.Long) : ConsentSignalValue()
+        
+    {
+        
+
+        companion object
+    }
+    
+    data class Text(
+        val `value`: kotlin.String) : ConsentSignalValue()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeConsentSignalValue : FfiConverterRustBuffer<ConsentSignalValue>{
+    override fun read(buf: ByteBuffer): ConsentSignalValue {
+        return when(buf.getInt()) {
+            1 -> ConsentSignalValue.Int(
+                FfiConverterLong.read(buf),
+                )
+            2 -> ConsentSignalValue.Text(
+                FfiConverterString.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: ConsentSignalValue): ULong = when(value) {
+        is ConsentSignalValue.Int -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterLong.allocationSize(value.`value`)
+            )
+        }
+        is ConsentSignalValue.Text -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`value`)
+            )
+        }
+    }
+
+    override fun write(value: ConsentSignalValue, buf: ByteBuffer) {
+        when(value) {
+            is ConsentSignalValue.Int -> {
+                buf.putInt(1)
+                FfiConverterLong.write(value.`value`, buf)
+                Unit
+            }
+            is ConsentSignalValue.Text -> {
+                buf.putInt(2)
+                FfiConverterString.write(value.`value`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
 /**
  * Who made a change.
  */
@@ -9874,7 +10473,12 @@ enum class ConsentSource {
     /**
      * Carried over from an earlier system.
      */
-    MIGRATION;
+    MIGRATION,
+    /**
+     * Imported from a TC string another consent tool wrote (a web view, say); the entry's
+     * `detail` names the CMP and the vendor list it was written with.
+     */
+    TC_STRING;
 
     
 
@@ -11392,6 +11996,19 @@ sealed class PrivacyException: kotlin.Exception() {
     }
     
     /**
+     * A TC string given to `import_tc_string` is malformed, was written by another CMP,
+     * against another Global Vendor List version or policy version, or the policy has no
+     * `tcf` section. Nothing was recorded.
+     */
+    class TcStringRefused(
+        
+        val `reason`: kotlin.String
+        ) : PrivacyException() {
+        override val message
+            get() = "reason=${ `reason` }"
+    }
+    
+    /**
      * The `PrivacyKit` was closed; open a new one.
      */
     class Closed(
@@ -11479,8 +12096,11 @@ public object FfiConverterTypePrivacyError : FfiConverterRustBuffer<PrivacyExcep
                 FfiConverterString.read(buf),
                 )
             21 -> PrivacyException.DiscoveryServerKeyMismatch()
-            22 -> PrivacyException.Closed()
-            23 -> PrivacyException.Internal(
+            22 -> PrivacyException.TcStringRefused(
+                FfiConverterString.read(buf),
+                )
+            23 -> PrivacyException.Closed()
+            24 -> PrivacyException.Internal(
                 FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
@@ -11588,6 +12208,11 @@ public object FfiConverterTypePrivacyError : FfiConverterRustBuffer<PrivacyExcep
             is PrivacyException.DiscoveryServerKeyMismatch -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
+            )
+            is PrivacyException.TcStringRefused -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
             )
             is PrivacyException.Closed -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -11703,12 +12328,17 @@ public object FfiConverterTypePrivacyError : FfiConverterRustBuffer<PrivacyExcep
                 buf.putInt(21)
                 Unit
             }
-            is PrivacyException.Closed -> {
+            is PrivacyException.TcStringRefused -> {
                 buf.putInt(22)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is PrivacyException.Closed -> {
+                buf.putInt(23)
                 Unit
             }
             is PrivacyException.Internal -> {
-                buf.putInt(23)
+                buf.putInt(24)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
@@ -13395,6 +14025,45 @@ public object FfiConverterSequenceTypeTermsChange: FfiConverterRustBuffer<List<T
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeTermsChange.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterMapStringTypeConsentSignalValue: FfiConverterRustBuffer<Map<kotlin.String, ConsentSignalValue>> {
+    override fun read(buf: ByteBuffer): Map<kotlin.String, ConsentSignalValue> {
+        val len = buf.getInt()
+        return buildMap<kotlin.String, ConsentSignalValue>(len) {
+            repeat(len) {
+                val k = FfiConverterString.read(buf)
+                val v = FfiConverterTypeConsentSignalValue.read(buf)
+                this[k] = v
+            }
+        }
+    }
+
+    override fun allocationSize(value: Map<kotlin.String, ConsentSignalValue>): ULong {
+        val spaceForMapSize = 4UL
+        val spaceForChildren = value.map { (k, v) ->
+            FfiConverterString.allocationSize(k) +
+            FfiConverterTypeConsentSignalValue.allocationSize(v)
+        }.sum()
+        return spaceForMapSize + spaceForChildren
+    }
+
+    override fun write(value: Map<kotlin.String, ConsentSignalValue>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        // The parens on `(k, v)` here ensure we're calling the right method,
+        // which is important for compatibility with older android devices.
+        // Ref https://blog.danlew.net/2017/03/16/kotlin-puzzler-whose-line-is-it-anyways/
+        value.forEach { (k, v) ->
+            FfiConverterString.write(k, buf)
+            FfiConverterTypeConsentSignalValue.write(v, buf)
         }
     }
 }

@@ -13,6 +13,9 @@ object Policies {
     /** examples/policies/callsapp.json, the original. */
     val callsApp: String by lazy { File(property("privacykit.examples"), "callsapp.json").readText() }
 
+    /** examples/policies/callsapp_tcf.json: CallsApp's policy with a `tcf` section. */
+    val callsAppTcf: String by lazy { File(property("privacykit.examples"), "callsapp_tcf.json").readText() }
+
     /**
      * A small policy for the glue's tests; its users count as adults until they declare an age.
      *
