@@ -14,13 +14,14 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use privacykit_tcf::{
     day_timestamp, decode_tc_string, in_app_keys, ConsentSignals, InAppKeys, InAppValue,
     PublisherRestriction, PublisherTc, RestrictionType, TcModel, UsNat, SECTION_TCF_EU_V2,
+    SECTION_US_NAT,
 };
 
 use crate::consent::{ConsentAction, ConsentChange, ConsentChoice, ConsentSource};
 use crate::decision::{Decision, DecisionReason, LegalBasis};
 use crate::error::{Error, Result};
 use crate::guard::decide;
-use crate::policy::tcf::{GdprApplies, Mapping, Restriction, TcfConfig};
+use crate::policy::tcf::{GdprApplies, Mapping, Restriction, TcfConfig, UsNatUses};
 use crate::state::State;
 
 /// A value as the specifications type it: a number, or a string (the '0'/'1' strings among
@@ -132,9 +133,15 @@ fn user_allows(decision: &Decision) -> bool {
 
 /// Whether every declared pair of `mapping` is allowed for the user now.
 fn mapping_allowed(state: &State, mapping: &Mapping) -> bool {
+    pairs_allowed(state, &mapping.processing)
+}
+
+/// Whether every declared pair in `processing` (indexes into the policy's) is allowed for the
+/// user now, the OS permission aside.
+fn pairs_allowed(state: &State, processing: &[usize]) -> bool {
     let policy = &state.policy;
     let permissions = state.permission_states();
-    mapping.processing.iter().all(|&i| {
+    processing.iter().all(|&i| {
         let processing = &policy.info.processing[i];
         let (Some(c), Some(p)) = (
             policy.category_position(&processing.category),
@@ -269,6 +276,36 @@ pub(crate) fn tc_model(state: &State, config: &TcfConfig, now_ms: i64) -> TcMode
     }
 }
 
+/// Whether a US state privacy law may apply: a US jurisdiction, or none declared (as GDPR is
+/// taken to apply then, the protective answer).
+fn us_law_may_apply(jurisdiction: Option<&str>) -> bool {
+    jurisdiction.is_none_or(|code| code.split('-').next() == Some("US"))
+}
+
+/// The US National section from the user's choices: for each of sale, sharing and targeted
+/// advertising the app declares, the notice was given (the policy the user was shown says so)
+/// and the user opted out unless every use behind it is allowed now. A withdrawn consent or
+/// an objection is an opt-out. What the app does not declare is "not applicable".
+fn us_national(state: &State, uses: &UsNatUses) -> UsNat {
+    // The section's values: 0 not applicable, 1 yes (notice given / opted out), 2 no.
+    let notice = |pairs: &[usize]| if pairs.is_empty() { 0 } else { 1 };
+    let opted_out = |pairs: &[usize]| match (pairs.is_empty(), pairs_allowed(state, pairs)) {
+        (true, _) => 0,
+        (false, true) => 2,
+        (false, false) => 1,
+    };
+    UsNat {
+        sharing_notice: notice(&uses.sharing),
+        sale_opt_out_notice: notice(&uses.sale),
+        sharing_opt_out_notice: notice(&uses.sharing),
+        targeted_advertising_opt_out_notice: notice(&uses.targeted_advertising),
+        sale_opt_out: opted_out(&uses.sale),
+        sharing_opt_out: opted_out(&uses.sharing),
+        targeted_advertising_opt_out: opted_out(&uses.targeted_advertising),
+        ..UsNat::default()
+    }
+}
+
 /// The keys for the user's state now; empty when the policy has no `tcf` section (nothing
 /// of these families is then PrivacyKit's to write) or, logged, when they cannot be encoded.
 pub(crate) fn keys_for(state: &State, now_ms: i64) -> InAppKeys {
@@ -280,15 +317,23 @@ pub(crate) fn keys_for(state: &State, now_ms: i64) -> InAppKeys {
         .declared()
         .and_then(|d| d.facts.jurisdiction.as_deref());
     let applies = gdpr_applies(config.gdpr_applies, jurisdiction);
+    let usnat = config
+        .usnat
+        .as_ref()
+        .filter(|_| us_law_may_apply(jurisdiction))
+        .map(|uses| us_national(state, uses));
+    let mut gpp_applicable_sections = Vec::new();
+    if applies {
+        gpp_applicable_sections.push(SECTION_TCF_EU_V2);
+    }
+    if usnat.is_some() {
+        gpp_applicable_sections.push(SECTION_US_NAT);
+    }
     let signals = ConsentSignals {
         tcf: Some(tc_model(state, config, now_ms)),
         gdpr_applies: applies,
-        usnat: None,
-        gpp_applicable_sections: if applies {
-            vec![SECTION_TCF_EU_V2]
-        } else {
-            Vec::new()
-        },
+        usnat,
+        gpp_applicable_sections,
     };
     in_app_keys(&signals).unwrap_or_else(|_| {
         // Validation makes this unreachable; were it reached, keys describing older choices

@@ -148,12 +148,13 @@ fn the_keys_are_written_at_registration_and_deny_everything_before_any_choice() 
     assert_eq!(tc.vendor_list_version, 140);
     assert_eq!(tc.created_at, MAY_1_DAY_DS * 100);
     assert_eq!(tc.updated_at, tc.created_at);
-    // The GPP string carries the same TC string in its EU section.
-    assert_eq!(store.text("IABGPP_GppSID"), "2");
+    // The GPP string carries the same TC string in its EU section; with no jurisdiction
+    // declared, the US National section applies too (the protective answer, as for GDPR).
+    assert_eq!(store.text("IABGPP_GppSID"), "2_7");
     assert_eq!(store.text("IABGPP_2_String"), store.text("IABTCF_TCString"));
     // Registration removes whatever of these families was left behind.
     let removed = &store.calls.lock().unwrap()[0].1;
-    assert!(removed.contains(&"IABGPP_7_String".to_owned()));
+    assert!(removed.contains(&"IABTCF_PublisherRestrictions1".to_owned()));
     assert!(!removed.contains(&"IABTCF_TCString".to_owned()));
 }
 
@@ -246,7 +247,11 @@ fn gdpr_applies_follows_the_declared_jurisdiction() {
     adult_in(&kit, "US-CA");
     assert_eq!(store.int("IABTCF_gdprApplies"), 0);
     assert!(!store.has("IABTCF_TCString"));
-    assert!(!store.has("IABGPP_HDR_GppString"));
+    assert!(
+        !store.has("IABGPP_2_String"),
+        "no EU section outside the EU"
+    );
+    assert_eq!(store.text("IABGPP_GppSID"), "7");
     let last = store.calls.lock().unwrap().last().unwrap().1.clone();
     assert!(last.contains(&"IABTCF_TCString".to_owned()));
     adult_in(&kit, "CH");
@@ -613,4 +618,78 @@ fn a_refused_tc_string_records_nothing() {
         Err(PrivacyError::TcStringRefused { .. })
     ));
     assert_eq!(plain.consent_state().unwrap().ledger_length, 0);
+}
+
+/// The US National section as the GPP string in the store carries it.
+fn usnat_in(store: &MapStore) -> privacykit_tcf::UsNat {
+    let gpp = privacykit_tcf::decode_gpp(&store.text("IABGPP_HDR_GppString")).unwrap();
+    gpp.sections
+        .into_iter()
+        .find_map(|section| match section {
+            privacykit_tcf::GppSection::UsNat(usnat) => Some(usnat),
+            _ => None,
+        })
+        .expect("a usnat section")
+}
+
+#[test]
+fn us_users_get_the_us_national_section_with_opt_outs_from_their_choices() {
+    let (kit, store) = open(CALLSAPP_TCF);
+    kit.accept_policy().unwrap();
+    adult_in(&kit, "US-CA");
+    assert_eq!(store.text("IABGPP_GppSID"), "7");
+    let usnat = usnat_in(&store);
+    // Sharing rests on the advertising ID's consent, not given yet: opted out. The app
+    // declares no sale: not applicable.
+    assert_eq!(
+        (
+            usnat.sharing_notice,
+            usnat.sharing_opt_out_notice,
+            usnat.sharing_opt_out
+        ),
+        (1, 1, 1)
+    );
+    assert_eq!((usnat.sale_opt_out_notice, usnat.sale_opt_out), (0, 0));
+    assert_eq!(usnat.targeted_advertising_opt_out, 1);
+    assert_eq!(store.int("IABGPP_USNAT_SharingOptOut"), 1);
+
+    kit.grant_consent("advertising".into(), Some("advertising_id".into()))
+        .unwrap();
+    let usnat = usnat_in(&store);
+    assert_eq!(usnat.sharing_opt_out, 2, "consent given: did not opt out");
+    assert_eq!(
+        usnat.targeted_advertising_opt_out, 2,
+        "device data on legitimate interest, not objected to"
+    );
+
+    // An objection to one use behind targeted advertising is an opt-out of it.
+    kit.object_to("advertising".into(), Some("device_info".into()))
+        .unwrap();
+    let usnat = usnat_in(&store);
+    assert_eq!(usnat.targeted_advertising_opt_out, 1);
+    assert_eq!(usnat.sharing_opt_out, 2);
+
+    // A withdrawal is one too.
+    kit.withdraw_consent("advertising".into(), Some("advertising_id".into()))
+        .unwrap();
+    assert_eq!(usnat_in(&store).sharing_opt_out, 1);
+
+    // Users elsewhere get no US section.
+    adult_in(&kit, "DE");
+    assert_eq!(store.text("IABGPP_GppSID"), "2");
+    assert!(!store.has("IABGPP_7_String"));
+}
+
+#[test]
+fn a_usnat_use_must_be_declared_and_rest_on_consent_or_legitimate_interest() {
+    let refused = with_tcf(|tcf| {
+        tcf["usnat"] = serde_json::json!({ "sale": [ { "purpose": "analytics", "categories": ["contacts"] } ] });
+    })
+    .unwrap_err();
+    assert_eq!(refused.0, "tcf.usnat.sale[0].categories[0]");
+    let refused = with_tcf(|tcf| {
+        tcf["usnat"] = serde_json::json!({ "sharing": [ { "purpose": "service", "categories": ["contacts"] } ] });
+    })
+    .unwrap_err();
+    assert_eq!(refused.0, "tcf.usnat.sharing[0].purpose");
 }

@@ -54,6 +54,27 @@ pub(super) struct TcfEntry {
     vendors: Vec<VendorEntry>,
     #[serde(default)]
     publisher_restrictions: Vec<RestrictionEntry>,
+    usnat: Option<UsNatEntry>,
+}
+
+/// Which declared uses US state privacy laws call a sale, a sharing (for cross-context
+/// behavioural advertising) or targeted advertising, for the GPP's US National section.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UsNatEntry {
+    #[serde(default)]
+    sale: Vec<UseEntry>,
+    #[serde(default)]
+    sharing: Vec<UseEntry>,
+    #[serde(default)]
+    targeted_advertising: Vec<UseEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UseEntry {
+    purpose: String,
+    categories: Option<Vec<String>>,
 }
 
 fn by_jurisdiction() -> Value {
@@ -138,6 +159,15 @@ pub struct PublisherRestriction {
     pub vendors: Vec<u16>,
 }
 
+/// The declared pairs (indexes into the policy's `processing`) behind each opt-out of the
+/// GPP's US National section; empty when the app does none of it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UsNatUses {
+    pub sale: Vec<usize>,
+    pub sharing: Vec<usize>,
+    pub targeted_advertising: Vec<usize>,
+}
+
 /// The validated `tcf` section.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TcfConfig {
@@ -159,6 +189,8 @@ pub struct TcfConfig {
     /// By vendor id, ascending.
     pub vendors: Vec<Vendor>,
     pub publisher_restrictions: Vec<PublisherRestriction>,
+    /// With it, users in the US get the GPP's US National section (`usnat`).
+    pub usnat: Option<UsNatUses>,
 }
 
 fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Error {
@@ -405,6 +437,26 @@ pub(super) fn validate(
         });
     }
 
+    let usnat = entry
+        .usnat
+        .map(|u| -> Result<UsNatUses> {
+            let uses = |name: &str, list: Vec<UseEntry>| -> Result<Vec<usize>> {
+                let mut indexes = BTreeSet::new();
+                for (i, u) in list.into_iter().enumerate() {
+                    let field = format!("tcf.usnat.{name}[{i}]");
+                    let (found, _) = scope.resolve(&field, &u.purpose, u.categories.as_deref())?;
+                    indexes.extend(found);
+                }
+                Ok(indexes.into_iter().collect())
+            };
+            Ok(UsNatUses {
+                sale: uses("sale", u.sale)?,
+                sharing: uses("sharing", u.sharing)?,
+                targeted_advertising: uses("targeted_advertising", u.targeted_advertising)?,
+            })
+        })
+        .transpose()?;
+
     Ok(TcfConfig {
         cmp_id: entry.cmp_id,
         cmp_version: entry.cmp_version,
@@ -421,6 +473,7 @@ pub(super) fn validate(
         special_features,
         vendors: vendors.into_values().collect(),
         publisher_restrictions,
+        usnat,
     })
 }
 

@@ -49,7 +49,10 @@ class SharedPreferencesConsentSignalStoreTest {
         val tcString = defaults.getString("IABTCF_TCString", null)!!
         assertTrue(tcString.startsWith("C"), tcString)
         assertEquals(tcString, defaults.getString("IABGPP_2_String", null))
-        assertEquals("2", defaults.getString("IABGPP_GppSID", null))
+        // No jurisdiction declared: both the EU section and the US National one apply.
+        assertEquals("2_7", defaults.getString("IABGPP_GppSID", null))
+        assertEquals(1, defaults.getInt("IABGPP_USNAT_SharingOptOut", -1))
+        assertEquals(0, defaults.getInt("IABGPP_USNAT_SaleOptOut", -1))
         assertFalse(defaults.contains("IABTCF_PublisherRestrictions9"), "a key PrivacyKit does not write is removed")
 
         kit.withdrawConsent("advertising")
