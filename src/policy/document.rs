@@ -18,8 +18,8 @@ use serde_json::{Map, Value};
 
 use super::{
     countries, Acceptance, AgeRule, AppRetentionRule, Category, Commitment, CommitmentKind, Policy,
-    PolicyInfo, Processing, Purpose, Recipient, RecipientKind, RetentionRule, Transfer,
-    TransferSafeguard, UnknownAgeRule, BUILT_IN_CATEGORIES, BUILT_IN_PURPOSES,
+    PolicyInfo, Processing, Purpose, Recipient, RecipientKind, RetentionEvent, RetentionRule,
+    Transfer, TransferSafeguard, UnknownAgeRule, BUILT_IN_CATEGORIES, BUILT_IN_PURPOSES,
     ENFORCED_RETENTION_IDS,
 };
 use crate::decision::LegalBasis;
@@ -245,6 +245,8 @@ struct RetentionEntry {
     data: String,
     days: u32,
     description: Option<String>,
+    /// `app_retention` only: read as text so an unknown event is refused with its name.
+    after: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -608,14 +610,16 @@ fn validate(doc: Document) -> Result<PolicyInfo> {
         let rules = validate_retention("retention", doc.retention, RetentionOwner::Either)?;
         rules
             .into_iter()
-            .partition(|r| ENFORCED_RETENTION_IDS.contains(&r.data.as_str()))
+            .partition(|(r, _)| ENFORCED_RETENTION_IDS.contains(&r.data.as_str()))
     };
+    let retention = retention.into_iter().map(|(rule, _)| rule).collect();
     let app_retention = app_retention
         .into_iter()
-        .map(|r| AppRetentionRule {
+        .map(|(r, after)| AppRetentionRule {
             data: r.data,
             days: r.days,
             description: r.description,
+            after,
         })
         .collect();
     let commitments = validate_commitments(doc.commitments.unwrap_or_default(), &categories)?;
@@ -1127,11 +1131,14 @@ enum RetentionOwner {
     Either,
 }
 
+/// A validated retention entry and, for the app's own data, the event its period counts from.
+type ValidatedRetention = (RetentionRule, Option<RetentionEvent>);
+
 fn validate_retention(
     list: &str,
     entries: Vec<RetentionEntry>,
     owner: RetentionOwner,
-) -> Result<Vec<RetentionRule>> {
+) -> Result<Vec<ValidatedRetention>> {
     if entries.len() > MAX_DECLARATIONS {
         return Err(invalid(
             list,
@@ -1182,11 +1189,36 @@ fn validate_retention(
                 ));
             }
             check_description(&field, entry.description.as_deref(), true)?;
-            Ok(RetentionRule {
-                data: entry.data,
-                days: entry.days,
-                description: entry.description,
-            })
+            let after = match (entry.after.as_deref(), owner) {
+                (None, _) => None,
+                // PrivacyKit's own data is deleted by its age alone: an event the app reports
+                // could hold back deletion of data the app does not even see.
+                (Some(_), RetentionOwner::PrivacyKit | RetentionOwner::Either) => {
+                    return Err(invalid(
+                        format!("{field}.after"),
+                        "is only for the app's own data, in app_retention (format 2)",
+                    ))
+                }
+                (Some(name), RetentionOwner::App) => {
+                    Some(RetentionEvent::parse(name).ok_or_else(|| {
+                        invalid(
+                            format!("{field}.after"),
+                            format!(
+                                "is not an event PrivacyKit knows; after takes one of {}",
+                                RetentionEvent::ALL.map(RetentionEvent::as_str).join(", ")
+                            ),
+                        )
+                    })?)
+                }
+            };
+            Ok((
+                RetentionRule {
+                    data: entry.data,
+                    days: entry.days,
+                    description: entry.description,
+                },
+                after,
+            ))
         })
         .collect()
 }

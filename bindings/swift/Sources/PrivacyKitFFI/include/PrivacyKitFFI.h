@@ -612,6 +612,11 @@ RustBuffer uniffi_privacykit_fn_method_privacykit_deny_consent(uint64_t ptr, Rus
 uint64_t uniffi_privacykit_fn_method_privacykit_discovery(uint64_t ptr, RustBuffer config, uint64_t key_provider, uint64_t transport, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_DUE_FOR_DELETION
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_DUE_FOR_DELETION
+RustBuffer uniffi_privacykit_fn_method_privacykit_due_for_deletion(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_ERASE_ALL
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_ERASE_ALL
 RustBuffer uniffi_privacykit_fn_method_privacykit_erase_all(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -722,6 +727,11 @@ void uniffi_privacykit_fn_method_privacykit_report_advertising_id(uint64_t ptr, 
 RustBuffer uniffi_privacykit_fn_method_privacykit_report_permission(uint64_t ptr, RustBuffer permission, RustBuffer status, RustBuffer accuracy, RustBuffer os_shows_rationale, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_REPORT_RETENTION_EVENT
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_REPORT_RETENTION_EVENT
+RustBuffer uniffi_privacykit_fn_method_privacykit_report_retention_event(uint64_t ptr, RustBuffer event, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_RESET_INSTALL_ID
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_RESET_INSTALL_ID
 RustBuffer uniffi_privacykit_fn_method_privacykit_reset_install_id(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -730,6 +740,11 @@ RustBuffer uniffi_privacykit_fn_method_privacykit_reset_install_id(uint64_t ptr,
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_RESTRICT_PROCESSING
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_RESTRICT_PROCESSING
 RustBuffer uniffi_privacykit_fn_method_privacykit_restrict_processing(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_RETENTION_EVENTS
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_RETENTION_EVENTS
+RustBuffer uniffi_privacykit_fn_method_privacykit_retention_events(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_SET_ASIDE_UNVERIFIED_LEDGER
@@ -785,6 +800,11 @@ RustBuffer uniffi_privacykit_fn_method_privacykit_withdraw_consent(uint64_t ptr,
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_WITHDRAW_OBJECTION
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_WITHDRAW_OBJECTION
 RustBuffer uniffi_privacykit_fn_method_privacykit_withdraw_objection(uint64_t ptr, RustBuffer purpose, RustBuffer category, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_WITHDRAW_RETENTION_EVENT
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_METHOD_PRIVACYKIT_WITHDRAW_RETENTION_EVENT
+int8_t uniffi_privacykit_fn_method_privacykit_withdraw_retention_event(uint64_t ptr, RustBuffer event, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_FN_CLONE_PRIVACYKITCLOCK
@@ -1359,6 +1379,12 @@ uint16_t uniffi_privacykit_checksum_method_privacykit_discovery(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_DUE_FOR_DELETION
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_DUE_FOR_DELETION
+uint16_t uniffi_privacykit_checksum_method_privacykit_due_for_deletion(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_ERASE_ALL
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_ERASE_ALL
 uint16_t uniffi_privacykit_checksum_method_privacykit_erase_all(void
@@ -1491,6 +1517,12 @@ uint16_t uniffi_privacykit_checksum_method_privacykit_report_permission(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_REPORT_RETENTION_EVENT
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_REPORT_RETENTION_EVENT
+uint16_t uniffi_privacykit_checksum_method_privacykit_report_retention_event(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_RESET_INSTALL_ID
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_RESET_INSTALL_ID
 uint16_t uniffi_privacykit_checksum_method_privacykit_reset_install_id(void
@@ -1500,6 +1532,12 @@ uint16_t uniffi_privacykit_checksum_method_privacykit_reset_install_id(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_RESTRICT_PROCESSING
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_RESTRICT_PROCESSING
 uint16_t uniffi_privacykit_checksum_method_privacykit_restrict_processing(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_RETENTION_EVENTS
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_RETENTION_EVENTS
+uint16_t uniffi_privacykit_checksum_method_privacykit_retention_events(void
     
 );
 #endif
@@ -1566,6 +1604,12 @@ uint16_t uniffi_privacykit_checksum_method_privacykit_withdraw_consent(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_WITHDRAW_OBJECTION
 #define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_WITHDRAW_OBJECTION
 uint16_t uniffi_privacykit_checksum_method_privacykit_withdraw_objection(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_WITHDRAW_RETENTION_EVENT
+#define UNIFFI_FFIDEF_UNIFFI_PRIVACYKIT_CHECKSUM_METHOD_PRIVACYKIT_WITHDRAW_RETENTION_EVENT
+uint16_t uniffi_privacykit_checksum_method_privacykit_withdraw_retention_event(void
     
 );
 #endif
