@@ -80,6 +80,8 @@ const MAX_PROCESSING: usize = 4096;
 const MAX_AGE: u8 = 21;
 const MAX_RETENTION_DAYS: u32 = 36_500;
 const MAX_TEXT_CHARS: usize = 500;
+/// The document's own description may explain several choices, so it gets more room.
+const MAX_DOCUMENT_DESCRIPTION_CHARS: usize = 2000;
 const MAX_NAME_CHARS: usize = 200;
 /// Policy versions count revisions of one app's policy: a million leaves room for a revision
 /// a day for thousands of years, and keeps every version far from `u32::MAX`, which the
@@ -101,6 +103,9 @@ struct Document {
     effective_date: String,
     last_revised: Option<String>,
     controller: Controller,
+    /// What the document is and why it chose as it did (its `unknown_age`, say), for the people
+    /// who read and review it. Not shown to users and not kept after validation.
+    description: Option<String>,
     #[serde(default = "yes")]
     requires_acceptance: bool,
     /// Format 1 only.
@@ -529,6 +534,9 @@ fn validate(doc: Document) -> Result<PolicyInfo> {
     }
     let format_2 = doc.format == 2;
     check_fields_of_format(&doc)?;
+    if let Some(text) = &doc.description {
+        check_text("description", text, MAX_DOCUMENT_DESCRIPTION_CHARS)?;
+    }
     let id_ok = !doc.policy_id.is_empty()
         && doc.policy_id.len() <= 128
         && doc

@@ -128,6 +128,9 @@ pub enum CommitmentKind {
     ServerRetention,
     ActionsLogged,
     OthersNotified,
+    /// Content (a call, a conversation) is recorded only when the user or client turned
+    /// recording on themselves.
+    RecordedOnlyWhenEnabled,
 }
 
 /// A promise about processing off the device. Declared, not enforced: PrivacyKit cannot see

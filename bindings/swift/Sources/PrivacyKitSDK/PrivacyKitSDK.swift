@@ -7961,6 +7961,11 @@ public enum CommitmentKind: Equatable, Hashable {
     case serverRetention
     case actionsLogged
     case othersNotified
+    /**
+     * Content (a call, a conversation) is recorded only when the user or client turned
+     * recording on themselves.
+     */
+    case recordedOnlyWhenEnabled
 
 
 
@@ -7996,6 +8001,8 @@ public struct FfiConverterTypeCommitmentKind: FfiConverterRustBuffer {
         
         case 7: return .othersNotified
         
+        case 8: return .recordedOnlyWhenEnabled
+        
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
@@ -8030,6 +8037,10 @@ public struct FfiConverterTypeCommitmentKind: FfiConverterRustBuffer {
         
         case .othersNotified:
             writeInt(&buf, Int32(7))
+        
+        
+        case .recordedOnlyWhenEnabled:
+            writeInt(&buf, Int32(8))
         
         }
     }

@@ -9995,7 +9995,12 @@ enum class CommitmentKind {
      */
     SERVER_RETENTION,
     ACTIONS_LOGGED,
-    OTHERS_NOTIFIED;
+    OTHERS_NOTIFIED,
+    /**
+     * Content (a call, a conversation) is recorded only when the user or client turned
+     * recording on themselves.
+     */
+    RECORDED_ONLY_WHEN_ENABLED;
 
     
 
