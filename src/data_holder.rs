@@ -22,6 +22,8 @@ pub enum PersonalData {
     InstallId,
     /// Contact discovery's encrypted cache and its filter state.
     DiscoveryCache,
+    /// The events the app reported for retention (an account closed, an unsubscription).
+    RetentionEvents,
 }
 
 /// What deleting one holder's data removed.

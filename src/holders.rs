@@ -5,13 +5,14 @@
 use crate::data_holder::{DataHolder, PersonalData};
 
 /// Every holder, in the order an erasure of everything lists them.
-pub(crate) const HOLDERS: [&dyn DataHolder; 6] = [
+pub(crate) const HOLDERS: [&dyn DataHolder; 7] = [
     &crate::consent::stored::LedgerHolder,
     &crate::permissions::db::HistoryHolder,
     &crate::access_report::AccessReportHolder,
     &crate::vault::db::LinkedAccountsHolder,
     &crate::discovery::cache::DiscoveryCacheHolder,
     &crate::install_id::InstallIdHolder,
+    &crate::retention_events::RetentionEventsHolder,
 ];
 
 /// The holder of `data`.
@@ -36,6 +37,7 @@ mod tests {
             LinkedAccounts,
             InstallId,
             DiscoveryCache,
+            RetentionEvents,
         ] {
             assert_eq!(HOLDERS.iter().filter(|h| h.data() == data).count(), 1);
         }

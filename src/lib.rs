@@ -30,6 +30,7 @@ mod privacy_error;
 mod privacy_kit;
 mod reconsent;
 mod retention;
+mod retention_events;
 mod rights;
 mod signals;
 mod state;
@@ -62,14 +63,15 @@ pub use permissions::{
 };
 pub use policy::{
     Acceptance, AgeRule, AppRetentionRule, Category, Commitment, CommitmentKind, PolicyInfo,
-    Processing, Purpose, Recipient, RecipientKind, RetentionRule, TermsChange, Transfer,
-    TransferSafeguard, UnknownAgeRule, BUILT_IN_CATEGORIES, BUILT_IN_PURPOSES,
+    Processing, Purpose, Recipient, RecipientKind, RetentionEvent, RetentionRule, TermsChange,
+    Transfer, TransferSafeguard, UnknownAgeRule, BUILT_IN_CATEGORIES, BUILT_IN_PURPOSES,
     ENFORCED_RETENTION_IDS,
 };
 pub use privacy_error::PrivacyError;
 pub use privacy_kit::{PrivacyKit, PrivacyKitConfig};
 pub use reconsent::{ReconsentAction, ReconsentItem};
 pub use retention::{DeferredPurge, PurgeReport, PurgedData, RetentionCutoff};
+pub use retention_events::{DueForDeletion, RetentionEventRecord};
 pub use rights::erase::{ErasedData, ErasureReceipt};
 pub use signals::{ConsentSignalStore, ConsentSignalStoreError, ConsentSignalValue};
 pub use time::{Clock, PrivacyKitClock};

@@ -26,10 +26,11 @@ use crate::permissions::{
     self, LocationAccuracy, OsPermission, PermissionEvent, PermissionEventKind, PermissionState,
     PermissionStatus, Platform,
 };
-use crate::policy::{self, parse_policy, PolicyInfo};
+use crate::policy::{self, parse_policy, PolicyInfo, RetentionEvent};
 use crate::privacy_error::{guarded, PrivacyError};
 use crate::reconsent::{self, ReconsentItem};
 use crate::retention::{self, PurgeReport};
+use crate::retention_events::{self, DueForDeletion, RetentionEventRecord};
 use crate::rights;
 use crate::rights::erase::{self, ErasedData, ErasureReceipt};
 use crate::signals::{self, ConsentSignalStore};
@@ -579,9 +580,9 @@ impl PrivacyKit {
 
     /// Erases everything PrivacyKit keeps about the user: the ledger, declared facts,
     /// permission states and history, the access report, linked accounts with their keys
-    /// (the platform keys are deleted too), the install id. The file is then compacted so no
-    /// deleted byte survives in it or its WAL. PrivacyKit stays open and starts afresh with
-    /// the policy in force, as on a first open.
+    /// (the platform keys are deleted too), the install id, the reported retention events. The
+    /// file is then compacted so no deleted byte survives in it or its WAL. PrivacyKit stays
+    /// open and starts afresh with the policy in force, as on a first open.
     pub fn erase_all(&self) -> ApiResult<ErasureReceipt> {
         guarded(|| {
             self.engine.erase(true, |conn, state, now| {
@@ -611,6 +612,50 @@ impl PrivacyKit {
     /// to call at any time: a second call deletes nothing more.
     pub fn purge_expired(&self) -> ApiResult<PurgeReport> {
         guarded(|| self.purge())
+    }
+
+    /// Records that `event` happened now (the user closed their account, unsubscribed, left a
+    /// sign-up unconfirmed), for the policy's `app_retention` periods that count from it.
+    /// Reporting an event already recorded keeps its first time, so a retry never postpones a
+    /// deletion; returns the record kept. Refused with `InvalidArgument` when no rule of the
+    /// policy counts from `event`, and nothing is stored.
+    pub fn report_retention_event(&self, event: RetentionEvent) -> ApiResult<RetentionEventRecord> {
+        guarded(|| {
+            self.engine.commit(
+                |state, conn, now| retention_events::report(conn, &state.policy, event, now),
+                |_, record| (record, None),
+            )
+        })
+    }
+
+    /// Forgets `event` because it no longer holds (the account was reopened): the periods
+    /// counting from it stop running. Returns whether it was recorded.
+    pub fn withdraw_retention_event(&self, event: RetentionEvent) -> ApiResult<bool> {
+        guarded(|| {
+            self.engine.commit(
+                |_, conn, _| retention_events::withdraw(conn, event),
+                |_, withdrawn| (withdrawn, None),
+            )
+        })
+    }
+
+    /// The events recorded with `report_retention_event`, oldest first.
+    pub fn retention_events(&self) -> ApiResult<Vec<RetentionEventRecord>> {
+        guarded(|| {
+            self.engine
+                .read(|state| retention_events::recorded(state.store.conn()))
+        })
+    }
+
+    /// The app's own data due for deletion now under the policy's `app_retention`: each rule
+    /// counted from when the data was made, with its cutoff, and each rule counted from an
+    /// event reported at least its period ago. Deletes nothing: the data is the app's.
+    pub fn due_for_deletion(&self) -> ApiResult<Vec<DueForDeletion>> {
+        guarded(|| {
+            let now = self.engine.now_ms();
+            self.engine
+                .read(|state| retention_events::due(state.store.conn(), &state.policy, now))
+        })
     }
 
     /// Contact discovery (which contacts use the app) with the app's transport. The local

@@ -5,7 +5,8 @@
 //! `retention` names data PrivacyKit enforces itself: its data holders' retention ids
 //! (`holders.rs`: `access_log`, `permission_history`, `linked_accounts`, `discovery_cache`,
 //! `consent_records`; the policy refuses any other). `app_retention` names the app's own
-//! data, for which the purge reports the cutoff so the app can delete it too.
+//! data, for which the purge reports the cutoff so the app can delete it too, or, for a period
+//! counted from an event the app reported, that the data is due (`retention_events.rs`).
 
 use rusqlite::Connection;
 
@@ -14,6 +15,7 @@ use crate::error::Result;
 use crate::holders::HOLDERS;
 use crate::keys::KeyProvider;
 use crate::policy::Policy;
+use crate::retention_events::{self, DueForDeletion};
 use crate::time::MS_PER_DAY;
 
 /// What one purge did.
@@ -22,8 +24,13 @@ pub struct PurgeReport {
     pub purged_at_ms: i64,
     /// One entry per retention rule PrivacyKit enforces, with what it deleted.
     pub purged: Vec<PurgedData>,
-    /// Retention rules for the app's own data: delete what is older than `cutoff_ms`.
+    /// Retention rules for the app's own data whose period counts from when each item was
+    /// made: delete what is older than `cutoff_ms`. Rules counted from an event are not here
+    /// (a cutoff from now would be wrong for them): see `due_for_deletion`.
     pub app_managed: Vec<RetentionCutoff>,
+    /// The app's own data due for deletion now, as `PrivacyKit::due_for_deletion` lists it:
+    /// the rules above, and every rule whose event was reported at least its period ago.
+    pub due_for_deletion: Vec<DueForDeletion>,
     /// Rules PrivacyKit could not apply this time, with why; the next purge tries again.
     pub deferred: Vec<DeferredPurge>,
 }
@@ -101,7 +108,12 @@ pub(crate) fn purge(
             }
         }
     }
-    for rule in &policy.info.app_retention {
+    for rule in policy
+        .info
+        .app_retention
+        .iter()
+        .filter(|r| r.after.is_none())
+    {
         app_managed.push(RetentionCutoff {
             data: rule.data.clone(),
             days: rule.days,
@@ -113,6 +125,7 @@ pub(crate) fn purge(
             purged_at_ms: now_ms,
             purged,
             app_managed,
+            due_for_deletion: retention_events::due(conn, policy, now_ms)?,
             deferred,
         },
         secrets_deleted,

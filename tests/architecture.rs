@@ -58,6 +58,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "holders",
             "rights::erase",
             "retention",
+            "retention_events",
         ],
     ),
     ("state", &["state"]),

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use privacykit::{
     AgeGroup, ConsentSource, Decision, DecisionReason, DecisionReason::*, LegalBasis,
     LocationAccuracy, OsPermission, PermissionStatus, Platform, PrivacyKit, PrivacyKitConfig,
-    UserFacts,
+    RetentionEvent, UserFacts,
 };
 
 const PROMOPHONE: &str = include_str!("../examples/policies/promophone.json");
@@ -98,13 +98,13 @@ fn promophone() {
     // OsPermissionDenied (on iOS a denial is BlockedInSettings).
     let kit = open(PROMOPHONE, Platform::Android);
     os(&kit, OsPermission::Contacts, PermissionStatus::Granted);
-    // 000: "When installing and using the Promophone mobile application, you agree to
+    // Promophone: "When installing and using the Promophone mobile application, you agree to
     // authorise Promophone to obtain and use the following information: ... Information from
     // the address book on your mobile device."
     assert_eq!(kit.check("contacts", "service"), denied(PolicyNotAccepted));
 
     kit.accept_policy().unwrap();
-    // 000: "Information from the address book on your mobile device." for the goal "Offer
+    // Promophone: "Information from the address book on your mobile device." for the goal "Offer
     // products for securing voice communication with telephone-network users"
     assert_eq!(
         kit.check("contacts", "service"),
@@ -112,7 +112,7 @@ fn promophone() {
     );
 
     os(&kit, OsPermission::Contacts, PermissionStatus::Denied);
-    // 000: "Information from the address book on your mobile device." (read from the device,
+    // Promophone: "Information from the address book on your mobile device." (read from the device,
     // so the OS grant is needed even on basis contract)
     assert_eq!(
         kit.check("contacts", "service"),
@@ -121,7 +121,7 @@ fn promophone() {
         })
     );
 
-    // 000: "Access tokens for other accounts, which are linked with your Promophone account
+    // Promophone: "Access tokens for other accounts, which are linked with your Promophone account
     // (for example, your accounts in the Social Network), such as electronic keys provided by
     // the service used for user identification instead of entering a password."
     assert_eq!(
@@ -130,20 +130,20 @@ fn promophone() {
     );
 
     location(&kit, LocationAccuracy::Approximate);
-    // 000: "Promophone and our Partners in advertising distribution may use some information
+    // Promophone: "Promophone and our Partners in advertising distribution may use some information
     // ... such as your age, sex, language, country and city of residence, as well as
     // information on the countries you call in order to forward you the advertisements that
     // can be of most interest to you"
     assert_eq!(kit.check("location", "advertising"), denied(NeedsConsent));
     grant(&kit, "advertising", "location");
-    // 000: same sentence; the entry is declared `approximate`, so city-level location is enough.
+    // Promophone: same sentence; the entry is declared `approximate`, so city-level location is enough.
     assert_eq!(
         kit.check("location", "advertising"),
         allowed(LegalBasis::Consent)
     );
 
     kit.grant_consent("advertising".into(), None).unwrap();
-    // 000: "Promophone undertakes not to sell, provide for use, exchange or otherwise transfer
+    // Promophone: "Promophone undertakes not to sell, provide for use, exchange or otherwise transfer
     // your personal data ... without your direct approval" and the advertising list above has
     // no address book: not declared, whatever the consent.
     assert_eq!(
@@ -153,7 +153,7 @@ fn promophone() {
 
     let kit = open(PROMOPHONE, Platform::Android);
     kit.restrict_processing().unwrap();
-    // 000: "Promophone, its local partner, communication operator or another company which
+    // Promophone: "Promophone, its local partner, communication operator or another company which
     // provides communication, may present your personal data, data of your calls to authorised
     // judiciary, law enforcement or public authorities, having received legally justified
     // inquiries from them."
@@ -161,7 +161,7 @@ fn promophone() {
         kit.check("call_history", "legal_compliance"),
         allowed(LegalBasis::LegalObligation)
     );
-    // 000: "We may read, disclose and keep personal data, including your confidential content
+    // Promophone: "We may read, disclose and keep personal data, including your confidential content
     // (for instance, a history of your calls), in good faith in the belief that it is required
     // in order to: ... to prevent death or serious injuries"
     assert_eq!(
@@ -174,7 +174,7 @@ fn promophone() {
 fn promt() {
     // A Windows product; it declares no OS-permission category, so the platform is moot.
     let kit = accepted(PROMT, Platform::Android);
-    // 001: "After registration we will send to the address that you have specified an e-mail
+    // PROMT: "After registration we will send to the address that you have specified an e-mail
     // asking to confirm your consent to receive our mailing."
     assert_eq!(
         kit.check("newsletter_subscription", "marketing"),
@@ -187,7 +187,7 @@ fn promt() {
     );
     kit.withdraw_consent("marketing".into(), Some("newsletter_subscription".into()))
         .unwrap();
-    // 001: "At any time you may opt-out of the email subscription." and "If you have given
+    // PROMT: "At any time you may opt-out of the email subscription." and "If you have given
     // your consent to process your data, you may withdraw it at any time."
     assert_eq!(
         kit.check("newsletter_subscription", "marketing"),
@@ -196,7 +196,7 @@ fn promt() {
 
     kit.deny_consent("fraud_prevention".into(), Some("license_activation".into()))
         .unwrap();
-    // 001: "In PROMT products version 19 we ask for your consent to collect data while
+    // PROMT: "In PROMT products version 19 we ask for your consent to collect data while
     // installing a PROMT product." and "If you do not wish to provide your data to us you may
     // activate the PROMT product manually and not fill the data requirement form."
     assert_eq!(
@@ -204,14 +204,14 @@ fn promt() {
         denied(ConsentDenied)
     );
 
-    // 001: "We also store requests received via the website to collect statistics on
+    // PROMT: "We also store requests received via the website to collect statistics on
     // malfunction of our products in order to develop and improve"
     assert_eq!(
         kit.check("support_requests", "analytics"),
         allowed(LegalBasis::LegitimateInterest)
     );
     kit.object_to("analytics".into(), None).unwrap();
-    // 001: "You may take exception against processing of your personal data for advertizing
+    // PROMT: "You may take exception against processing of your personal data for advertizing
     // and/or analysis of data at any time without giving any reason."
     assert_eq!(
         kit.check("support_requests", "analytics"),
@@ -221,12 +221,12 @@ fn promt() {
     let kit = accepted(PROMT, Platform::Android);
     kit.object_to("analytics".into(), Some("site_usage".into()))
         .unwrap();
-    // 001: "Session cookies ... are used for maintaining our site functionalities and analysis
+    // PROMT: "Session cookies ... are used for maintaining our site functionalities and analysis
     // of your working with the site" and "You may take exception against processing of your
     // personal data for advertizing and/or analysis of data at any time without giving any
     // reason."
     assert_eq!(kit.check("site_usage", "analytics"), denied(ObjectedByUser));
-    // 001: same sentences: the objection covers the analysis, not the site's functions.
+    // PROMT: same sentences: the objection covers the analysis, not the site's functions.
     assert_eq!(
         kit.check("site_usage", "service"),
         allowed(LegalBasis::LegitimateInterest)
@@ -234,14 +234,14 @@ fn promt() {
 
     let kit = accepted(PROMT, Platform::Android);
     kit.restrict_processing().unwrap();
-    // 001: "Right to restriction of processing: you may request to restrict processing of your
+    // PROMT: "Right to restriction of processing: you may request to restrict processing of your
     // personal data in our storage." and "If the law obliges to store data, we will restrict
     // any processing of your data."
     assert_eq!(
         kit.check("support_requests", "legal_compliance"),
         allowed(LegalBasis::LegalObligation)
     );
-    // 001: "Our legitimate interest in collection of this data is conditioned by the purposes
+    // PROMT: "Our legitimate interest in collection of this data is conditioned by the purposes
     // of data collection stated above." (legitimate interest is what a restriction stops)
     assert_eq!(
         kit.check("device_info", "service"),
@@ -250,7 +250,7 @@ fn promt() {
 
     let kit = accepted(PROMT, Platform::Android);
     kit.grant_consent("marketing".into(), None).unwrap();
-    // 001: "we use the user name, your first name and surname, e-mail to render personalized
+    // PROMT: "we use the user name, your first name and surname, e-mail to render personalized
     // technical support, and if the password is given, you may access MyPromt." and for the
     // newsletter address "Your address will be used only for this purpose."
     assert_eq!(
@@ -262,7 +262,7 @@ fn promt() {
 #[test]
 fn voicecall() {
     let kit = open(VOICECALL, Platform::Android);
-    // 002: "Continued use of the Service after the entry into force of the updated version of
+    // The voice-call service: "Continued use of the Service after the entry into force of the updated version of
     // the Privacy Policy shall be deemed confirmation of the User’s familiarization with such
     // changes and their acceptance" (PrivacyKit asks for explicit acceptance instead)
     assert_eq!(
@@ -271,17 +271,17 @@ fn voicecall() {
     );
 
     kit.accept_policy().unwrap();
-    // 002: "access tokens and technical keys (in encrypted or restricted form);" and
+    // The voice-call service: "access tokens and technical keys (in encrypted or restricted form);" and
     // "processing is carried out on the basis of the execution of the contract"
     assert_eq!(
         kit.check("social_accounts", "service"),
         allowed(LegalBasis::Contract)
     );
 
-    // 002: "Where required by applicable law, non-essential cookies are used solely on the
+    // The voice-call service: "Where required by applicable law, non-essential cookies are used solely on the
     // basis of user consent."
     assert_eq!(kit.check("cookies", "analytics"), denied(NeedsConsent));
-    // 002: "Essential (technically necessary) cookies are used without receiving separate
+    // The voice-call service: "Essential (technically necessary) cookies are used without receiving separate
     // consent of the User, since it is necessary to ensure the operation of the Website and
     // Service."
     assert_eq!(
@@ -289,14 +289,14 @@ fn voicecall() {
         allowed(LegalBasis::Contract)
     );
     grant(&kit, "analytics", "cookies");
-    // 002: "Where required by applicable law, non-essential cookies are used solely on the
+    // The voice-call service: "Where required by applicable law, non-essential cookies are used solely on the
     // basis of user consent."
     assert_eq!(
         kit.check("cookies", "analytics"),
         allowed(LegalBasis::Consent)
     );
 
-    // 002: "Data processed within the Voice Call Functionality may be used solely for
+    // The voice-call service: "Data processed within the Voice Call Functionality may be used solely for
     // technical purposes"
     assert_eq!(
         kit.check("call_history", "analytics"),
@@ -304,7 +304,7 @@ fn voicecall() {
     );
 
     os(&kit, OsPermission::Microphone, PermissionStatus::Denied);
-    // 002: "the Contractor may have limited technical access to audio data generated through
+    // The voice-call service: "the Contractor may have limited technical access to audio data generated through
     // the use of the Voice Call Functionality, provided that such data is accessible in
     // accordance with the architecture of the Service or the integrations used."
     assert_eq!(
@@ -315,7 +315,7 @@ fn voicecall() {
     );
 
     kit.object_to("analytics".into(), None).unwrap();
-    // 002: "object to the processing of personal data on the grounds specified by law;" and
+    // The voice-call service: "object to the processing of personal data on the grounds specified by law;" and
     // the basis "within the framework of the legitimate interest of the Contractor"
     assert_eq!(
         kit.check("diagnostics", "analytics"),
@@ -324,14 +324,14 @@ fn voicecall() {
 
     let kit = accepted(VOICECALL, Platform::Android);
     kit.restrict_processing().unwrap();
-    // 002: "demand the deletion of personal data or restriction of their processing in cases
+    // The voice-call service: "demand the deletion of personal data or restriction of their processing in cases
     // provided for by law;" with storage periods that take into account "legal requirements
     // for storing accounting, financial or technical information"
     assert_eq!(
         kit.check("billing", "legal_compliance"),
         allowed(LegalBasis::LegalObligation)
     );
-    // 002: "demand the deletion of personal data or restriction of their processing in cases
+    // The voice-call service: "demand the deletion of personal data or restriction of their processing in cases
     // provided for by law;"
     assert_eq!(
         kit.check("account_details", "service_updates"),
@@ -347,7 +347,7 @@ fn callsapp() {
 
     // The advertising identifier: the in-app consent is asked before the OS permission.
     let kit = accepted(CALLSAPP, Platform::Android);
-    // 003: "Мы можем получить ваше согласие на сбор и использование определенных типов личной
+    // CallsApp: "Мы можем получить ваше согласие на сбор и использование определенных типов личной
     // информации, когда это требуется по закону (например, в отношении файлов cookie и
     // технологий отслеживания" (We may obtain your consent ... where required by law, e.g.
     // for cookies and tracking technologies.)
@@ -356,20 +356,20 @@ fn callsapp() {
         denied(NeedsConsent)
     );
     os(&kit, OsPermission::Tracking, PermissionStatus::Denied);
-    // 003: same sentence: without consent the reason stays the in-app one.
+    // CallsApp: same sentence: without consent the reason stays the in-app one.
     assert_eq!(
         kit.check("advertising_id", "advertising"),
         denied(NeedsConsent)
     );
     os(&kit, OsPermission::Tracking, PermissionStatus::Granted);
-    // 003: "Your unique advertising identifier is created by your mobile device?s operating
+    // CallsApp: "Your unique advertising identifier is created by your mobile device?s operating
     // system and you can change it or choose not to share it at any time."
     assert_eq!(
         kit.check("advertising_id", "advertising"),
         denied(NeedsConsent)
     );
     grant(&kit, "advertising", "advertising_id");
-    // 003: "to enable the limited advertisements on our service, we may share a unique
+    // CallsApp: "to enable the limited advertisements on our service, we may share a unique
     // advertising identifier that is not attributable to you, with our third party advertising
     // partners"
     assert_eq!(
@@ -377,12 +377,12 @@ fn callsapp() {
         allowed(LegalBasis::Consent)
     );
     os(&kit, OsPermission::Tracking, PermissionStatus::Denied);
-    // 003: "you can change it or choose not to share it at any time."
+    // CallsApp: "you can change it or choose not to share it at any time."
     assert_eq!(kit.check("advertising_id", "advertising"), tracking_denied);
 
     let kit = accepted(CALLSAPP, Platform::Android);
     grant(&kit, "advertising", "advertising_id");
-    // 003: "you can change it or choose not to share it at any time." (not asked yet)
+    // CallsApp: "you can change it or choose not to share it at any time." (not asked yet)
     assert_eq!(
         kit.check("advertising_id", "advertising"),
         denied(OsPermissionNotRequested {
@@ -391,10 +391,10 @@ fn callsapp() {
     );
     kit.record_permission_request(OsPermission::Tracking, PermissionStatus::Denied, None, None)
         .unwrap();
-    // 003: "you can change it or choose not to share it at any time."
+    // CallsApp: "you can change it or choose not to share it at any time."
     assert_eq!(kit.check("advertising_id", "advertising"), tracking_denied);
     os(&kit, OsPermission::Tracking, PermissionStatus::Granted);
-    // 003: "to enable the limited advertisements on our service, we may share a unique
+    // CallsApp: "to enable the limited advertisements on our service, we may share a unique
     // advertising identifier that is not attributable to you, with our third party advertising
     // partners"
     assert_eq!(
@@ -404,7 +404,7 @@ fn callsapp() {
 
     let kit = accepted(CALLSAPP, Platform::Android);
     os(&kit, OsPermission::Contacts, PermissionStatus::Granted);
-    // 003: "When you install the CallsApp App, you?ll also be asked to allow us access to your
+    // CallsApp: "When you install the CallsApp App, you?ll also be asked to allow us access to your
     // mobile device?s address book." and "(vii) указать, кто из ваших контактов уже является
     // участником CallsApp, и уведомить вас, когда ваши контакты станут активными в Сервисе;"
     // ((vii) show which of your contacts are already CallsApp members ...)
@@ -413,7 +413,7 @@ fn callsapp() {
         allowed(LegalBasis::Contract)
     );
     os(&kit, OsPermission::Contacts, PermissionStatus::Denied);
-    // 003: "When you install the CallsApp App, you?ll also be asked to allow us access to your
+    // CallsApp: "When you install the CallsApp App, you?ll also be asked to allow us access to your
     // mobile device?s address book."
     assert_eq!(
         kit.check("contacts", "service"),
@@ -423,7 +423,7 @@ fn callsapp() {
     );
 
     location(&kit, LocationAccuracy::Approximate);
-    // 003: "We may also collect your WPS location data ? you can choose whether to allow this
+    // CallsApp: "We may also collect your WPS location data ? you can choose whether to allow this
     // by changing your geolocation tracking settings."
     assert_eq!(
         kit.check("location", "service"),
@@ -431,17 +431,17 @@ fn callsapp() {
     );
     kit.object_to("service".into(), Some("location".into()))
         .unwrap();
-    // 003: same sentence: switching WPS location off is an objection.
+    // CallsApp: same sentence: switching WPS location off is an objection.
     assert_eq!(kit.check("location", "service"), denied(ObjectedByUser));
 
     location(&kit, LocationAccuracy::Precise);
-    // 003: "Вам будет предложено разрешить использование данных о вашем местоположении до
+    // CallsApp: "Вам будет предложено разрешить использование данных о вашем местоположении до
     // того, как CallsApp предоставит вам определенные предложения услуг определения
     // местоположения" (You will be asked to allow the use of your location data before
     // CallsApp provides certain location-based service offers.)
     assert_eq!(kit.check("location", "marketing"), denied(NeedsConsent));
 
-    // 003: "While using the CallsApp Services, we won’t display your connection status,
+    // CallsApp: "While using the CallsApp Services, we won’t display your connection status,
     // whether you have received and seen messages sent to you." and "You can also control
     // your privacy settings within the App to change the visibility of your online status"
     assert_eq!(
@@ -451,13 +451,13 @@ fn callsapp() {
 
     let kit = accepted(CALLSAPP, Platform::Android);
     kit.restrict_processing().unwrap();
-    // 003: "As for call information (length of the call, missed calls etc.), we believe they
+    // CallsApp: "As for call information (length of the call, missed calls etc.), we believe they
     // are important for other CallsApp users and therefore cannot be canceled."
     assert_eq!(
         kit.check("call_status_visibility", "service"),
         allowed(LegalBasis::Contract)
     );
-    // 003: "We will also keep your CallsApp call detail records for billing and legal records,
+    // CallsApp: "We will also keep your CallsApp call detail records for billing and legal records,
     // and to make you relevant offers." and the right to "ограничение использования вашей
     // личной информации" (restriction of the use of your personal information)
     assert_eq!(
@@ -470,12 +470,12 @@ fn callsapp() {
 fn mamontcall() {
     let kit = accepted(MAMONTCALL, Platform::Android);
     os(&kit, OsPermission::Microphone, PermissionStatus::Granted);
-    // 004: "We do not record the content of conversations unless the client has independently
+    // MamontCall: "We do not record the content of conversations unless the client has independently
     // activated the recording function."
     assert_eq!(kit.check("call_recording", "service"), denied(NeedsConsent));
 
     grant(&kit, "service", "call_recording");
-    // 004: "We do not record the content of conversations unless the client has independently
+    // MamontCall: "We do not record the content of conversations unless the client has independently
     // activated the recording function."
     assert_eq!(
         kit.check("call_recording", "service"),
@@ -484,7 +484,7 @@ fn mamontcall() {
 
     kit.withdraw_consent("service".into(), Some("call_recording".into()))
         .unwrap();
-    // 004: "We do not record the content of conversations unless the client has independently
+    // MamontCall: "We do not record the content of conversations unless the client has independently
     // activated the recording function." (turned off again: recording stops)
     assert_eq!(
         kit.check("call_recording", "service"),
@@ -493,7 +493,7 @@ fn mamontcall() {
 
     grant(&kit, "service", "call_recording");
     os(&kit, OsPermission::Microphone, PermissionStatus::Denied);
-    // 004: "We do not record the content of conversations unless the client has independently
+    // MamontCall: "We do not record the content of conversations unless the client has independently
     // activated the recording function." (the client's switch does not override the OS)
     assert_eq!(
         kit.check("call_recording", "service"),
@@ -503,14 +503,14 @@ fn mamontcall() {
     );
 
     os(&kit, OsPermission::Microphone, PermissionStatus::Granted);
-    // 004: "We do not record the content of conversations unless the client has independently
+    // MamontCall: "We do not record the content of conversations unless the client has independently
     // activated the recording function." and "Call statistics (without content) are stored
     // for 6 months." (recordings serve the service only)
     assert_eq!(
         kit.check("call_recording", "support"),
         denied(NotDeclaredInPolicy)
     );
-    // 004: "We do not sell or transfer personal data to third parties for advertising
+    // MamontCall: "We do not sell or transfer personal data to third parties for advertising
     // purposes."
     assert_eq!(
         kit.check("call_statistics", "advertising"),
@@ -518,13 +518,13 @@ fn mamontcall() {
     );
 
     let kit = open(MAMONTCALL, Platform::Android);
-    // 004: "Compliance with legislation and implementation of Anti-Scam policy and KYC
+    // MamontCall: "Compliance with legislation and implementation of Anti-Scam policy and KYC
     // checks."
     assert_eq!(
         kit.check("account_details", "legal_compliance"),
         allowed(LegalBasis::LegalObligation)
     );
-    // 004: "By using MamontCall services, the user agrees to the terms of this Policy."
+    // MamontCall: "By using MamontCall services, the user agrees to the terms of this Policy."
     assert_eq!(
         kit.check("call_statistics", "service"),
         denied(PolicyNotAccepted)
@@ -532,13 +532,13 @@ fn mamontcall() {
 
     let kit = accepted(MAMONTCALL, Platform::Android);
     kit.restrict_processing().unwrap();
-    // 004: "Billing, calculations, and financial accounting." and "Demand data deletion,
+    // MamontCall: "Billing, calculations, and financial accounting." and "Demand data deletion,
     // taking into account legal requirements."
     assert_eq!(
         kit.check("billing", "legal_compliance"),
         allowed(LegalBasis::LegalObligation)
     );
-    // 004: "Provision and improvement of MamontCall services." (legitimate interest, which a
+    // MamontCall: "Provision and improvement of MamontCall services." (legitimate interest, which a
     // restriction stops)
     assert_eq!(
         kit.check("call_statistics", "analytics"),
@@ -705,24 +705,178 @@ fn schema_lists_exactly_the_built_in_ids() {
     );
 }
 
+// Format 2 practices: age rules by jurisdiction, unknown_age, acceptance by continued use,
+// recipients and transfers, commitments, and retention counted from an event.
+
+fn declare_in(kit: &PrivacyKit, birth_date: &str, jurisdiction: Option<&str>) {
+    kit.declare_user_facts(
+        UserFacts {
+            birth_date: Some(birth_date.into()),
+            age_years: None,
+            jurisdiction: jurisdiction.map(str::to_owned),
+        },
+        ConsentSource::User,
+    )
+    .unwrap();
+}
+
+/// A birth date `years` years and a few days before today, so the age is exactly `years`.
+fn born_years_ago(years: i32) -> String {
+    let today = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        / 86_400) as i64;
+    let (y, m, d) = civil_from_days(today - 10);
+    format!("{:04}-{m:02}-{d:02}", y - i64::from(years)).replace("-02-29", "-02-28")
+}
+
+/// Days since 1970-01-01 to a (year, month, day) in the proleptic Gregorian calendar.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+fn export(kit: &PrivacyKit) -> serde_json::Value {
+    serde_json::from_str(&kit.export_personal_data().unwrap()).unwrap()
+}
+
+fn info(policy: &str) -> privacykit::PolicyInfo {
+    privacykit::validate_policy(policy.to_owned()).unwrap()
+}
+
+/// Opens `policy` on a file with a clock the test moves, the policy accepted.
+fn open_clocked(policy: &str, dir: &tempfile::TempDir, clock: Arc<ManualClock>) -> Arc<PrivacyKit> {
+    let kit = PrivacyKit::open_with_clock(
+        PrivacyKitConfig {
+            database_path: Some(dir.path().join("pk.db").to_str().unwrap().to_owned()),
+            policy_json: policy.to_owned(),
+            platform: Platform::Android,
+            utc_offset_minutes: 0,
+            key_provider: None,
+        },
+        clock,
+    )
+    .unwrap();
+    kit.accept_policy().unwrap();
+    kit
+}
+
+/// A clock the test moves by hand.
+struct ManualClock(std::sync::atomic::AtomicI64);
+
+impl ManualClock {
+    fn advance_ms(&self, ms: i64) {
+        self.0.fetch_add(ms, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl privacykit::Clock for ManualClock {
+    fn now_ms(&self) -> i64 {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+const DAY_MS: i64 = 86_400_000;
+/// 2026-03-01T12:00:00Z
+const MARCH_1_NOON: i64 = 1_772_366_400_000;
+
+fn due_ids(kit: &PrivacyKit) -> Vec<String> {
+    kit.due_for_deletion()
+        .unwrap()
+        .into_iter()
+        .map(|d| d.data)
+        .collect()
+}
+
+/// The accept_policy receipt says which notice the user kept using the app after.
+fn assert_accepted_by_continued_use(policy: &str, policy_id: &str) {
+    let kit = open(policy, Platform::Android);
+    let entry = kit.accept_policy().unwrap();
+    let detail: serde_json::Value = serde_json::from_str(entry.detail.as_deref().unwrap()).unwrap();
+    assert_eq!(detail["acceptance"], "continued_use_after_notice");
+    assert_eq!(detail["notice_of"]["policy_id"], policy_id);
+    assert_eq!(
+        export(&kit)["declared_practices"]["acceptance"],
+        "continued_use_after_notice"
+    );
+}
+
 #[test]
 fn promophone_age_rules() {
     let kit = open_undeclared(PROMOPHONE, Platform::Android);
     kit.accept_policy().unwrap();
     os(&kit, OsPermission::Contacts, PermissionStatus::Granted);
-    declare(&kit, "2016-03-01", ConsentSource::User);
+    // Promophone: "The Promophone application is not intended to be used by children under 13
+    // years of age." A declared 12-year-old is refused the service itself, and everything else.
+    declare(&kit, &born_years_ago(12), ConsentSource::User);
     assert_eq!(kit.age_status().unwrap().group, AgeGroup::BelowMinimumAge);
-    // 000: "The Promophone application is not intended to be used by children under 13 years
-    // of age." The service itself still works; nothing beyond it does, even with consent.
-    assert_eq!(
-        kit.check("contacts", "service"),
-        allowed(LegalBasis::Contract)
-    );
+    assert_eq!(kit.check("contacts", "service"), denied(BelowMinimumAge));
     grant(&kit, "advertising", "location");
     assert_eq!(
         kit.check("location", "advertising"),
         denied(BelowMinimumAge)
     );
+    // At 13 the service runs, and with no other age named 13 is also the age of consent.
+    declare(&kit, &born_years_ago(13), ConsentSource::User);
+    assert_eq!(
+        kit.check("contacts", "service"),
+        allowed(LegalBasis::Contract)
+    );
+}
+
+#[test]
+fn promophone_protects_a_user_who_never_declared_an_age() {
+    // unknown_age is protect: the age comes from the linked profile, and until it does the
+    // service runs but advertising does not, even with consent.
+    let kit = open_undeclared(PROMOPHONE, Platform::Android);
+    kit.accept_policy().unwrap();
+    os(&kit, OsPermission::Contacts, PermissionStatus::Granted);
+    assert_eq!(kit.age_status().unwrap().group, AgeGroup::Unknown);
+    assert!(kit.age_status().unwrap().protective_defaults);
+    assert_eq!(
+        kit.check("contacts", "service"),
+        allowed(LegalBasis::Contract)
+    );
+    grant(&kit, "advertising", "device_info");
+    assert!(!kit.check("device_info", "advertising").allowed);
+}
+
+#[test]
+fn promophone_acceptance_and_transfers() {
+    // Promophone: "you agree that continuing to use the mobile application of Promophone is
+    // confirmation of your approval of the Confidentiality Regulations."
+    assert_accepted_by_continued_use(PROMOPHONE, "com.promophone.app");
+    // "The fact that you use the Promophone application means you agree to any transfer of
+    // information beyond the borders of your country."
+    let kit = open(PROMOPHONE, Platform::Android);
+    let recipients = export(&kit)["declared_practices"]["recipients"].clone();
+    let operators = recipients
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "communication_operators")
+        .unwrap();
+    assert_eq!(operators["kind"], "processor");
+    assert_eq!(
+        operators["transfers"][0]["countries"],
+        serde_json::json!(["RU"])
+    );
+    assert_eq!(operators["transfers"][0]["safeguard"], "consent");
+    let partners = recipients
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "advertising_partners")
+        .unwrap();
+    assert_eq!(partners["kind"], "independent_controller");
 }
 
 #[test]
@@ -731,28 +885,285 @@ fn callsapp_age_rules() {
     kit.accept_policy().unwrap();
     os(&kit, OsPermission::Tracking, PermissionStatus::Granted);
     kit.grant_consent("advertising".into(), None).unwrap();
-    // 003: "В ЕЭЗ определенные настройки конфиденциальности по умолчанию будут применяться к
-    // пользователям младше ... возраст 16 лет и может быть изменен только по письменному
-    // указанию законного опекуна." Until an age is declared, those defaults apply.
+    // unknown_age is protect: open from age 10 and no age asked at installation, so a user
+    // who never declared one gets the protective defaults.
+    assert_eq!(kit.age_status().unwrap().group, AgeGroup::Unknown);
     assert_eq!(
         kit.check("advertising_id", "advertising"),
         denied(NotAllowedForMinors)
     );
-    declare(&kit, "2012-01-01", ConsentSource::Guardian);
+    // CallsApp: "В ЕЭЗ определенные настройки конфиденциальности по умолчанию будут
+    // применяться к пользователям младше ... 16 лет и может быть изменен только по
+    // письменному указанию законного опекуна." A 14-year-old in Germany is a minor.
+    declare_in(&kit, &born_years_ago(14), Some("DE"));
     assert_eq!(kit.age_status().unwrap().group, AgeGroup::Minor);
-    // 003: "... может быть изменен только по письменному указанию законного опекуна": the
+    assert_eq!(
+        kit.check("advertising_id", "advertising"),
+        denied(NotAllowedForMinors)
+    );
+    // Outside the EEA the 16 does not apply: a 14-year-old in the US is not asked for a
+    // guardian's consent.
+    let us = open_undeclared(CALLSAPP, Platform::Android);
+    us.accept_policy().unwrap();
+    os(&us, OsPermission::Tracking, PermissionStatus::Granted);
+    us.grant_consent("advertising".into(), None).unwrap();
+    declare_in(&us, &born_years_ago(14), Some("US"));
+    assert_eq!(us.age_status().unwrap().group, AgeGroup::Adult);
+    assert_eq!(
+        us.check("advertising_id", "advertising"),
+        allowed(LegalBasis::Consent)
+    );
+    // CallsApp: "Наши Услуги не предназначены для детей младше 10 лет": a 9-year-old is refused
+    // the service in every jurisdiction.
+    for place in ["DE", "US"] {
+        let child = open_undeclared(CALLSAPP, Platform::Android);
+        child.accept_policy().unwrap();
+        declare_in(&child, &born_years_ago(9), Some(place));
+        assert_eq!(child.age_status().unwrap().group, AgeGroup::BelowMinimumAge);
+        assert_eq!(child.check("messages", "service"), denied(BelowMinimumAge));
+    }
+}
+
+#[test]
+fn callsapp_guardian_settings_only_a_guardian_changes() {
+    let kit = open_undeclared(CALLSAPP, Platform::Android);
+    kit.accept_policy().unwrap();
+    kit.declare_user_facts(
+        UserFacts {
+            birth_date: Some(born_years_ago(14)),
+            age_years: None,
+            jurisdiction: Some("DE".into()),
+        },
+        ConsentSource::Guardian,
+    )
+    .unwrap();
+    assert_eq!(kit.age_status().unwrap().group, AgeGroup::Minor);
+    // "... может быть изменен только по письменному указанию законного опекуна": the
     // 14-year-old cannot declare themselves older; the guardian can.
     let refused = kit.declare_user_facts(
         UserFacts {
             birth_date: Some("1990-01-01".into()),
             age_years: None,
-            jurisdiction: None,
+            jurisdiction: Some("DE".into()),
         },
         ConsentSource::User,
     );
     assert!(refused.is_err());
     assert_eq!(kit.age_status().unwrap().group, AgeGroup::Minor);
-    // 003: "Наши Услуги не предназначены для детей младше 10 лет."
-    declare(&kit, "2018-01-01", ConsentSource::Guardian);
-    assert_eq!(kit.age_status().unwrap().group, AgeGroup::BelowMinimumAge);
+}
+
+#[test]
+fn callsapp_commitments_and_acceptance() {
+    // CallsApp: "Вы соглашаетесь с тем, что мы можем уведомлять вас о существенных изменениях
+    // ... размещая уведомление в Приложении."
+    assert_accepted_by_continued_use(CALLSAPP, "com.callsapp.android");
+    let kit = open(CALLSAPP, Platform::Android);
+    let practices = export(&kit)["declared_practices"].clone();
+    let commitment = |kind: &str| {
+        practices["commitments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["kind"] == kind)
+            .unwrap_or_else(|| panic!("no {kind} commitment"))
+            .clone()
+    };
+    // "A copy of the phone numbers and names of all your contacts won't be collected and
+    // stored on our servers."
+    assert_eq!(
+        commitment("not_stored_on_servers")["categories"],
+        serde_json::json!(["contacts"])
+    );
+    // "... all of CallsApp's core features are secured with end-to-end encryption"; "we do not
+    // store those messages once they have been delivered".
+    assert_eq!(
+        commitment("end_to_end_encrypted")["categories"],
+        serde_json::json!(["messages"])
+    );
+    // "If ... the message wasn't delivered to its destination within up to 2 weeks, it will be
+    // deleted from our servers."
+    let undelivered = commitment("server_retention");
+    assert_eq!(undelivered["days"], 14);
+    assert_eq!(undelivered["what"], "undelivered messages");
+    // "When you join CallsApp, the contacts in your address book that are already CallsApp
+    // members may be informed that you're now on CallsApp too."
+    assert!(commitment("others_notified")["text"]
+        .as_str()
+        .unwrap()
+        .contains("informed"));
+    // "We store and process your personal information on our computers in the USA, Asia,
+    // Europe (including Russia), Australia and Brazil."
+    let group = practices["recipients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "callsapp_group")
+        .unwrap()
+        .clone();
+    assert_eq!(group["kind"], "joint_controller");
+    assert_eq!(
+        group["transfers"][0]["countries"],
+        serde_json::json!(["US", "RU", "AU", "BR"])
+    );
+}
+
+#[test]
+fn promt_treats_an_undeclared_user_as_an_adult() {
+    // unknown_age is adult: the desktop product never asks an age. A user who never declared
+    // one may consent to the newsletter without a guardian.
+    let kit = open_undeclared(PROMT, Platform::Android);
+    kit.accept_policy().unwrap();
+    let status = kit.age_status().unwrap();
+    assert_eq!(status.group, AgeGroup::Unknown);
+    assert!(!status.protective_defaults, "unknown_age is adult");
+    grant(&kit, "marketing", "newsletter_subscription");
+    assert_eq!(
+        kit.check("newsletter_subscription", "marketing"),
+        allowed(LegalBasis::Consent)
+    );
+    // The policy is accepted explicitly: no notice in the receipt.
+    assert_eq!(kit.accept_policy().unwrap().detail, None);
+    // Its analytics providers decide their own purposes.
+    let recipients = &info(PROMT).recipients;
+    assert!(recipients
+        .iter()
+        .all(|r| r.kind == privacykit::RecipientKind::IndependentController));
+}
+
+#[test]
+fn promt_newsletter_retention_counts_from_the_users_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock(MARCH_1_NOON.into()));
+    let kit = open_clocked(PROMT, &dir, clock.clone());
+    // PROMT: "If you do not confirm your registration within 24 hours, your data will be shut
+    // down and removed within one month." The app reports the sign-up left unconfirmed.
+    kit.report_retention_event(RetentionEvent::UnconfirmedSignup)
+        .unwrap();
+    clock.advance_ms(30 * DAY_MS - 1);
+    assert!(!due_ids(&kit).contains(&"unconfirmed_subscriptions".to_owned()));
+    clock.advance_ms(1);
+    assert!(due_ids(&kit).contains(&"unconfirmed_subscriptions".to_owned()));
+    // "... no later than within one month delete your e-mail from our database."
+    assert!(!due_ids(&kit).contains(&"unsubscribed_emails".to_owned()));
+    kit.report_retention_event(RetentionEvent::Unsubscribe)
+        .unwrap();
+    clock.advance_ms(30 * DAY_MS);
+    let due = kit.due_for_deletion().unwrap();
+    let unsubscribed = due
+        .iter()
+        .find(|d| d.data == "unsubscribed_emails")
+        .unwrap();
+    assert_eq!(unsubscribed.event, Some(RetentionEvent::Unsubscribe));
+    assert_eq!(unsubscribed.due_since_ms, MARCH_1_NOON + 60 * DAY_MS);
+    // "information ... is temporarily saved in the log file up to the automatic removal (7
+    // days at the latest)": the servers' promise, in the export.
+    let practices = export(&kit)["declared_practices"].clone();
+    assert_eq!(practices["commitments"][0]["kind"], "server_retention");
+    assert_eq!(practices["commitments"][0]["days"], 7);
+}
+
+#[test]
+fn voicecall_practices() {
+    // No age is named: the service is contracted by adults and never asks one, so a user who
+    // never declared an age is treated as an adult.
+    let kit = open_undeclared(VOICECALL, Platform::Android);
+    let status = kit.age_status().unwrap();
+    assert_eq!(status.group, AgeGroup::Unknown);
+    assert!(!status.protective_defaults, "unknown_age is adult");
+    // The voice-call service: "Continued use of the Service after the entry into force of the
+    // updated version of the Privacy Policy shall be deemed confirmation of ... their
+    // acceptance".
+    assert_accepted_by_continued_use(VOICECALL, "com.voicecall.service");
+    // "third parties may act as: personal data processors (sub-processors) of the Contractor;
+    // or independent personal data controllers."
+    let kinds: Vec<_> = info(VOICECALL)
+        .recipients
+        .iter()
+        .map(|r| (r.id.clone(), r.kind))
+        .collect();
+    use privacykit::RecipientKind::*;
+    for (id, kind) in [
+        ("hosting_providers", Processor),
+        ("payment_providers", IndependentController),
+        ("web_analytics_providers", IndependentController),
+        ("authorized_bodies", PublicAuthority),
+    ] {
+        assert!(kinds.contains(&(id.to_owned(), kind)), "{id}: {kinds:?}");
+    }
+}
+
+#[test]
+fn mamontcall_practices() {
+    // No age is named; clients are businesses that never state one.
+    let kit = open_undeclared(MAMONTCALL, Platform::Android);
+    let status = kit.age_status().unwrap();
+    assert_eq!(status.group, AgeGroup::Unknown);
+    assert!(!status.protective_defaults, "unknown_age is adult");
+    // MamontCall: "Continued use of the service implies agreement with the updated Policy."
+    assert_accepted_by_continued_use(MAMONTCALL, "com.mamontcall.app");
+    let practices = export(&kit)["declared_practices"].clone();
+    let kinds: Vec<_> = practices["commitments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["kind"].as_str().unwrap().to_owned())
+        .collect();
+    // "all actions are logged"; "We do not record the content of conversations unless the
+    // client has independently activated the recording function."; "all control traffic and
+    // voice calls are encrypted by default."
+    for kind in [
+        "actions_logged",
+        "recorded_only_when_enabled",
+        "encrypted_in_transit",
+    ] {
+        assert!(kinds.iter().any(|k| k == kind), "{kind}: {kinds:?}");
+    }
+    // Recording runs only once the client turned it on (gave consent).
+    let kit = accepted(MAMONTCALL, Platform::Android);
+    os(&kit, OsPermission::Microphone, PermissionStatus::Granted);
+    assert_eq!(kit.check("call_recording", "service"), denied(NeedsConsent));
+    grant(&kit, "service", "call_recording");
+    assert_eq!(
+        kit.check("call_recording", "service"),
+        allowed(LegalBasis::Consent)
+    );
+}
+
+#[test]
+fn mamontcall_billing_is_due_twelve_months_after_closure() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock(MARCH_1_NOON.into()));
+    let kit = open_clocked(MAMONTCALL, &dir, clock.clone());
+    // MamontCall: "Billing data is stored for the duration of the account and for 12 months
+    // after its closure." While the account is open, billing is never due.
+    clock.advance_ms(800 * DAY_MS);
+    assert!(!due_ids(&kit).contains(&"billing_after_closure".to_owned()));
+    // "Technical logs are stored for 30 days": counted from when each was made.
+    let logs = kit
+        .due_for_deletion()
+        .unwrap()
+        .into_iter()
+        .find(|d| d.data == "technical_logs")
+        .unwrap();
+    assert_eq!(logs.event, None);
+    assert_eq!(logs.due_since_ms, MARCH_1_NOON + 770 * DAY_MS);
+
+    let closed_at = kit
+        .report_retention_event(RetentionEvent::AccountClosure)
+        .unwrap()
+        .occurred_at_ms;
+    clock.advance_ms(365 * DAY_MS - 1);
+    assert!(!due_ids(&kit).contains(&"billing_after_closure".to_owned()));
+    clock.advance_ms(1);
+    let due = kit.due_for_deletion().unwrap();
+    let billing = due
+        .iter()
+        .find(|d| d.data == "billing_after_closure")
+        .unwrap();
+    assert_eq!(billing.event_at_ms, Some(closed_at));
+    assert_eq!(billing.due_since_ms, closed_at + 365 * DAY_MS);
+    assert_eq!(
+        export(&kit)["retention_events"][0]["event"],
+        "account_closure"
+    );
 }

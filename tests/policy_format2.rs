@@ -431,3 +431,18 @@ fn a_format_1_document_decides_exactly_like_its_format_2_equivalent() {
     assert!(kit_one.explain("contacts", "service").allowed);
     assert!(!kit_one.explain("contacts", "analytics").allowed);
 }
+
+#[test]
+fn the_documents_description_is_checked_like_other_text() {
+    let mut doc = format_2();
+    doc["description"] = json!("Why unknown_age is protect: the app asks no age at installation.");
+    validate_policy(doc.to_string()).expect("a description is accepted");
+    for bad in [json!(""), json!("x".repeat(2001)), json!(7)] {
+        let mut doc = format_2();
+        doc["description"] = bad;
+        match validate_policy(doc.to_string()).unwrap_err() {
+            PrivacyError::InvalidPolicy { field, .. } => assert_eq!(field, "description"),
+            other => panic!("expected InvalidPolicy, got {other:?}"),
+        }
+    }
+}

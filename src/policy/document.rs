@@ -19,8 +19,8 @@ use serde_json::{Map, Value};
 use super::tcf::TcfConfig;
 use super::{
     countries, Acceptance, AgeRule, AppRetentionRule, Category, Commitment, CommitmentKind, Policy,
-    PolicyInfo, Processing, Purpose, Recipient, RecipientKind, RetentionRule, Transfer,
-    TransferSafeguard, UnknownAgeRule, BUILT_IN_CATEGORIES, BUILT_IN_PURPOSES,
+    PolicyInfo, Processing, Purpose, Recipient, RecipientKind, RetentionEvent, RetentionRule,
+    Transfer, TransferSafeguard, UnknownAgeRule, BUILT_IN_CATEGORIES, BUILT_IN_PURPOSES,
     ENFORCED_RETENTION_IDS,
 };
 use crate::decision::LegalBasis;
@@ -81,6 +81,8 @@ const MAX_PROCESSING: usize = 4096;
 const MAX_AGE: u8 = 21;
 const MAX_RETENTION_DAYS: u32 = 36_500;
 const MAX_TEXT_CHARS: usize = 500;
+/// The document's own description may explain several choices, so it gets more room.
+const MAX_DOCUMENT_DESCRIPTION_CHARS: usize = 2000;
 const MAX_NAME_CHARS: usize = 200;
 /// Policy versions count revisions of one app's policy: a million leaves room for a revision
 /// a day for thousands of years, and keeps every version far from `u32::MAX`, which the
@@ -102,6 +104,9 @@ struct Document {
     effective_date: String,
     last_revised: Option<String>,
     controller: Controller,
+    /// What the document is and why it chose as it did (its `unknown_age`, say), for the people
+    /// who read and review it. Not shown to users and not kept after validation.
+    description: Option<String>,
     #[serde(default = "yes")]
     requires_acceptance: bool,
     /// Format 1 only.
@@ -247,6 +252,8 @@ struct RetentionEntry {
     data: String,
     days: u32,
     description: Option<String>,
+    /// `app_retention` only: read as text so an unknown event is refused with its name.
+    after: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -529,6 +536,9 @@ fn validate(doc: Document) -> Result<(PolicyInfo, Option<TcfConfig>)> {
     }
     let format_2 = doc.format == 2;
     check_fields_of_format(&doc)?;
+    if let Some(text) = &doc.description {
+        check_text("description", text, MAX_DOCUMENT_DESCRIPTION_CHARS)?;
+    }
     let id_ok = !doc.policy_id.is_empty()
         && doc.policy_id.len() <= 128
         && doc
@@ -610,14 +620,16 @@ fn validate(doc: Document) -> Result<(PolicyInfo, Option<TcfConfig>)> {
         let rules = validate_retention("retention", doc.retention, RetentionOwner::Either)?;
         rules
             .into_iter()
-            .partition(|r| ENFORCED_RETENTION_IDS.contains(&r.data.as_str()))
+            .partition(|(r, _)| ENFORCED_RETENTION_IDS.contains(&r.data.as_str()))
     };
+    let retention = retention.into_iter().map(|(rule, _)| rule).collect();
     let app_retention = app_retention
         .into_iter()
-        .map(|r| AppRetentionRule {
+        .map(|(r, after)| AppRetentionRule {
             data: r.data,
             days: r.days,
             description: r.description,
+            after,
         })
         .collect();
     let commitments = validate_commitments(doc.commitments.unwrap_or_default(), &categories)?;
@@ -1134,11 +1146,14 @@ enum RetentionOwner {
     Either,
 }
 
+/// A validated retention entry and, for the app's own data, the event its period counts from.
+type ValidatedRetention = (RetentionRule, Option<RetentionEvent>);
+
 fn validate_retention(
     list: &str,
     entries: Vec<RetentionEntry>,
     owner: RetentionOwner,
-) -> Result<Vec<RetentionRule>> {
+) -> Result<Vec<ValidatedRetention>> {
     if entries.len() > MAX_DECLARATIONS {
         return Err(invalid(
             list,
@@ -1189,11 +1204,36 @@ fn validate_retention(
                 ));
             }
             check_description(&field, entry.description.as_deref(), true)?;
-            Ok(RetentionRule {
-                data: entry.data,
-                days: entry.days,
-                description: entry.description,
-            })
+            let after = match (entry.after.as_deref(), owner) {
+                (None, _) => None,
+                // PrivacyKit's own data is deleted by its age alone: an event the app reports
+                // could hold back deletion of data the app does not even see.
+                (Some(_), RetentionOwner::PrivacyKit | RetentionOwner::Either) => {
+                    return Err(invalid(
+                        format!("{field}.after"),
+                        "is only for the app's own data, in app_retention (format 2)",
+                    ))
+                }
+                (Some(name), RetentionOwner::App) => {
+                    Some(RetentionEvent::parse(name).ok_or_else(|| {
+                        invalid(
+                            format!("{field}.after"),
+                            format!(
+                                "is not an event PrivacyKit knows; after takes one of {}",
+                                RetentionEvent::ALL.map(RetentionEvent::as_str).join(", ")
+                            ),
+                        )
+                    })?)
+                }
+            };
+            Ok((
+                RetentionRule {
+                    data: entry.data,
+                    days: entry.days,
+                    description: entry.description,
+                },
+                after,
+            ))
         })
         .collect()
 }

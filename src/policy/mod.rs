@@ -129,6 +129,9 @@ pub enum CommitmentKind {
     ServerRetention,
     ActionsLogged,
     OthersNotified,
+    /// Content (a call, a conversation) is recorded only when the user or client turned
+    /// recording on themselves.
+    RecordedOnlyWhenEnabled,
 }
 
 /// A promise about processing off the device. Declared, not enforced: PrivacyKit cannot see
@@ -153,6 +156,45 @@ pub struct AppRetentionRule {
     pub data: String,
     pub days: u32,
     pub description: Option<String>,
+    /// The event the period counts from; `None`: from the moment the data was made, so what
+    /// is older than `days` before now is due.
+    pub after: Option<RetentionEvent>,
+}
+
+/// Something that happens to the user's relationship with the app, which the app reports
+/// (`report_retention_event`) and an `app_retention` period can count from.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, uniffi::Enum, serde::Serialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum RetentionEvent {
+    /// The user closed their account.
+    AccountClosure,
+    /// The user unsubscribed (from a newsletter, a mailing list, a paid plan).
+    Unsubscribe,
+    /// The user signed up and did not confirm the sign-up in the time the app allows.
+    UnconfirmedSignup,
+}
+
+impl RetentionEvent {
+    pub const ALL: [RetentionEvent; 3] = [
+        RetentionEvent::AccountClosure,
+        RetentionEvent::Unsubscribe,
+        RetentionEvent::UnconfirmedSignup,
+    ];
+
+    /// The name the policy and the store use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RetentionEvent::AccountClosure => "account_closure",
+            RetentionEvent::Unsubscribe => "unsubscribe",
+            RetentionEvent::UnconfirmedSignup => "unconfirmed_signup",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<RetentionEvent> {
+        RetentionEvent::ALL.into_iter().find(|e| e.as_str() == name)
+    }
 }
 
 /// The retention ids of the data PrivacyKit holds and deletes itself; `retention` accepts only

@@ -43,6 +43,7 @@ struct Export<'a> {
     discovery: crate::discovery::DiscoverySummary,
     access_report: Vec<report::AccessReportRow>,
     advertising: Advertising,
+    retention_events: Vec<crate::retention_events::RetentionEventRecord>,
     declared_practices: DeclaredPractices<'a>,
 }
 
@@ -405,6 +406,7 @@ pub(crate) fn export(core: &State, now_ms: i64, today: i64) -> Result<String> {
         advertising: Advertising {
             advertising_id_reported: core.advertising_id.is_some(),
         },
+        retention_events: crate::retention_events::recorded(conn)?,
         declared_practices: DeclaredPractices {
             acceptance: info.acceptance,
             recipients: info

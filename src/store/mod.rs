@@ -23,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/v003_rights.sql"),
     include_str!("migrations/v004_discovery.sql"),
     include_str!("migrations/v005_ledger_integrity.sql"),
+    include_str!("migrations/v006_retention_events.sql"),
 ];
 
 /// The schema version this library writes.

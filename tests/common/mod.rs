@@ -99,6 +99,9 @@ impl ManualClock {
     pub fn advance_days(&self, days: i64) {
         self.0.fetch_add(days * 86_400_000, Ordering::SeqCst);
     }
+    pub fn advance_ms(&self, ms: i64) {
+        self.0.fetch_add(ms, Ordering::SeqCst);
+    }
 }
 
 impl Clock for ManualClock {

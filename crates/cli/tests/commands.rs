@@ -213,18 +213,28 @@ fn explain_applies_age_acceptance_and_consent() {
         row(&stdout(&granted), "advertising_id", "advertising"),
         "advertising_id advertising allowed Permitted (consent)"
     );
-    let minor = privacykit(&[
-        "explain",
-        &policy,
-        "--age",
-        "14",
-        "--accept",
-        "--grant",
-        "advertising",
-    ]);
+    // 14 is under the EEA's age of digital consent (16), not under the default rule's (13).
+    let minor_in = |jurisdiction: &str| {
+        let out = privacykit(&[
+            "explain",
+            &policy,
+            "--age",
+            "14",
+            "--jurisdiction",
+            jurisdiction,
+            "--accept",
+            "--grant",
+            "advertising",
+        ]);
+        row(&stdout(&out), "advertising_id", "advertising")
+    };
     assert_eq!(
-        row(&stdout(&minor), "advertising_id", "advertising"),
+        minor_in("DE"),
         "advertising_id advertising refused NotAllowedForMinors"
+    );
+    assert_eq!(
+        minor_in("US"),
+        "advertising_id advertising allowed Permitted (consent)"
     );
 }
 

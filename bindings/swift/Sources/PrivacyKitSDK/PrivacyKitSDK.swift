@@ -1961,11 +1961,18 @@ public protocol PrivacyKitProtocol: AnyObject, Sendable {
     func discovery(config: DiscoveryConfig, keyProvider: KeyProvider, transport: DiscoveryTransport) throws  -> ContactDiscovery
     
     /**
+     * The app's own data due for deletion now under the policy's `app_retention`: each rule
+     * counted from when the data was made, with its cutoff, and each rule counted from an
+     * event reported at least its period ago. Deletes nothing: the data is the app's.
+     */
+    func dueForDeletion() throws  -> [DueForDeletion]
+    
+    /**
      * Erases everything PrivacyKit keeps about the user: the ledger, declared facts,
      * permission states and history, the access report, linked accounts with their keys
-     * (the platform keys are deleted too), the install id. The file is then compacted so no
-     * deleted byte survives in it or its WAL. PrivacyKit stays open and starts afresh with
-     * the policy in force, as on a first open.
+     * (the platform keys are deleted too), the install id, the reported retention events. The
+     * file is then compacted so no deleted byte survives in it or its WAL. PrivacyKit stays
+     * open and starts afresh with the policy in force, as on a first open.
      */
     func eraseAll() throws  -> ErasureReceipt
     
@@ -2111,6 +2118,15 @@ public protocol PrivacyKitProtocol: AnyObject, Sendable {
     func reportPermission(permission: OsPermission, status: PermissionStatus, accuracy: LocationAccuracy?, osShowsRationale: Bool?) throws  -> PermissionState
     
     /**
+     * Records that `event` happened now (the user closed their account, unsubscribed, left a
+     * sign-up unconfirmed), for the policy's `app_retention` periods that count from it.
+     * Reporting an event already recorded keeps its first time, so a retry never postpones a
+     * deletion; returns the record kept. Refused with `InvalidArgument` when no rule of the
+     * policy counts from `event`, and nothing is stored.
+     */
+    func reportRetentionEvent(event: RetentionEvent) throws  -> RetentionEventRecord
+    
+    /**
      * Replaces the install identifier with a new random one; the old one is forgotten.
      */
     func resetInstallId() throws  -> String
@@ -2119,6 +2135,11 @@ public protocol PrivacyKitProtocol: AnyObject, Sendable {
      * The user restricts all processing that is not essential.
      */
     func restrictProcessing() throws  -> LedgerEntry
+    
+    /**
+     * The events recorded with `report_retention_event`, oldest first.
+     */
+    func retentionEvents() throws  -> [RetentionEventRecord]
     
     /**
      * After `LedgerTampered` or `LedgerSealLost`: sets the ledger aside as unverified history
@@ -2212,6 +2233,12 @@ public protocol PrivacyKitProtocol: AnyObject, Sendable {
      * The user withdraws an objection (switches the use back on).
      */
     func withdrawObjection(purpose: String, category: String?) throws  -> LedgerEntry
+    
+    /**
+     * Forgets `event` because it no longer holds (the account was reopened): the periods
+     * counting from it stop running. Returns whether it was recorded.
+     */
+    func withdrawRetentionEvent(event: RetentionEvent) throws  -> Bool
     
 }
 /**
@@ -2569,11 +2596,25 @@ open func discovery(config: DiscoveryConfig, keyProvider: KeyProvider, transport
 }
     
     /**
+     * The app's own data due for deletion now under the policy's `app_retention`: each rule
+     * counted from when the data was made, with its cutoff, and each rule counted from an
+     * event reported at least its period ago. Deletes nothing: the data is the app's.
+     */
+open func dueForDeletion()throws  -> [DueForDeletion]  {
+    return try  FfiConverterSequenceTypeDueForDeletion.lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_privacykit_due_for_deletion(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Erases everything PrivacyKit keeps about the user: the ledger, declared facts,
      * permission states and history, the access report, linked accounts with their keys
-     * (the platform keys are deleted too), the install id. The file is then compacted so no
-     * deleted byte survives in it or its WAL. PrivacyKit stays open and starts afresh with
-     * the policy in force, as on a first open.
+     * (the platform keys are deleted too), the install id, the reported retention events. The
+     * file is then compacted so no deleted byte survives in it or its WAL. PrivacyKit stays
+     * open and starts afresh with the policy in force, as on a first open.
      */
 open func eraseAll()throws  -> ErasureReceipt  {
     return try  FfiConverterTypeErasureReceipt_lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
@@ -2901,6 +2942,23 @@ open func reportPermission(permission: OsPermission, status: PermissionStatus, a
 }
     
     /**
+     * Records that `event` happened now (the user closed their account, unsubscribed, left a
+     * sign-up unconfirmed), for the policy's `app_retention` periods that count from it.
+     * Reporting an event already recorded keeps its first time, so a retry never postpones a
+     * deletion; returns the record kept. Refused with `InvalidArgument` when no rule of the
+     * policy counts from `event`, and nothing is stored.
+     */
+open func reportRetentionEvent(event: RetentionEvent)throws  -> RetentionEventRecord  {
+    return try  FfiConverterTypeRetentionEventRecord_lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_privacykit_report_retention_event(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeRetentionEvent_lower(event),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Replaces the install identifier with a new random one; the old one is forgotten.
      */
 open func resetInstallId()throws  -> String  {
@@ -2919,6 +2977,18 @@ open func restrictProcessing()throws  -> LedgerEntry  {
     return try  FfiConverterTypeLedgerEntry_lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
         uniffiCallStatus in
     uniffi_privacykit_fn_method_privacykit_restrict_processing(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The events recorded with `report_retention_event`, oldest first.
+     */
+open func retentionEvents()throws  -> [RetentionEventRecord]  {
+    return try  FfiConverterSequenceTypeRetentionEventRecord.lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_privacykit_retention_events(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -3104,6 +3174,20 @@ open func withdrawObjection(purpose: String, category: String? = nil)throws  -> 
             self.uniffiCloneHandle(),
         FfiConverterString.lower(purpose),
         FfiConverterOptionString.lower(category),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Forgets `event` because it no longer holds (the account was reopened): the periods
+     * counting from it stop running. Returns whether it was recorded.
+     */
+open func withdrawRetentionEvent(event: RetentionEvent)throws  -> Bool  {
+    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypePrivacyError_lift) {
+        uniffiCallStatus in
+    uniffi_privacykit_fn_method_privacykit_withdraw_retention_event(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeRetentionEvent_lower(event),uniffiCallStatus
     )
 })
 }
@@ -4862,13 +4946,23 @@ public struct AppRetentionRule: Equatable, Hashable {
     public var data: String
     public var days: UInt32
     public var description: String?
+    /**
+     * The event the period counts from; `None`: from the moment the data was made, so what
+     * is older than `days` before now is due.
+     */
+    public var after: RetentionEvent?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(data: String, days: UInt32, description: String?) {
+    public init(data: String, days: UInt32, description: String?, 
+        /**
+         * The event the period counts from; `None`: from the moment the data was made, so what
+         * is older than `days` before now is due.
+         */after: RetentionEvent?) {
         self.data = data
         self.days = days
         self.description = description
+        self.after = after
     }
 
     
@@ -4889,7 +4983,8 @@ public struct FfiConverterTypeAppRetentionRule: FfiConverterRustBuffer {
             try AppRetentionRule(
                 data: FfiConverterString.read(from: &buf), 
                 days: FfiConverterUInt32.read(from: &buf), 
-                description: FfiConverterOptionString.read(from: &buf)
+                description: FfiConverterOptionString.read(from: &buf), 
+                after: FfiConverterOptionTypeRetentionEvent.read(from: &buf)
         )
     }
 
@@ -4897,6 +4992,7 @@ public struct FfiConverterTypeAppRetentionRule: FfiConverterRustBuffer {
         FfiConverterString.write(value.data, into: &buf)
         FfiConverterUInt32.write(value.days, into: &buf)
         FfiConverterOptionString.write(value.description, into: &buf)
+        FfiConverterOptionTypeRetentionEvent.write(value.after, into: &buf)
     }
 }
 
@@ -5862,6 +5958,105 @@ public func FfiConverterTypeDiscoverySummary_lift(_ buf: RustBuffer) throws -> D
 #endif
 public func FfiConverterTypeDiscoverySummary_lower(_ value: DiscoverySummary) -> RustBuffer {
     return FfiConverterTypeDiscoverySummary.lower(value)
+}
+
+
+/**
+ * Some of the app's own data whose retention period has run out: the app deletes it.
+ */
+public struct DueForDeletion: Equatable, Hashable {
+    /**
+     * The `app_retention` rule's data id.
+     */
+    public var data: String
+    public var description: String?
+    /**
+     * The event the period counts from; `None` for a period counted from when each item was
+     * made.
+     */
+    public var event: RetentionEvent?
+    /**
+     * When the event was reported; `None` without an event.
+     */
+    public var eventAtMs: Int64?
+    /**
+     * With an event: the instant the period ran out (the event's time plus the period), from
+     * which all of `data` is due. Without one: the cutoff, before which what the app made is
+     * due (now minus the period).
+     */
+    public var dueSinceMs: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The `app_retention` rule's data id.
+         */data: String, description: String?, 
+        /**
+         * The event the period counts from; `None` for a period counted from when each item was
+         * made.
+         */event: RetentionEvent?, 
+        /**
+         * When the event was reported; `None` without an event.
+         */eventAtMs: Int64?, 
+        /**
+         * With an event: the instant the period ran out (the event's time plus the period), from
+         * which all of `data` is due. Without one: the cutoff, before which what the app made is
+         * due (now minus the period).
+         */dueSinceMs: Int64) {
+        self.data = data
+        self.description = description
+        self.event = event
+        self.eventAtMs = eventAtMs
+        self.dueSinceMs = dueSinceMs
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DueForDeletion: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDueForDeletion: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DueForDeletion {
+        return
+            try DueForDeletion(
+                data: FfiConverterString.read(from: &buf), 
+                description: FfiConverterOptionString.read(from: &buf), 
+                event: FfiConverterOptionTypeRetentionEvent.read(from: &buf), 
+                eventAtMs: FfiConverterOptionInt64.read(from: &buf), 
+                dueSinceMs: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DueForDeletion, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.data, into: &buf)
+        FfiConverterOptionString.write(value.description, into: &buf)
+        FfiConverterOptionTypeRetentionEvent.write(value.event, into: &buf)
+        FfiConverterOptionInt64.write(value.eventAtMs, into: &buf)
+        FfiConverterInt64.write(value.dueSinceMs, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDueForDeletion_lift(_ buf: RustBuffer) throws -> DueForDeletion {
+    return try FfiConverterTypeDueForDeletion.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDueForDeletion_lower(_ value: DueForDeletion) -> RustBuffer {
+    return FfiConverterTypeDueForDeletion.lower(value)
 }
 
 
@@ -6891,9 +7086,16 @@ public struct PurgeReport: Equatable, Hashable {
      */
     public var purged: [PurgedData]
     /**
-     * Retention rules for the app's own data: delete what is older than `cutoff_ms`.
+     * Retention rules for the app's own data whose period counts from when each item was
+     * made: delete what is older than `cutoff_ms`. Rules counted from an event are not here
+     * (a cutoff from now would be wrong for them): see `due_for_deletion`.
      */
     public var appManaged: [RetentionCutoff]
+    /**
+     * The app's own data due for deletion now, as `PrivacyKit::due_for_deletion` lists it:
+     * the rules above, and every rule whose event was reported at least its period ago.
+     */
+    public var dueForDeletion: [DueForDeletion]
     /**
      * Rules PrivacyKit could not apply this time, with why; the next purge tries again.
      */
@@ -6906,14 +7108,21 @@ public struct PurgeReport: Equatable, Hashable {
          * One entry per retention rule PrivacyKit enforces, with what it deleted.
          */purged: [PurgedData], 
         /**
-         * Retention rules for the app's own data: delete what is older than `cutoff_ms`.
+         * Retention rules for the app's own data whose period counts from when each item was
+         * made: delete what is older than `cutoff_ms`. Rules counted from an event are not here
+         * (a cutoff from now would be wrong for them): see `due_for_deletion`.
          */appManaged: [RetentionCutoff], 
+        /**
+         * The app's own data due for deletion now, as `PrivacyKit::due_for_deletion` lists it:
+         * the rules above, and every rule whose event was reported at least its period ago.
+         */dueForDeletion: [DueForDeletion], 
         /**
          * Rules PrivacyKit could not apply this time, with why; the next purge tries again.
          */deferred: [DeferredPurge]) {
         self.purgedAtMs = purgedAtMs
         self.purged = purged
         self.appManaged = appManaged
+        self.dueForDeletion = dueForDeletion
         self.deferred = deferred
     }
 
@@ -6936,6 +7145,7 @@ public struct FfiConverterTypePurgeReport: FfiConverterRustBuffer {
                 purgedAtMs: FfiConverterInt64.read(from: &buf), 
                 purged: FfiConverterSequenceTypePurgedData.read(from: &buf), 
                 appManaged: FfiConverterSequenceTypeRetentionCutoff.read(from: &buf), 
+                dueForDeletion: FfiConverterSequenceTypeDueForDeletion.read(from: &buf), 
                 deferred: FfiConverterSequenceTypeDeferredPurge.read(from: &buf)
         )
     }
@@ -6944,6 +7154,7 @@ public struct FfiConverterTypePurgeReport: FfiConverterRustBuffer {
         FfiConverterInt64.write(value.purgedAtMs, into: &buf)
         FfiConverterSequenceTypePurgedData.write(value.purged, into: &buf)
         FfiConverterSequenceTypeRetentionCutoff.write(value.appManaged, into: &buf)
+        FfiConverterSequenceTypeDueForDeletion.write(value.dueForDeletion, into: &buf)
         FfiConverterSequenceTypeDeferredPurge.write(value.deferred, into: &buf)
     }
 }
@@ -7296,6 +7507,63 @@ public func FfiConverterTypeRetentionCutoff_lift(_ buf: RustBuffer) throws -> Re
 #endif
 public func FfiConverterTypeRetentionCutoff_lower(_ value: RetentionCutoff) -> RustBuffer {
     return FfiConverterTypeRetentionCutoff.lower(value)
+}
+
+
+/**
+ * An event as recorded: what happened and when it was first reported.
+ */
+public struct RetentionEventRecord: Equatable, Hashable {
+    public var event: RetentionEvent
+    public var occurredAtMs: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(event: RetentionEvent, occurredAtMs: Int64) {
+        self.event = event
+        self.occurredAtMs = occurredAtMs
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RetentionEventRecord: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRetentionEventRecord: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RetentionEventRecord {
+        return
+            try RetentionEventRecord(
+                event: FfiConverterTypeRetentionEvent.read(from: &buf), 
+                occurredAtMs: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RetentionEventRecord, into buf: inout [UInt8]) {
+        FfiConverterTypeRetentionEvent.write(value.event, into: &buf)
+        FfiConverterInt64.write(value.occurredAtMs, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRetentionEventRecord_lift(_ buf: RustBuffer) throws -> RetentionEventRecord {
+    return try FfiConverterTypeRetentionEventRecord.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRetentionEventRecord_lower(_ value: RetentionEventRecord) -> RustBuffer {
+    return FfiConverterTypeRetentionEventRecord.lower(value)
 }
 
 
@@ -7968,6 +8236,11 @@ public enum CommitmentKind: Equatable, Hashable {
     case serverRetention
     case actionsLogged
     case othersNotified
+    /**
+     * Content (a call, a conversation) is recorded only when the user or client turned
+     * recording on themselves.
+     */
+    case recordedOnlyWhenEnabled
 
 
 
@@ -8003,6 +8276,8 @@ public struct FfiConverterTypeCommitmentKind: FfiConverterRustBuffer {
         
         case 7: return .othersNotified
         
+        case 8: return .recordedOnlyWhenEnabled
+        
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
@@ -8037,6 +8312,10 @@ public struct FfiConverterTypeCommitmentKind: FfiConverterRustBuffer {
         
         case .othersNotified:
             writeInt(&buf, Int32(7))
+        
+        
+        case .recordedOnlyWhenEnabled:
+            writeInt(&buf, Int32(8))
         
         }
     }
@@ -9630,6 +9909,10 @@ public enum PersonalData: Equatable, Hashable {
      * Contact discovery's encrypted cache and its filter state.
      */
     case discoveryCache
+    /**
+     * The events the app reported for retention (an account closed, an unsubscription).
+     */
+    case retentionEvents
 
 
 
@@ -9663,6 +9946,8 @@ public struct FfiConverterTypePersonalData: FfiConverterRustBuffer {
         
         case 6: return .discoveryCache
         
+        case 7: return .retentionEvents
+        
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
@@ -9693,6 +9978,10 @@ public struct FfiConverterTypePersonalData: FfiConverterRustBuffer {
         
         case .discoveryCache:
             writeInt(&buf, Int32(6))
+        
+        
+        case .retentionEvents:
+            writeInt(&buf, Int32(7))
         
         }
     }
@@ -10528,6 +10817,92 @@ public func FfiConverterTypeReconsentAction_lower(_ value: ReconsentAction) -> R
 
 
 /**
+ * Something that happens to the user's relationship with the app, which the app reports
+ * (`report_retention_event`) and an `app_retention` period can count from.
+ */
+
+public enum RetentionEvent: Equatable, Hashable {
+    
+    /**
+     * The user closed their account.
+     */
+    case accountClosure
+    /**
+     * The user unsubscribed (from a newsletter, a mailing list, a paid plan).
+     */
+    case unsubscribe
+    /**
+     * The user signed up and did not confirm the sign-up in the time the app allows.
+     */
+    case unconfirmedSignup
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension RetentionEvent: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRetentionEvent: FfiConverterRustBuffer {
+    typealias SwiftType = RetentionEvent
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RetentionEvent {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .accountClosure
+        
+        case 2: return .unsubscribe
+        
+        case 3: return .unconfirmedSignup
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: RetentionEvent, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .accountClosure:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .unsubscribe:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .unconfirmedSignup:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRetentionEvent_lift(_ buf: RustBuffer) throws -> RetentionEvent {
+    return try FfiConverterTypeRetentionEvent.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRetentionEvent_lower(_ value: RetentionEvent) -> RustBuffer {
+    return FfiConverterTypeRetentionEvent.lower(value)
+}
+
+
+
+/**
  * One way a (category, purpose) pair's terms grew since the user agreed to them.
  */
 
@@ -11258,6 +11633,30 @@ fileprivate struct FfiConverterOptionTypeOsPermission: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeRetentionEvent: FfiConverterRustBuffer {
+    typealias SwiftType = RetentionEvent?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeRetentionEvent.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeRetentionEvent.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
     typealias SwiftType = [String]
 
@@ -11475,6 +11874,31 @@ fileprivate struct FfiConverterSequenceTypeDeferredPurge: FfiConverterRustBuffer
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeDeferredPurge.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeDueForDeletion: FfiConverterRustBuffer {
+    typealias SwiftType = [DueForDeletion]
+
+    public static func write(_ value: [DueForDeletion], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeDueForDeletion.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [DueForDeletion] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [DueForDeletion]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeDueForDeletion.read(from: &buf))
         }
         return seq
     }
@@ -11725,6 +12149,31 @@ fileprivate struct FfiConverterSequenceTypeRetentionCutoff: FfiConverterRustBuff
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeRetentionCutoff.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeRetentionEventRecord: FfiConverterRustBuffer {
+    typealias SwiftType = [RetentionEventRecord]
+
+    public static func write(_ value: [RetentionEventRecord], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeRetentionEventRecord.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [RetentionEventRecord] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [RetentionEventRecord]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeRetentionEventRecord.read(from: &buf))
         }
         return seq
     }
@@ -12082,7 +12531,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_privacykit_checksum_method_privacykit_discovery() != 44709) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_privacykit_checksum_method_privacykit_erase_all() != 16754) {
+    if (uniffi_privacykit_checksum_method_privacykit_due_for_deletion() != 56441) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_privacykit_checksum_method_privacykit_erase_all() != 28554) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_privacykit_erase_data() != 9578) {
@@ -12151,10 +12603,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_privacykit_checksum_method_privacykit_report_permission() != 39258) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_privacykit_checksum_method_privacykit_report_retention_event() != 41601) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_privacykit_checksum_method_privacykit_reset_install_id() != 30699) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_privacykit_restrict_processing() != 31283) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_privacykit_checksum_method_privacykit_retention_events() != 39508) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_privacykit_set_aside_unverified_ledger() != 59644) {
@@ -12191,6 +12649,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_privacykit_withdraw_objection() != 9172) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_privacykit_checksum_method_privacykit_withdraw_retention_event() != 49534) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_privacykit_checksum_method_consentsignalstore_write() != 25698) {

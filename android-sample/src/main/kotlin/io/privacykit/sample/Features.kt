@@ -154,6 +154,7 @@ fun PersonalData.label(): String = when (this) {
     PersonalData.LINKED_ACCOUNTS -> "linked accounts"
     PersonalData.INSTALL_ID -> "install id"
     PersonalData.DISCOVERY_CACHE -> "contact discovery cache"
+    PersonalData.RETENTION_EVENTS -> "account events kept for deletion deadlines"
 }
 
 /** What the screen says for a failed call: never the exception's message, which is not for users. */

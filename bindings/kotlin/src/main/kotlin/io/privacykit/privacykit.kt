@@ -895,6 +895,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_discovery(
     ): Int
+    external fun uniffi_privacykit_checksum_method_privacykit_due_for_deletion(
+    ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_erase_all(
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_erase_data(
@@ -941,9 +943,13 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_report_permission(
     ): Int
+    external fun uniffi_privacykit_checksum_method_privacykit_report_retention_event(
+    ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_reset_install_id(
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_restrict_processing(
+    ): Int
+    external fun uniffi_privacykit_checksum_method_privacykit_retention_events(
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_set_aside_unverified_ledger(
     ): Int
@@ -968,6 +974,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_privacykit_checksum_method_privacykit_withdraw_consent(
     ): Int
     external fun uniffi_privacykit_checksum_method_privacykit_withdraw_objection(
+    ): Int
+    external fun uniffi_privacykit_checksum_method_privacykit_withdraw_retention_event(
     ): Int
     external fun uniffi_privacykit_checksum_method_consentsignalstore_write(
     ): Int
@@ -1129,6 +1137,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_discovery(`ptr`: Long,`config`: RustBuffer.ByValue,`keyProvider`: Long,`transport`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_privacykit_fn_method_privacykit_due_for_deletion(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_erase_all(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_erase_data(`ptr`: Long,`data`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1175,9 +1185,13 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_privacykit_fn_method_privacykit_report_permission(`ptr`: Long,`permission`: RustBuffer.ByValue,`status`: RustBuffer.ByValue,`accuracy`: RustBuffer.ByValue,`osShowsRationale`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_privacykit_fn_method_privacykit_report_retention_event(`ptr`: Long,`event`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_reset_install_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_restrict_processing(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_privacykit_fn_method_privacykit_retention_events(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_set_aside_unverified_ledger(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1203,6 +1217,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_privacykit_fn_method_privacykit_withdraw_objection(`ptr`: Long,`purpose`: RustBuffer.ByValue,`category`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_privacykit_fn_method_privacykit_withdraw_retention_event(`ptr`: Long,`event`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
     external fun uniffi_privacykit_fn_clone_consentsignalstore(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_privacykit_fn_free_consentsignalstore(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1475,7 +1491,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_privacykit_checksum_method_privacykit_discovery() and 0xFFFF) != 44709) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_privacykit_checksum_method_privacykit_erase_all() and 0xFFFF) != 16754) {
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_due_for_deletion() and 0xFFFF) != 56441) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_erase_all() and 0xFFFF) != 28554) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_erase_data() and 0xFFFF) != 9578) {
@@ -1544,10 +1563,16 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_privacykit_checksum_method_privacykit_report_permission() and 0xFFFF) != 39258) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_report_retention_event() and 0xFFFF) != 41601) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_reset_install_id() and 0xFFFF) != 30699) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_restrict_processing() and 0xFFFF) != 31283) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_retention_events() and 0xFFFF) != 39508) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_set_aside_unverified_ledger() and 0xFFFF) != 59644) {
@@ -1584,6 +1609,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_privacykit_withdraw_objection() and 0xFFFF) != 9172) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_privacykit_checksum_method_privacykit_withdraw_retention_event() and 0xFFFF) != 49534) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_privacykit_checksum_method_consentsignalstore_write() and 0xFFFF) != 25698) {
@@ -4112,11 +4140,18 @@ public interface PrivacyKitInterface {
     fun `discovery`(`config`: DiscoveryConfig, `keyProvider`: KeyProvider, `transport`: DiscoveryTransport): ContactDiscovery
     
     /**
+     * The app's own data due for deletion now under the policy's `app_retention`: each rule
+     * counted from when the data was made, with its cutoff, and each rule counted from an
+     * event reported at least its period ago. Deletes nothing: the data is the app's.
+     */
+    fun `dueForDeletion`(): List<DueForDeletion>
+    
+    /**
      * Erases everything PrivacyKit keeps about the user: the ledger, declared facts,
      * permission states and history, the access report, linked accounts with their keys
-     * (the platform keys are deleted too), the install id. The file is then compacted so no
-     * deleted byte survives in it or its WAL. PrivacyKit stays open and starts afresh with
-     * the policy in force, as on a first open.
+     * (the platform keys are deleted too), the install id, the reported retention events. The
+     * file is then compacted so no deleted byte survives in it or its WAL. PrivacyKit stays
+     * open and starts afresh with the policy in force, as on a first open.
      */
     fun `eraseAll`(): ErasureReceipt
     
@@ -4262,6 +4297,15 @@ public interface PrivacyKitInterface {
     fun `reportPermission`(`permission`: OsPermission, `status`: PermissionStatus, `accuracy`: LocationAccuracy? = null, `osShowsRationale`: kotlin.Boolean? = null): PermissionState
     
     /**
+     * Records that `event` happened now (the user closed their account, unsubscribed, left a
+     * sign-up unconfirmed), for the policy's `app_retention` periods that count from it.
+     * Reporting an event already recorded keeps its first time, so a retry never postpones a
+     * deletion; returns the record kept. Refused with `InvalidArgument` when no rule of the
+     * policy counts from `event`, and nothing is stored.
+     */
+    fun `reportRetentionEvent`(`event`: RetentionEvent): RetentionEventRecord
+    
+    /**
      * Replaces the install identifier with a new random one; the old one is forgotten.
      */
     fun `resetInstallId`(): kotlin.String
@@ -4270,6 +4314,11 @@ public interface PrivacyKitInterface {
      * The user restricts all processing that is not essential.
      */
     fun `restrictProcessing`(): LedgerEntry
+    
+    /**
+     * The events recorded with `report_retention_event`, oldest first.
+     */
+    fun `retentionEvents`(): List<RetentionEventRecord>
     
     /**
      * After `LedgerTampered` or `LedgerSealLost`: sets the ledger aside as unverified history
@@ -4363,6 +4412,12 @@ public interface PrivacyKitInterface {
      * The user withdraws an objection (switches the use back on).
      */
     fun `withdrawObjection`(`purpose`: kotlin.String, `category`: kotlin.String? = null): LedgerEntry
+    
+    /**
+     * Forgets `event` because it no longer holds (the account was reopened): the periods
+     * counting from it stop running. Returns whether it was recorded.
+     */
+    fun `withdrawRetentionEvent`(`event`: RetentionEvent): kotlin.Boolean
     
     companion object
 }
@@ -4799,11 +4854,30 @@ open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
 
     
     /**
+     * The app's own data due for deletion now under the policy's `app_retention`: each rule
+     * counted from when the data was made, with its cutoff, and each rule counted from an
+     * event reported at least its period ago. Deletes nothing: the data is the app's.
+     */
+    @Throws(PrivacyException::class)override fun `dueForDeletion`(): List<DueForDeletion> {
+            return FfiConverterSequenceTypeDueForDeletion.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PrivacyException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_privacykit_due_for_deletion(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * Erases everything PrivacyKit keeps about the user: the ledger, declared facts,
      * permission states and history, the access report, linked accounts with their keys
-     * (the platform keys are deleted too), the install id. The file is then compacted so no
-     * deleted byte survives in it or its WAL. PrivacyKit stays open and starts afresh with
-     * the policy in force, as on a first open.
+     * (the platform keys are deleted too), the install id, the reported retention events. The
+     * file is then compacted so no deleted byte survives in it or its WAL. PrivacyKit stays
+     * open and starts afresh with the policy in force, as on a first open.
      */
     @Throws(PrivacyException::class)override fun `eraseAll`(): ErasureReceipt {
             return FfiConverterTypeErasureReceipt.lift(
@@ -5244,6 +5318,28 @@ open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
 
     
     /**
+     * Records that `event` happened now (the user closed their account, unsubscribed, left a
+     * sign-up unconfirmed), for the policy's `app_retention` periods that count from it.
+     * Reporting an event already recorded keeps its first time, so a retry never postpones a
+     * deletion; returns the record kept. Refused with `InvalidArgument` when no rule of the
+     * policy counts from `event`, and nothing is stored.
+     */
+    @Throws(PrivacyException::class)override fun `reportRetentionEvent`(`event`: RetentionEvent): RetentionEventRecord {
+            return FfiConverterTypeRetentionEventRecord.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PrivacyException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_privacykit_report_retention_event(
+        it,
+        
+        FfiConverterTypeRetentionEvent.lower(`event`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * Replaces the install identifier with a new random one; the old one is forgotten.
      */
     @Throws(PrivacyException::class)override fun `resetInstallId`(): kotlin.String {
@@ -5268,6 +5364,23 @@ open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
     callWithHandle {
     uniffiRustCallWithError(PrivacyException) { _status ->
     UniffiLib.uniffi_privacykit_fn_method_privacykit_restrict_processing(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The events recorded with `report_retention_event`, oldest first.
+     */
+    @Throws(PrivacyException::class)override fun `retentionEvents`(): List<RetentionEventRecord> {
+            return FfiConverterSequenceTypeRetentionEventRecord.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PrivacyException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_privacykit_retention_events(
         it,
         _status)
 }
@@ -5512,6 +5625,25 @@ open class PrivacyKit: Disposable, AutoCloseable, PrivacyKitInterface
         
         FfiConverterString.lower(`purpose`),
         FfiConverterOptionalString.lower(`category`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Forgets `event` because it no longer holds (the account was reopened): the periods
+     * counting from it stop running. Returns whether it was recorded.
+     */
+    @Throws(PrivacyException::class)override fun `withdrawRetentionEvent`(`event`: RetentionEvent): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PrivacyException) { _status ->
+    UniffiLib.uniffi_privacykit_fn_method_privacykit_withdraw_retention_event(
+        it,
+        
+        FfiConverterTypeRetentionEvent.lower(`event`),_status)
 }
     }
     )
@@ -7843,6 +7975,12 @@ data class AppRetentionRule (
     var `days`: kotlin.UInt
     , 
     var `description`: kotlin.String?
+    , 
+    /**
+     * The event the period counts from; `None`: from the moment the data was made, so what
+     * is older than `days` before now is due.
+     */
+    var `after`: RetentionEvent?
     
 ){
     
@@ -7862,19 +8000,22 @@ public object FfiConverterTypeAppRetentionRule: FfiConverterRustBuffer<AppRetent
             FfiConverterString.read(buf),
             FfiConverterUInt.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeRetentionEvent.read(buf),
         )
     }
 
     override fun allocationSize(value: AppRetentionRule) = (
             FfiConverterString.allocationSize(value.`data`) +
             FfiConverterUInt.allocationSize(value.`days`) +
-            FfiConverterOptionalString.allocationSize(value.`description`)
+            FfiConverterOptionalString.allocationSize(value.`description`) +
+            FfiConverterOptionalTypeRetentionEvent.allocationSize(value.`after`)
     )
 
     override fun write(value: AppRetentionRule, buf: ByteBuffer) {
             FfiConverterString.write(value.`data`, buf)
             FfiConverterUInt.write(value.`days`, buf)
             FfiConverterOptionalString.write(value.`description`, buf)
+            FfiConverterOptionalTypeRetentionEvent.write(value.`after`, buf)
     }
 }
 
@@ -8580,6 +8721,77 @@ public object FfiConverterTypeDiscoverySummary: FfiConverterRustBuffer<Discovery
             FfiConverterOptionalULong.write(value.`filterVersion`, buf)
             FfiConverterOptionalLong.write(value.`lastRunMs`, buf)
             FfiConverterOptionalLong.write(value.`lastFilterSyncMs`, buf)
+    }
+}
+
+
+
+/**
+ * Some of the app's own data whose retention period has run out: the app deletes it.
+ */
+data class DueForDeletion (
+    /**
+     * The `app_retention` rule's data id.
+     */
+    var `data`: kotlin.String
+    , 
+    var `description`: kotlin.String?
+    , 
+    /**
+     * The event the period counts from; `None` for a period counted from when each item was
+     * made.
+     */
+    var `event`: RetentionEvent?
+    , 
+    /**
+     * When the event was reported; `None` without an event.
+     */
+    var `eventAtMs`: kotlin.Long?
+    , 
+    /**
+     * With an event: the instant the period ran out (the event's time plus the period), from
+     * which all of `data` is due. Without one: the cutoff, before which what the app made is
+     * due (now minus the period).
+     */
+    var `dueSinceMs`: kotlin.Long
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDueForDeletion: FfiConverterRustBuffer<DueForDeletion> {
+    override fun read(buf: ByteBuffer): DueForDeletion {
+        return DueForDeletion(
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeRetentionEvent.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterLong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: DueForDeletion) = (
+            FfiConverterString.allocationSize(value.`data`) +
+            FfiConverterOptionalString.allocationSize(value.`description`) +
+            FfiConverterOptionalTypeRetentionEvent.allocationSize(value.`event`) +
+            FfiConverterOptionalLong.allocationSize(value.`eventAtMs`) +
+            FfiConverterLong.allocationSize(value.`dueSinceMs`)
+    )
+
+    override fun write(value: DueForDeletion, buf: ByteBuffer) {
+            FfiConverterString.write(value.`data`, buf)
+            FfiConverterOptionalString.write(value.`description`, buf)
+            FfiConverterOptionalTypeRetentionEvent.write(value.`event`, buf)
+            FfiConverterOptionalLong.write(value.`eventAtMs`, buf)
+            FfiConverterLong.write(value.`dueSinceMs`, buf)
     }
 }
 
@@ -9409,9 +9621,17 @@ data class PurgeReport (
     var `purged`: List<PurgedData>
     , 
     /**
-     * Retention rules for the app's own data: delete what is older than `cutoff_ms`.
+     * Retention rules for the app's own data whose period counts from when each item was
+     * made: delete what is older than `cutoff_ms`. Rules counted from an event are not here
+     * (a cutoff from now would be wrong for them): see `due_for_deletion`.
      */
     var `appManaged`: List<RetentionCutoff>
+    , 
+    /**
+     * The app's own data due for deletion now, as `PrivacyKit::due_for_deletion` lists it:
+     * the rules above, and every rule whose event was reported at least its period ago.
+     */
+    var `dueForDeletion`: List<DueForDeletion>
     , 
     /**
      * Rules PrivacyKit could not apply this time, with why; the next purge tries again.
@@ -9436,6 +9656,7 @@ public object FfiConverterTypePurgeReport: FfiConverterRustBuffer<PurgeReport> {
             FfiConverterLong.read(buf),
             FfiConverterSequenceTypePurgedData.read(buf),
             FfiConverterSequenceTypeRetentionCutoff.read(buf),
+            FfiConverterSequenceTypeDueForDeletion.read(buf),
             FfiConverterSequenceTypeDeferredPurge.read(buf),
         )
     }
@@ -9444,6 +9665,7 @@ public object FfiConverterTypePurgeReport: FfiConverterRustBuffer<PurgeReport> {
             FfiConverterLong.allocationSize(value.`purgedAtMs`) +
             FfiConverterSequenceTypePurgedData.allocationSize(value.`purged`) +
             FfiConverterSequenceTypeRetentionCutoff.allocationSize(value.`appManaged`) +
+            FfiConverterSequenceTypeDueForDeletion.allocationSize(value.`dueForDeletion`) +
             FfiConverterSequenceTypeDeferredPurge.allocationSize(value.`deferred`)
     )
 
@@ -9451,6 +9673,7 @@ public object FfiConverterTypePurgeReport: FfiConverterRustBuffer<PurgeReport> {
             FfiConverterLong.write(value.`purgedAtMs`, buf)
             FfiConverterSequenceTypePurgedData.write(value.`purged`, buf)
             FfiConverterSequenceTypeRetentionCutoff.write(value.`appManaged`, buf)
+            FfiConverterSequenceTypeDueForDeletion.write(value.`dueForDeletion`, buf)
             FfiConverterSequenceTypeDeferredPurge.write(value.`deferred`, buf)
     }
 }
@@ -9712,6 +9935,47 @@ public object FfiConverterTypeRetentionCutoff: FfiConverterRustBuffer<RetentionC
             FfiConverterString.write(value.`data`, buf)
             FfiConverterUInt.write(value.`days`, buf)
             FfiConverterLong.write(value.`cutoffMs`, buf)
+    }
+}
+
+
+
+/**
+ * An event as recorded: what happened and when it was first reported.
+ */
+data class RetentionEventRecord (
+    var `event`: RetentionEvent
+    , 
+    var `occurredAtMs`: kotlin.Long
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRetentionEventRecord: FfiConverterRustBuffer<RetentionEventRecord> {
+    override fun read(buf: ByteBuffer): RetentionEventRecord {
+        return RetentionEventRecord(
+            FfiConverterTypeRetentionEvent.read(buf),
+            FfiConverterLong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: RetentionEventRecord) = (
+            FfiConverterTypeRetentionEvent.allocationSize(value.`event`) +
+            FfiConverterLong.allocationSize(value.`occurredAtMs`)
+    )
+
+    override fun write(value: RetentionEventRecord, buf: ByteBuffer) {
+            FfiConverterTypeRetentionEvent.write(value.`event`, buf)
+            FfiConverterLong.write(value.`occurredAtMs`, buf)
     }
 }
 
@@ -10183,7 +10447,12 @@ enum class CommitmentKind {
      */
     SERVER_RETENTION,
     ACTIONS_LOGGED,
-    OTHERS_NOTIFIED;
+    OTHERS_NOTIFIED,
+    /**
+     * Content (a call, a conversation) is recorded only when the user or client turned
+     * recording on themselves.
+     */
+    RECORDED_ONLY_WHEN_ENABLED;
 
     
 
@@ -11538,7 +11807,11 @@ enum class PersonalData {
     /**
      * Contact discovery's encrypted cache and its filter state.
      */
-    DISCOVERY_CACHE;
+    DISCOVERY_CACHE,
+    /**
+     * The events the app reported for retention (an account closed, an unsubscription).
+     */
+    RETENTION_EVENTS;
 
     
 
@@ -12494,6 +12767,54 @@ public object FfiConverterTypeReconsentAction: FfiConverterRustBuffer<ReconsentA
 
 
 /**
+ * Something that happens to the user's relationship with the app, which the app reports
+ * (`report_retention_event`) and an `app_retention` period can count from.
+ */
+
+enum class RetentionEvent {
+    
+    /**
+     * The user closed their account.
+     */
+    ACCOUNT_CLOSURE,
+    /**
+     * The user unsubscribed (from a newsletter, a mailing list, a paid plan).
+     */
+    UNSUBSCRIBE,
+    /**
+     * The user signed up and did not confirm the sign-up in the time the app allows.
+     */
+    UNCONFIRMED_SIGNUP;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRetentionEvent: FfiConverterRustBuffer<RetentionEvent> {
+    override fun read(buf: ByteBuffer) = try {
+        RetentionEvent.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: RetentionEvent) = 4UL
+
+    override fun write(value: RetentionEvent, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
  * One way a (category, purpose) pair's terms grew since the user agreed to them.
  */
 sealed class TermsChange {
@@ -13307,6 +13628,38 @@ public object FfiConverterOptionalTypeOsPermission: FfiConverterRustBuffer<OsPer
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeRetentionEvent: FfiConverterRustBuffer<RetentionEvent?> {
+    override fun read(buf: ByteBuffer): RetentionEvent? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeRetentionEvent.read(buf)
+    }
+
+    override fun allocationSize(value: RetentionEvent?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeRetentionEvent.allocationSize(value)
+        }
+    }
+
+    override fun write(value: RetentionEvent?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeRetentionEvent.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.String>> {
     override fun read(buf: ByteBuffer): List<kotlin.String> {
         val len = buf.getInt()
@@ -13549,6 +13902,34 @@ public object FfiConverterSequenceTypeDeferredPurge: FfiConverterRustBuffer<List
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeDeferredPurge.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeDueForDeletion: FfiConverterRustBuffer<List<DueForDeletion>> {
+    override fun read(buf: ByteBuffer): List<DueForDeletion> {
+        val len = buf.getInt()
+        return List<DueForDeletion>(len) {
+            FfiConverterTypeDueForDeletion.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<DueForDeletion>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeDueForDeletion.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<DueForDeletion>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeDueForDeletion.write(it, buf)
         }
     }
 }
@@ -13829,6 +14210,34 @@ public object FfiConverterSequenceTypeRetentionCutoff: FfiConverterRustBuffer<Li
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeRetentionCutoff.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeRetentionEventRecord: FfiConverterRustBuffer<List<RetentionEventRecord>> {
+    override fun read(buf: ByteBuffer): List<RetentionEventRecord> {
+        val len = buf.getInt()
+        return List<RetentionEventRecord>(len) {
+            FfiConverterTypeRetentionEventRecord.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<RetentionEventRecord>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeRetentionEventRecord.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<RetentionEventRecord>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeRetentionEventRecord.write(it, buf)
         }
     }
 }
