@@ -67,7 +67,7 @@ pub(crate) fn pending(core: &State) -> Result<Vec<ReconsentItem>> {
             }
         };
         let changes = match agreed_policy {
-            Some(older) => terms_changes(&older.info, &policy.info, processing),
+            Some(older) => terms_changes(older, policy, processing),
             // The version agreed to is not stored here (agreed on another install, restored
             // from a migration): everything about the use is new to this device.
             None => vec![TermsChange::NewProcessing],
@@ -101,7 +101,7 @@ pub(crate) fn between(older: &Policy, newer: &Policy) -> Vec<ReconsentItem> {
                 _ if newer.info.requires_acceptance => ReconsentAction::AcceptPolicy,
                 _ => return None,
             };
-            let changes = terms_changes(&older.info, &newer.info, processing);
+            let changes = terms_changes(older, newer, processing);
             (!changes.is_empty()).then(|| ReconsentItem {
                 category: processing.category.clone(),
                 purpose: processing.purpose.clone(),

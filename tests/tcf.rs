@@ -693,3 +693,42 @@ fn a_usnat_use_must_be_declared_and_rest_on_consent_or_legitimate_interest() {
     .unwrap_err();
     assert_eq!(refused.0, "tcf.usnat.sharing[0].purpose");
 }
+
+#[test]
+fn a_vendor_added_to_a_consented_use_asks_the_user_again_for_that_use_only() {
+    let (kit, store) = open(CALLSAPP_TCF);
+    kit.accept_policy().unwrap();
+    adult_in(&kit, "DE");
+    kit.grant_consent("advertising".into(), Some("advertising_id".into()))
+        .unwrap();
+    assert!(store.decoded().vendors_consent.contains(&755));
+    // Version 2 adds vendor 901, relying on TCF purpose 1 (the advertising ID's consent).
+    let mut next: serde_json::Value = serde_json::from_str(CALLSAPP_TCF).unwrap();
+    next["version"] = 2.into();
+    next["tcf"]["vendors"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({ "id": 901, "consent_purposes": [1] }));
+    kit.update_policy(next.to_string()).unwrap();
+
+    let pending = kit.pending_reconsent().unwrap();
+    let asked: Vec<(&str, &str)> = pending
+        .iter()
+        .map(|item| (item.category.as_str(), item.purpose.as_str()))
+        .collect();
+    assert_eq!(asked, vec![("advertising_id", "advertising")]);
+    assert_eq!(
+        pending[0].changes,
+        vec![privacykit::TermsChange::TcfVendorsAdded { vendors: vec![901] }]
+    );
+    assert_eq!(
+        kit.explain("advertising_id", "advertising").reason,
+        privacykit::DecisionReason::ReconsentNeeded
+    );
+    // Until the user agrees again, no vendor gets the purpose's consent.
+    assert!(store.decoded().purposes_consent.is_empty());
+    kit.grant_consent("advertising".into(), Some("advertising_id".into()))
+        .unwrap();
+    assert!(kit.pending_reconsent().unwrap().is_empty());
+    assert!(store.decoded().vendors_consent.contains(&901));
+}

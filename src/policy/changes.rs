@@ -1,11 +1,11 @@
 //! Which terms of the policy changed materially from one version to the next.
 //!
 //! A change is material when what the user agreed to grows: new processing, another legal
-//! basis, a recipient added, precise location where approximate was enough, the data put
-//! behind another OS permission, another controller. Wording (descriptions, dates), removed
+//! basis, a recipient added (or an IAB TCF vendor relying on the use), precise location where
+//! approximate was enough, the data put behind another OS permission, another controller. Wording (descriptions, dates), removed
 //! recipients and removed processing are not: agreeing to more covers agreeing to less.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 
 use super::{Policy, PolicyInfo, Processing};
 use crate::decision::LegalBasis;
@@ -24,6 +24,11 @@ pub enum TermsChange {
     RecipientsAdded {
         recipients: Vec<String>,
     },
+    /// These IAB TCF vendors (Global Vendor List ids) now rely on the use, through a TCF
+    /// purpose it is mapped to in the policy's `tcf` section.
+    TcfVendorsAdded {
+        vendors: Vec<u16>,
+    },
     /// The use now needs precise location where approximate was enough.
     PreciseLocationRequired,
     /// The category now sits behind another OS permission.
@@ -34,24 +39,58 @@ pub enum TermsChange {
 
 /// How `processing` (a pair of `newer`) grew compared with `older`; empty if it did not.
 pub(crate) fn terms_changes(
-    older: &PolicyInfo,
-    newer: &PolicyInfo,
+    older: &Policy,
+    newer: &Policy,
     processing: &Processing,
 ) -> Vec<TermsChange> {
     let before = older
+        .info
         .processing
         .iter()
         .find(|p| p.category == processing.category && p.purpose == processing.purpose);
     changes_from(older, newer, before, processing)
 }
 
+/// The IAB TCF vendors relying on `processing`: those that declare, by consent or legitimate
+/// interest, a TCF purpose the policy maps the pair to.
+fn tcf_vendors(policy: &Policy, processing: &Processing) -> BTreeSet<u16> {
+    let Some(tcf) = &policy.tcf else {
+        return BTreeSet::new();
+    };
+    let Some(index) = policy
+        .info
+        .processing
+        .iter()
+        .position(|p| p.category == processing.category && p.purpose == processing.purpose)
+    else {
+        return BTreeSet::new();
+    };
+    let purposes: BTreeSet<u8> = tcf
+        .purposes
+        .iter()
+        .filter(|m| m.processing.contains(&index))
+        .map(|m| m.tcf_id)
+        .collect();
+    tcf.vendors
+        .iter()
+        .filter(|v| {
+            v.consent_purposes
+                .iter()
+                .chain(&v.legitimate_interest_purposes)
+                .any(|p| purposes.contains(p))
+        })
+        .map(|v| v.id)
+        .collect()
+}
+
 /// `terms_changes` once the pair's entry in `older` (if any) is found.
 fn changes_from(
-    older: &PolicyInfo,
-    newer: &PolicyInfo,
+    older_policy: &Policy,
+    newer_policy: &Policy,
     before: Option<&Processing>,
     processing: &Processing,
 ) -> Vec<TermsChange> {
+    let (older, newer) = (&older_policy.info, &newer_policy.info);
     let mut changes = Vec::new();
     if older.controller_name != newer.controller_name {
         changes.push(TermsChange::ControllerChanged);
@@ -75,6 +114,14 @@ fn changes_from(
         .collect();
     if !added.is_empty() {
         changes.push(TermsChange::RecipientsAdded { recipients: added });
+    }
+    let earlier = tcf_vendors(older_policy, before);
+    let vendors: Vec<u16> = tcf_vendors(newer_policy, processing)
+        .difference(&earlier)
+        .copied()
+        .collect();
+    if !vendors.is_empty() {
+        changes.push(TermsChange::TcfVendorsAdded { vendors });
     }
     if processing.location_accuracy == Some(LocationAccuracy::Precise)
         && before.location_accuracy != Some(LocationAccuracy::Precise)
@@ -105,7 +152,7 @@ impl Policy {
                 .and_then(|(c, p)| older.processing_by_pair[older.pair_index(c, p)]);
             if let Some(j) = older_index {
                 let before = &older.info.processing[j];
-                if changes_from(&older.info, &self.info, Some(before), processing).is_empty() {
+                if changes_from(older, self, Some(before), processing).is_empty() {
                     self.terms_since[i] = older.terms_since[j];
                 }
             }
@@ -160,7 +207,7 @@ mod tests {
             d["processing"][1]["recipients"] = serde_json::json!(["stats", "ads"]);
         });
         assert_eq!(since(&v1, &mut v2), vec![1, 2]);
-        let changes = terms_changes(&v1.info, &v2.info, &v2.info.processing[1]);
+        let changes = terms_changes(&v1, &v2, &v2.info.processing[1]);
         assert_eq!(
             changes,
             vec![TermsChange::RecipientsAdded {
@@ -193,10 +240,8 @@ mod tests {
         let mut v2_again = policy(2, |_| {});
         v2_again.carry_terms_from(&v1);
         assert_eq!(since(&v2_again, &mut v3), vec![3, 3]);
-        assert!(
-            terms_changes(&v2_again.info, &v3.info, &v3.info.processing[0])
-                .contains(&TermsChange::ControllerChanged)
-        );
+        assert!(terms_changes(&v2_again, &v3, &v3.info.processing[0])
+            .contains(&TermsChange::ControllerChanged));
     }
 
     #[test]

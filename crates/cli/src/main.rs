@@ -587,6 +587,10 @@ fn change_text(change: &TermsChange) -> String {
         TermsChange::RecipientsAdded { recipients } => {
             format!("recipients added: {}", recipients.join(" "))
         }
+        TermsChange::TcfVendorsAdded { vendors } => {
+            let ids: Vec<String> = vendors.iter().map(u16::to_string).collect();
+            format!("IAB TCF vendors added: {}", ids.join(", "))
+        }
         TermsChange::PreciseLocationRequired => "precise location now required".to_owned(),
         TermsChange::OsPermissionChanged => "another OS permission".to_owned(),
         TermsChange::ControllerChanged => "another controller".to_owned(),

@@ -10920,6 +10920,12 @@ public enum TermsChange: Equatable, Hashable {
     case recipientsAdded(recipients: [String]
     )
     /**
+     * These IAB TCF vendors (Global Vendor List ids) now rely on the use, through a TCF
+     * purpose it is mapped to in the policy's `tcf` section.
+     */
+    case tcfVendorsAdded(vendors: [UInt16]
+    )
+    /**
      * The use now needs precise location where approximate was enough.
      */
     case preciseLocationRequired
@@ -10960,11 +10966,14 @@ public struct FfiConverterTypeTermsChange: FfiConverterRustBuffer {
         case 3: return .recipientsAdded(recipients: try FfiConverterSequenceString.read(from: &buf)
         )
         
-        case 4: return .preciseLocationRequired
+        case 4: return .tcfVendorsAdded(vendors: try FfiConverterSequenceUInt16.read(from: &buf)
+        )
         
-        case 5: return .osPermissionChanged
+        case 5: return .preciseLocationRequired
         
-        case 6: return .controllerChanged
+        case 6: return .osPermissionChanged
+        
+        case 7: return .controllerChanged
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -10989,16 +10998,21 @@ public struct FfiConverterTypeTermsChange: FfiConverterRustBuffer {
             FfiConverterSequenceString.write(recipients, into: &buf)
             
         
-        case .preciseLocationRequired:
+        case let .tcfVendorsAdded(vendors):
             writeInt(&buf, Int32(4))
+            FfiConverterSequenceUInt16.write(vendors, into: &buf)
+            
         
-        
-        case .osPermissionChanged:
+        case .preciseLocationRequired:
             writeInt(&buf, Int32(5))
         
         
-        case .controllerChanged:
+        case .osPermissionChanged:
             writeInt(&buf, Int32(6))
+        
+        
+        case .controllerChanged:
+            writeInt(&buf, Int32(7))
         
         }
     }
@@ -11651,6 +11665,31 @@ fileprivate struct FfiConverterOptionTypeRetentionEvent: FfiConverterRustBuffer 
         case 1: return try FfiConverterTypeRetentionEvent.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceUInt16: FfiConverterRustBuffer {
+    typealias SwiftType = [UInt16]
+
+    public static func write(_ value: [UInt16], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterUInt16.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [UInt16] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [UInt16]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterUInt16.read(from: &buf))
+        }
+        return seq
     }
 }
 

@@ -12848,6 +12848,19 @@ sealed class TermsChange {
     }
     
     /**
+     * These IAB TCF vendors (Global Vendor List ids) now rely on the use, through a TCF
+     * purpose it is mapped to in the policy's `tcf` section.
+     */
+    data class TcfVendorsAdded(
+        val `vendors`: List<kotlin.UShort>) : TermsChange()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
      * The use now needs precise location where approximate was enough.
      */
     object PreciseLocationRequired : TermsChange()
@@ -12889,9 +12902,12 @@ public object FfiConverterTypeTermsChange : FfiConverterRustBuffer<TermsChange>{
             3 -> TermsChange.RecipientsAdded(
                 FfiConverterSequenceString.read(buf),
                 )
-            4 -> TermsChange.PreciseLocationRequired
-            5 -> TermsChange.OsPermissionChanged
-            6 -> TermsChange.ControllerChanged
+            4 -> TermsChange.TcfVendorsAdded(
+                FfiConverterSequenceUShort.read(buf),
+                )
+            5 -> TermsChange.PreciseLocationRequired
+            6 -> TermsChange.OsPermissionChanged
+            7 -> TermsChange.ControllerChanged
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
         }
     }
@@ -12916,6 +12932,13 @@ public object FfiConverterTypeTermsChange : FfiConverterRustBuffer<TermsChange>{
             (
                 4UL
                 + FfiConverterSequenceString.allocationSize(value.`recipients`)
+            )
+        }
+        is TermsChange.TcfVendorsAdded -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterSequenceUShort.allocationSize(value.`vendors`)
             )
         }
         is TermsChange.PreciseLocationRequired -> {
@@ -12955,16 +12978,21 @@ public object FfiConverterTypeTermsChange : FfiConverterRustBuffer<TermsChange>{
                 FfiConverterSequenceString.write(value.`recipients`, buf)
                 Unit
             }
-            is TermsChange.PreciseLocationRequired -> {
+            is TermsChange.TcfVendorsAdded -> {
                 buf.putInt(4)
+                FfiConverterSequenceUShort.write(value.`vendors`, buf)
                 Unit
             }
-            is TermsChange.OsPermissionChanged -> {
+            is TermsChange.PreciseLocationRequired -> {
                 buf.putInt(5)
                 Unit
             }
-            is TermsChange.ControllerChanged -> {
+            is TermsChange.OsPermissionChanged -> {
                 buf.putInt(6)
+                Unit
+            }
+            is TermsChange.ControllerChanged -> {
+                buf.putInt(7)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
@@ -13650,6 +13678,34 @@ public object FfiConverterOptionalTypeRetentionEvent: FfiConverterRustBuffer<Ret
         } else {
             buf.put(1)
             FfiConverterTypeRetentionEvent.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceUShort: FfiConverterRustBuffer<List<kotlin.UShort>> {
+    override fun read(buf: ByteBuffer): List<kotlin.UShort> {
+        val len = buf.getInt()
+        return List<kotlin.UShort>(len) {
+            FfiConverterUShort.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<kotlin.UShort>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterUShort.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<kotlin.UShort>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterUShort.write(it, buf)
         }
     }
 }

@@ -49,10 +49,7 @@ class SharedPreferencesConsentSignalStoreTest {
         val tcString = defaults.getString("IABTCF_TCString", null)!!
         assertTrue(tcString.startsWith("C"), tcString)
         assertEquals(tcString, defaults.getString("IABGPP_2_String", null))
-        // No jurisdiction declared: both the EU section and the US National one apply.
-        assertEquals("2_7", defaults.getString("IABGPP_GppSID", null))
-        assertEquals(1, defaults.getInt("IABGPP_USNAT_SharingOptOut", -1))
-        assertEquals(0, defaults.getInt("IABGPP_USNAT_SaleOptOut", -1))
+        assertEquals("2", defaults.getString("IABGPP_GppSID", null))
         assertFalse(defaults.contains("IABTCF_PublisherRestrictions9"), "a key PrivacyKit does not write is removed")
 
         kit.withdrawConsent("advertising")
@@ -60,14 +57,19 @@ class SharedPreferencesConsentSignalStoreTest {
     }
 
     @Test
-    fun `outside the EEA only the CMP keys stay, and erasure removes them all`() {
+    fun `in the US the TCF keys go and the US National section comes, and erasure removes them all`() {
         kit.setConsentSignalStore(SharedPreferencesConsentSignalStore(app))
         adultIn("DE")
         assertTrue(defaults.contains("IABTCF_TCString"))
         adultIn("US")
         assertEquals(0, defaults.getInt("IABTCF_gdprApplies", -1))
         assertFalse(defaults.contains("IABTCF_TCString"))
-        assertFalse(defaults.contains("IABGPP_HDR_GppString"))
+        // In the US the GPP string carries the US National section alone: sharing for
+        // advertising opted out (no consent given), no sale declared.
+        assertEquals("7", defaults.getString("IABGPP_GppSID", null))
+        assertFalse(defaults.contains("IABGPP_2_String"))
+        assertEquals(1, defaults.getInt("IABGPP_USNAT_SharingOptOut", -1))
+        assertEquals(0, defaults.getInt("IABGPP_USNAT_SaleOptOut", -1))
 
         kit.eraseAll()
         assertTrue(defaults.all.keys.none { it.startsWith("IABTCF_") || it.startsWith("IABGPP_") }, "${defaults.all.keys}")

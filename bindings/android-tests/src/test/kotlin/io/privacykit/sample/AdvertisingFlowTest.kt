@@ -61,7 +61,7 @@ class AdvertisingFlowTest {
 
     @Test
     fun `never for a minor, whatever the consent`() {
-        val main = onboarded("13")
+        val main = onboarded("12")
         driver.tap(main, "ad-refresh")
         assertEquals("No advertising ID: Off: never for users under the age of digital consent.", driver.text(main, "ad-state"))
         assertFalse(driver.text(main, "ad-state").contains(TestSampleApplication.AD_ID))

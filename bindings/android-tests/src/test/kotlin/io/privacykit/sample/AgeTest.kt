@@ -23,7 +23,7 @@ class AgeTest {
     @Test
     fun `a minor's consent needs a parent or guardian, who can give it in settings`() {
         val main = driver.launchMain()
-        driver.type(main, "sheet-age", "13")
+        driver.type(main, "sheet-age", "12")
         driver.tap(main, "accept-all")
         assertTrue(driver.text(main, "age-state").startsWith("Declared: under the age of digital consent (by you)"))
 
