@@ -22,6 +22,18 @@ pub enum LegalBasis {
 }
 
 impl LegalBasis {
+    /// The basis as the policy document writes it (`legitimate_interest`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LegalBasis::Consent => "consent",
+            LegalBasis::Contract => "contract",
+            LegalBasis::LegalObligation => "legal_obligation",
+            LegalBasis::LegitimateInterest => "legitimate_interest",
+            LegalBasis::VitalInterest => "vital_interest",
+            LegalBasis::PublicTask => "public_task",
+        }
+    }
+
     /// Processing that a user's restriction does not stop: the service itself, the law,
     /// someone's life.
     pub(crate) fn is_essential(self) -> bool {

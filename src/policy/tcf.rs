@@ -642,7 +642,7 @@ impl Scope<'_> {
                     "`{purpose}` is processed on more than one legal basis (`{}` is `{}`); \
                      map the categories of one basis with `categories`",
                     self.processing[other].category,
-                    basis_name(self.processing[other].legal_basis)
+                    self.processing[other].legal_basis.as_str()
                 ),
             ));
         }
@@ -652,21 +652,10 @@ impl Scope<'_> {
                 format!(
                     "`{purpose}` is processed on `{}`; the TCF signals only consent and \
                      legitimate interest",
-                    basis_name(basis)
+                    basis.as_str()
                 ),
             ));
         }
         Ok((indexes, basis))
-    }
-}
-
-fn basis_name(basis: LegalBasis) -> &'static str {
-    match basis {
-        LegalBasis::Consent => "consent",
-        LegalBasis::Contract => "contract",
-        LegalBasis::LegalObligation => "legal_obligation",
-        LegalBasis::LegitimateInterest => "legitimate_interest",
-        LegalBasis::VitalInterest => "vital_interest",
-        LegalBasis::PublicTask => "public_task",
     }
 }

@@ -11,7 +11,6 @@ use crate::age::{self, AgeGroup, UserFacts};
 use crate::consent::compaction::Summary;
 use crate::consent::{self, ConsentAction, ConsentSource, LedgerEntry};
 use crate::decision::DecisionReason;
-use crate::decision::LegalBasis;
 use crate::error::{Error, Result};
 use crate::guard::decide;
 use crate::install_id;
@@ -177,17 +176,6 @@ struct Advertising {
     advertising_id_reported: bool,
 }
 
-pub(crate) fn basis_str(basis: LegalBasis) -> &'static str {
-    match basis {
-        LegalBasis::Consent => "consent",
-        LegalBasis::Contract => "contract",
-        LegalBasis::LegalObligation => "legal_obligation",
-        LegalBasis::LegitimateInterest => "legitimate_interest",
-        LegalBasis::VitalInterest => "vital_interest",
-        LegalBasis::PublicTask => "public_task",
-    }
-}
-
 /// A stable snake_case code for each reason (the permission, where there is one, is the
 /// `permissions` entry of the same category).
 pub(crate) fn reason_code(reason: DecisionReason) -> &'static str {
@@ -248,7 +236,7 @@ fn bases(policy: &Policy, purpose: Option<&str>, category: Option<&str>) -> Vec<
         .processing
         .iter()
         .filter(|p| p.purpose == purpose && category.is_none_or(|c| p.category == c))
-        .map(|p| basis_str(p.legal_basis))
+        .map(|p| p.legal_basis.as_str())
         .collect();
     bases.sort_unstable();
     bases.dedup();
@@ -324,7 +312,7 @@ pub(crate) fn export(core: &State, now_ms: i64, today: i64) -> Result<String> {
             Some(DecisionOut {
                 category: &processing.category,
                 purpose: &processing.purpose,
-                legal_basis: basis_str(processing.legal_basis),
+                legal_basis: processing.legal_basis.as_str(),
                 allowed: decision.allowed,
                 reason: reason_code(decision.reason),
             })

@@ -15,9 +15,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use privacykit::{
-    policy_changes, validate_policy, ConsentSource, Decision, DecisionReason, LegalBasis,
-    LocationAccuracy, OsPermission, PermissionStatus, Platform, PolicyInfo, PrivacyError,
-    PrivacyKit, PrivacyKitClock, PrivacyKitConfig, ReconsentAction, TermsChange, UserFacts,
+    policy_changes, validate_policy, ConsentSource, Decision, DecisionReason, LocationAccuracy,
+    OsPermission, PermissionStatus, Platform, PolicyInfo, PrivacyError, PrivacyKit,
+    PrivacyKitClock, PrivacyKitConfig, ReconsentAction, TermsChange, UserFacts,
 };
 
 const USAGE: &str = "\
@@ -392,17 +392,6 @@ fn describe_user(user: &UserState, info: &PolicyInfo, minimum: u8, consent_age: 
     )
 }
 
-fn basis_name(basis: LegalBasis) -> &'static str {
-    match basis {
-        LegalBasis::Consent => "consent",
-        LegalBasis::Contract => "contract",
-        LegalBasis::LegalObligation => "legal_obligation",
-        LegalBasis::LegitimateInterest => "legitimate_interest",
-        LegalBasis::VitalInterest => "vital_interest",
-        LegalBasis::PublicTask => "public_task",
-    }
-}
-
 /// The policy's spelling of an OS permission (`os_permission` in the document).
 fn permission_name(permission: OsPermission) -> &'static str {
     match permission {
@@ -423,9 +412,9 @@ fn permission_name(permission: OsPermission) -> &'static str {
 /// The reason as the SDK names it, with its basis or permission: `Permitted (contract)`.
 fn reason_text(reason: DecisionReason) -> String {
     match reason {
-        DecisionReason::Permitted { basis } => format!("Permitted ({})", basis_name(basis)),
+        DecisionReason::Permitted { basis } => format!("Permitted ({})", basis.as_str()),
         DecisionReason::PermittedWithLimitedAccess { basis } => {
-            format!("PermittedWithLimitedAccess ({})", basis_name(basis))
+            format!("PermittedWithLimitedAccess ({})", basis.as_str())
         }
         DecisionReason::OsPermissionNotRequested { permission } => {
             format!("OsPermissionNotRequested ({})", permission_name(permission))
@@ -486,7 +475,7 @@ fn diff(args: &[String]) -> Result<String, Failure> {
             .map(|p| {
                 (
                     format!("{}/{}", p.category, p.purpose),
-                    basis_name(p.legal_basis).to_owned(),
+                    p.legal_basis.as_str().to_owned(),
                 )
             })
             .collect()
@@ -553,7 +542,7 @@ fn diff(args: &[String]) -> Result<String, Failure> {
             "ask again: {}/{} ({}): {action}: {}",
             item.category,
             item.purpose,
-            basis_name(item.legal_basis),
+            item.legal_basis.as_str(),
             changes.join(", ")
         );
     }
@@ -582,7 +571,7 @@ fn change_text(change: &TermsChange) -> String {
     match change {
         TermsChange::NewProcessing => "new use".to_owned(),
         TermsChange::LegalBasisChanged { from, to } => {
-            format!("legal basis {} -> {}", basis_name(*from), basis_name(*to))
+            format!("legal basis {} -> {}", from.as_str(), to.as_str())
         }
         TermsChange::RecipientsAdded { recipients } => {
             format!("recipients added: {}", recipients.join(" "))
