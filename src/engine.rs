@@ -240,7 +240,14 @@ impl Engine {
         if self.guard.expired() {
             if let Some(state) = self.lock_state().0.as_mut() {
                 self.guard.refresh(state);
+                // A new day can move a decision the IAB keys carry (a birthday); they are
+                // written only if they changed.
+                if self.signals.active() {
+                    self.signals
+                        .stage(signals::keys_for(state, self.clock.now_ms()));
+                }
             }
+            self.signals.deliver();
         }
     }
 

@@ -732,3 +732,47 @@ fn a_vendor_added_to_a_consented_use_asks_the_user_again_for_that_use_only() {
     assert!(kit.pending_reconsent().unwrap().is_empty());
     assert!(store.decoded().vendors_consent.contains(&901));
 }
+
+#[test]
+fn a_birthday_that_makes_a_minor_an_adult_reaches_the_keys_with_the_next_decision() {
+    let clock = ManualClock::at(MAY_1_NOON);
+    let kit = PrivacyKit::open_with_clock(
+        PrivacyKitConfig {
+            database_path: None,
+            policy_json: CALLSAPP_TCF.to_owned(),
+            platform: Platform::Android,
+            utc_offset_minutes: 0,
+            key_provider: None,
+        },
+        clock.clone(),
+    )
+    .unwrap();
+    let store = Arc::new(MapStore::default());
+    kit.set_consent_signal_store(store.clone()).unwrap();
+    kit.accept_policy().unwrap();
+    // 16, the age of digital consent in Germany, on 2 May.
+    kit.declare_user_facts(
+        UserFacts {
+            birth_date: Some("2008-05-02".into()),
+            age_years: None,
+            jurisdiction: Some("DE".into()),
+        },
+        ConsentSource::User,
+    )
+    .unwrap();
+    kit.grant_consent("advertising".into(), Some("advertising_id".into()))
+        .unwrap();
+    assert!(store.decoded().purposes_consent.is_empty(), "a minor: none");
+    let writes = store.calls();
+
+    // The next day, the first decision asked for (here one the keys do not carry) finds the
+    // table out of date and rebuilds it; the keys follow.
+    clock.advance_days(1);
+    kit.check("contacts", "service");
+    assert_eq!(
+        store.calls(),
+        writes + 1,
+        "written once, with no change recorded"
+    );
+    assert_eq!(store.decoded().purposes_consent, vec![1, 3, 4]);
+}
