@@ -13,12 +13,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
+
+#[path = "../tests/common/wide_policy.rs"]
+mod wide_policy;
 use privacykit::validate_policy;
 use privacykit::{
     AccountLink, ConsentSource, KeyProvider, KeyProviderError, OsPermission, PermissionStatus,
     Platform, PrivacyKit, PrivacyKitConfig, Secret, UserFacts, BUILT_IN_CATEGORIES,
     BUILT_IN_PURPOSES,
 };
+use wide_policy::wide_policy;
 
 /// A policy with 20 categories x 10 purposes, every pair declared, bases mixed.
 fn large_policy() -> String {
@@ -206,46 +210,6 @@ fn open_existing(c: &mut Criterion) {
         },
     );
     group.finish();
-}
-
-/// 12,000 recipients and 40,000 references to them, under the 1 MiB cap: the shape that made
-/// the reference checks quadratic.
-fn wide_policy() -> (String, usize) {
-    let recipients: Vec<String> = (0..12_000)
-        .map(|i| format!(r#"{{"id":"r{i}","name":"R","kind":"processor"}}"#))
-        .collect();
-    let declare = |prefix: &str, n: usize| {
-        (0..n)
-            .map(|i| format!(r#"{{"id":"{prefix}{i}","description":"d"}}"#))
-            .collect::<Vec<_>>()
-            .join(",")
-    };
-    let mut processing = Vec::new();
-    let mut reference = 0usize;
-    for c in 0..40 {
-        for p in 0..25 {
-            let refs: Vec<String> = (0..40)
-                .map(|_| {
-                    reference += 1;
-                    format!("\"r{}\"", 11_999 - reference % 200)
-                })
-                .collect();
-            processing.push(format!(
-                r#"{{"category":"c{c}","purpose":"p{p}","legal_basis":"contract","recipients":[{}]}}"#,
-                refs.join(",")
-            ));
-        }
-    }
-    let json = format!(
-        r#"{{"format":1,"policy_id":"wide","version":1,"effective_date":"2024-01-01",
-        "controller":{{"name":"Wide"}},"minimum_age":13,"digital_consent_age":16,
-        "categories":[{}],"purposes":[{}],"processing":[{}],"recipients":[{}]}}"#,
-        declare("c", 40),
-        declare("p", 25),
-        processing.join(","),
-        recipients.join(",")
-    );
-    (json, reference)
 }
 
 fn policy_validation(c: &mut Criterion) {

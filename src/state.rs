@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::age::{self, Assessment};
-use crate::consent::seal::{LedgerIntegrity, Sealing};
+use crate::consent::seal::LedgerIntegrity;
 use crate::consent::{self, ConsentBook};
 use crate::error::{Error, Result};
 use crate::keys::KeyProvider;
@@ -79,14 +79,9 @@ impl State {
             }
             (None, Err(err)) => return Err(err),
             (None, Ok((key, book, sealing))) => {
-                if let (Some(key), Sealing::Behind { adopt }) = (&key, sealing) {
-                    if adopt {
-                        log::warn!(
-                            "the consent ledger had no seal; it is sealed as it stands ({} entries)",
-                            book.head().seq
-                        );
-                    }
-                    key.seal(&tx, book.head())?;
+                // With the key, the ledger loaded is Sealed or Behind, never Unchecked.
+                if let Some(key) = &key {
+                    consent::stored::seal_if_behind(&tx, key, &book, sealing)?;
                 }
                 (book, key)
             }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -25,6 +25,15 @@ fn config_with(path: &Path, keys: Option<Arc<MemoryKeystore>>) -> PrivacyKitConf
 
 fn open(path: &Path, keys: Option<&Arc<MemoryKeystore>>) -> Result<Arc<PrivacyKit>, PrivacyError> {
     PrivacyKit::open(config_with(path, keys.cloned()))
+}
+
+/// A store in a temporary folder holding `withdrawn`'s ledger, sealed under a fresh keystore.
+fn withdrawn_with_keys() -> (tempfile::TempDir, PathBuf, Arc<MemoryKeystore>) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.db");
+    let keys = Arc::new(MemoryKeystore::default());
+    withdrawn(&path, Some(&keys));
+    (dir, path, keys)
 }
 
 /// accept, grant analytics, withdraw analytics; closed.
@@ -202,10 +211,7 @@ fn count(path: &Path, sql: &str) -> i64 {
 
 #[test]
 fn a_recomputed_chain_is_refused_at_open_when_the_key_provider_is_given() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("p.db");
-    let keys = Arc::new(MemoryKeystore::default());
-    withdrawn(&path, Some(&keys));
+    let (_dir, path, keys) = withdrawn_with_keys();
     let before = std::fs::read(&path).unwrap();
     rewrite_ledger_and_seal(&path, |rows| withdrawal_turned_into_grant(rows));
     let tampered = std::fs::read(&path).unwrap();
@@ -219,10 +225,7 @@ fn a_recomputed_chain_is_refused_at_open_when_the_key_provider_is_given() {
 
 #[test]
 fn without_a_key_at_open_a_recomputed_chain_is_found_when_the_key_is_given() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("p.db");
-    let keys = Arc::new(MemoryKeystore::default());
-    withdrawn(&path, Some(&keys));
+    let (_dir, path, keys) = withdrawn_with_keys();
     rewrite_ledger_and_seal(&path, |rows| withdrawal_turned_into_grant(rows));
 
     // The chain alone verifies: this is what a key provider at open is for.
@@ -285,10 +288,7 @@ fn without_a_key_at_open_a_recomputed_chain_is_found_when_the_key_is_given() {
 
 #[test]
 fn a_tampered_ledger_can_be_set_aside_at_open() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("p.db");
-    let keys = Arc::new(MemoryKeystore::default());
-    withdrawn(&path, Some(&keys));
+    let (_dir, path, keys) = withdrawn_with_keys();
     delete(
         &path,
         "DROP TRIGGER consent_ledger_no_delete; DELETE FROM consent_ledger WHERE seq = 3;",
@@ -328,10 +328,7 @@ fn a_tampered_ledger_can_be_set_aside_at_open() {
 
 #[test]
 fn truncation_past_the_seal_is_found_even_without_the_key() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("p.db");
-    let keys = Arc::new(MemoryKeystore::default());
-    withdrawn(&path, Some(&keys));
+    let (_dir, path, keys) = withdrawn_with_keys();
     // Cut the withdrawal and recompute the head: the seal still names entry 3.
     rewrite_ledger(&path, |rows| {
         rows.pop();
@@ -341,10 +338,7 @@ fn truncation_past_the_seal_is_found_even_without_the_key() {
 
 #[test]
 fn a_seal_copied_or_forged_over_another_head_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("p.db");
-    let keys = Arc::new(MemoryKeystore::default());
-    withdrawn(&path, Some(&keys));
+    let (_dir, path, keys) = withdrawn_with_keys();
     // Cut the withdrawal and rewrite the seal to name the new head, with a made-up MAC.
     rewrite_ledger(&path, |rows| {
         rows.pop();
@@ -375,10 +369,7 @@ fn a_seal_copied_or_forged_over_another_head_is_refused() {
 
 #[test]
 fn a_sealed_ledger_takes_a_withdrawal_without_its_key_and_no_grant() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("p.db");
-    let keys = Arc::new(MemoryKeystore::default());
-    withdrawn(&path, Some(&keys));
+    let (_dir, path, keys) = withdrawn_with_keys();
     let kit = open(&path, None).unwrap();
     assert_eq!(
         kit.grant_consent("analytics".into(), None).err(),
@@ -469,10 +460,7 @@ fn a_withdrawal_appended_by_a_writer_of_the_file_only_refuses_more() {
 
 #[test]
 fn an_entry_appended_after_the_seal_by_a_writer_of_the_file_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("p.db");
-    let keys = Arc::new(MemoryKeystore::default());
-    withdrawn(&path, Some(&keys));
+    let (_dir, path, keys) = withdrawn_with_keys();
     // A grant after the withdrawal, chained and with the head moved: no edit to any sealed
     // entry, just one more.
     rewrite_ledger(&path, |rows| {
@@ -492,10 +480,7 @@ fn an_entry_appended_after_the_seal_by_a_writer_of_the_file_is_refused() {
 
 #[test]
 fn an_erased_ledger_stays_sealed() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("p.db");
-    let keys = Arc::new(MemoryKeystore::default());
-    withdrawn(&path, Some(&keys));
+    let (_dir, path, keys) = withdrawn_with_keys();
     let kit = open(&path, Some(&keys)).unwrap();
     kit.erase_data(PersonalData::ConsentLedger).unwrap();
     kit.close_store().unwrap();
@@ -552,10 +537,7 @@ fn a_ledger_never_sealed_is_adopted_once_a_key_is_given() {
 
 #[test]
 fn a_lost_seal_key_refuses_the_ledger_until_it_is_set_aside() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("p.db");
-    let keys = Arc::new(MemoryKeystore::default());
-    withdrawn(&path, Some(&keys));
+    let (_dir, path, keys) = withdrawn_with_keys();
     // A backup restored onto another device: the file came along, the keystore did not.
     keys.wipe();
     assert_eq!(
@@ -581,10 +563,7 @@ fn a_lost_seal_key_refuses_the_ledger_until_it_is_set_aside() {
 
 #[test]
 fn a_locked_keystore_at_open_defers_the_seal_check() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("p.db");
-    let keys = Arc::new(MemoryKeystore::default());
-    withdrawn(&path, Some(&keys));
+    let (_dir, path, keys) = withdrawn_with_keys();
     keys.locked.store(true, Ordering::SeqCst);
     let kit = open(&path, Some(&keys)).unwrap();
     assert_eq!(reason(&kit), DecisionReason::ConsentWithdrawn);
@@ -601,10 +580,7 @@ fn a_locked_keystore_at_open_defers_the_seal_check() {
 
 #[test]
 fn deleting_the_seal_key_while_a_seal_exists_is_tampering() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("p.db");
-    let keys = Arc::new(MemoryKeystore::default());
-    withdrawn(&path, Some(&keys));
+    let (_dir, path, keys) = withdrawn_with_keys();
     delete(&path, "DELETE FROM meta WHERE key = 'ledger_seal_key'");
     assert!(matches!(
         open(&path, None),

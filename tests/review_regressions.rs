@@ -6,7 +6,6 @@ mod common;
 use std::collections::HashSet;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
 
 use common::keys::MemoryKeystore;
 use common::*;
@@ -182,62 +181,22 @@ fn paging_after_the_largest_seq_answers_nothing() {
     assert_eq!(kit.ledger(1, 10).unwrap().len(), 1);
 }
 
-/// 12,000 recipients and 40,000 references to them, under the 1 MiB cap.
-pub fn wide_policy() -> String {
-    let recipients: Vec<String> = (0..12_000)
-        .map(|i| format!(r#"{{"id":"r{i}","name":"R","kind":"processor"}}"#))
-        .collect();
-    let categories: Vec<String> = (0..40)
-        .map(|i| format!(r#"{{"id":"c{i}","description":"d"}}"#))
-        .collect();
-    let purposes: Vec<String> = (0..25)
-        .map(|i| format!(r#"{{"id":"p{i}","description":"d"}}"#))
-        .collect();
-    let mut processing = Vec::new();
-    let mut reference = 0usize;
-    for c in 0..40 {
-        for p in 0..25 {
-            let refs: Vec<String> = (0..40)
-                .map(|_| {
-                    reference += 1;
-                    // The last-declared recipients: a scan of the list reaches them last.
-                    format!("\"r{}\"", 11_999 - reference % 200)
-                })
-                .collect();
-            processing.push(format!(
-                r#"{{"category":"c{c}","purpose":"p{p}","legal_basis":"contract","recipients":[{}]}}"#,
-                refs.join(",")
-            ));
-        }
-    }
-    format!(
-        r#"{{"format":1,"policy_id":"wide","version":1,"effective_date":"2024-01-01",
-        "controller":{{"name":"Wide"}},"minimum_age":13,"digital_consent_age":16,
-        "categories":[{}],"purposes":[{}],"processing":[{}],"recipients":[{}]}}"#,
-        categories.join(","),
-        purposes.join(","),
-        processing.join(","),
-        recipients.join(",")
-    )
-}
-
-// 6. Reference checks scanned lists: 0.7 s for a document under the size cap.
+// 6. Reference checks scanned lists: 0.7 s for a document under the size cap. How long it
+// takes now is measured by `benches/core.rs` (`policy`), not here; this holds what it must
+// still do: accept the document whole, every reference resolved.
 #[test]
-fn a_wide_policy_validates_in_linear_time() {
-    let json = wide_policy();
+fn a_wide_policy_under_the_size_cap_is_accepted_whole() {
+    let (json, references) = common::wide_policy::wide_policy();
     assert!(json.len() < 1 << 20, "{} bytes", json.len());
+    assert_eq!(references, 40_000);
     let config = PrivacyKitConfig {
         policy_json: json,
         ..config(None, Platform::Android)
     };
-    let started = Instant::now();
     let kit = PrivacyKit::open(config).unwrap();
-    let elapsed = started.elapsed();
-    assert_eq!(kit.policy().unwrap().recipients.len(), 12_000);
-    // Linear, this takes well under a second even unoptimized; the quadratic checks took
-    // several seconds here. The bound is loose so that a loaded machine does not fail it.
-    eprintln!("wide policy opened in {elapsed:?}");
-    assert!(elapsed.as_secs_f64() < 1.5, "{elapsed:?}");
+    let policy = kit.policy().unwrap();
+    assert_eq!(policy.recipients.len(), 12_000);
+    assert_eq!(policy.processing.len(), 1_000);
 }
 
 struct GarbageWrap;

@@ -116,18 +116,31 @@ pub(crate) fn verify_and_seal(
             None => return Ok(None),
         },
     };
-    if sealing != Sealing::Sealed {
-        let adopt = matches!(sealing, Sealing::Behind { adopt: true })
-            || (sealing == Sealing::Unchecked && book.head().seq > 0);
-        if adopt {
-            log::warn!(
-                "the consent ledger had no seal; it is sealed as it stands ({} entries)",
-                book.head().seq
-            );
-        }
-        key.seal(conn, book.head())?;
-    }
+    seal_if_behind(conn, &key, &book, sealing)?;
     Ok(Some((key, book)))
+}
+
+/// Seals the head of the verified ledger `book` under `key`, in the caller's transaction,
+/// unless the seal already covers it; a ledger never sealed is adopted as it stands, with a
+/// warning.
+pub(crate) fn seal_if_behind(
+    conn: &Connection,
+    key: &LedgerKey,
+    book: &ConsentBook,
+    sealing: Sealing,
+) -> Result<()> {
+    if sealing == Sealing::Sealed {
+        return Ok(());
+    }
+    let adopt = matches!(sealing, Sealing::Behind { adopt: true })
+        || (sealing == Sealing::Unchecked && book.head().seq > 0);
+    if adopt {
+        log::warn!(
+            "the consent ledger had no seal; it is sealed as it stands ({} entries)",
+            book.head().seq
+        );
+    }
+    key.seal(conn, book.head())
 }
 
 /// Recomputes the stored ledger's hash chain; `LedgerTampered` names the first bad entry. A

@@ -5,6 +5,7 @@
 pub mod discovery;
 pub mod json_schema;
 pub mod keys;
+pub mod wide_policy;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
